@@ -1,0 +1,145 @@
+//! Bot configuration and identity.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ValidationError;
+use crate::risk::RiskConfig;
+use crate::strategy::StrategySpec;
+use crate::types::Instrument;
+
+/// Longest bot id: leaves room for `-` and a 15-digit sequence in a 32-character client
+/// order id.
+pub const MAX_BOT_ID_LEN: usize = 16;
+
+/// A bot's id: 1 to 16 characters of `[A-Za-z0-9_]`. Client order ids are `<bot id>-<seq>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BotId(String);
+
+impl BotId {
+    /// A checked bot id.
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.is_empty() || value.len() > MAX_BOT_ID_LEN {
+            return Err(ValidationError::new(
+                "bot id",
+                &value,
+                format!("must be 1 to {MAX_BOT_ID_LEN} characters"),
+            ));
+        }
+        if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(ValidationError::new(
+                "bot id",
+                &value,
+                "must contain only A-Z, a-z, 0-9 and '_'",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    /// The id as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for BotId {
+    type Error = ValidationError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<BotId> for String {
+    fn from(id: BotId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for BotId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Everything that defines one bot: the unit a backtest promotes to the live runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// Identity; prefixes every client order id.
+    pub bot_id: BotId,
+    /// Instruments traded, all quoted in the budget's asset.
+    pub instruments: Vec<Instrument>,
+    /// Trading capital in the instruments' quote asset.
+    pub budget: Decimal,
+    /// Whether profits are added to the capital.
+    #[serde(default)]
+    pub compound: bool,
+    /// The strategy and its parameters.
+    pub strategy: StrategySpec,
+    /// Risk settings.
+    #[serde(default)]
+    pub risk: RiskConfig,
+    /// Stop by itself this long after the first start (milliseconds); `None` runs until
+    /// stopped.
+    #[serde(default)]
+    pub running_time_ms: Option<i64>,
+}
+
+impl BotConfig {
+    /// A configuration with default risk settings, no compounding and no time limit.
+    #[must_use]
+    pub fn new(
+        bot_id: BotId,
+        instruments: Vec<Instrument>,
+        budget: Decimal,
+        strategy: StrategySpec,
+    ) -> Self {
+        Self {
+            bot_id,
+            instruments,
+            budget,
+            compound: false,
+            strategy,
+            risk: RiskConfig::default(),
+            running_time_ms: None,
+        }
+    }
+
+    /// Checks everything that does not need the registry; errors name the key.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let Some(first) = self.instruments.first() else {
+            return Err(ValidationError::new("instruments", "[]", "needs at least one instrument"));
+        };
+        for (i, instrument) in self.instruments.iter().enumerate() {
+            instrument.validate()?;
+            if instrument.quote != first.quote {
+                return Err(ValidationError::new(
+                    format!("instruments[{i}].quote"),
+                    &instrument.quote,
+                    format!("all instruments of a bot must be quoted in one asset ({})", first.quote),
+                ));
+            }
+            if self.instruments[..i].iter().any(|o| o.symbol == instrument.symbol) {
+                return Err(ValidationError::new(
+                    format!("instruments[{i}].symbol"),
+                    &instrument.symbol,
+                    "appears twice",
+                ));
+            }
+        }
+        if self.budget <= Decimal::ZERO {
+            return Err(ValidationError::new("budget", self.budget, "must be positive"));
+        }
+        if let Some(ms) = self.running_time_ms
+            && ms <= 0
+        {
+            return Err(ValidationError::new("running_time_ms", ms, "must be positive"));
+        }
+        self.risk.validate()
+    }
+}

@@ -1,0 +1,121 @@
+//! Market data and timers: marks, protections, loss limits, then the strategy.
+
+use rust_decimal::Decimal;
+
+use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, StateReason};
+use crate::error::ValidationError;
+use crate::risk::{ExitReason, LimitKind};
+use crate::strategy::{Intent, OrderIntent, Pricing};
+use crate::types::{MarketData, Side, Symbol, Timestamp};
+
+fn positive_price(what: &str, ts: Timestamp, value: f64) -> Result<(), EngineError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(EngineError::InvalidMarketData(ValidationError::new(
+            format!("{what} at {ts}"),
+            value,
+            "must be a finite positive price",
+        )))
+    }
+}
+
+impl Engine {
+    /// Refuses market data the engine cannot use, before anything changes.
+    pub(super) fn check_market(&self, data: &MarketData) -> Result<(), EngineError> {
+        if !self.instruments.contains_key(data.symbol()) {
+            return Err(EngineError::UnknownSymbol(data.symbol().clone()));
+        }
+        match data {
+            MarketData::Bar { bar, .. } => {
+                bar.validate().map_err(EngineError::InvalidMarketData)?;
+                positive_price("bar low", bar.ts, bar.low)
+            }
+            MarketData::Trade { trade, .. } => positive_price("trade price", trade.ts, trade.price),
+            MarketData::BookTop { book, .. } => {
+                positive_price("bid", book.ts, book.bid_price)?;
+                positive_price("ask", book.ts, book.ask_price)
+            }
+        }
+    }
+
+    pub(super) fn on_market(&mut self, data: &MarketData) {
+        let ts = data.ts();
+        let symbol = data.symbol().clone();
+        let (low, high, mark) = match data {
+            MarketData::Bar { bar, .. } => (bar.low, bar.high, bar.close),
+            MarketData::Trade { trade, .. } => (trade.price, trade.price, trade.price),
+            MarketData::BookTop { book, .. } => (book.bid_price, book.bid_price, book.mid()),
+        };
+        self.last_prices.insert(symbol.clone(), mark);
+        if self.state.is_trading() && !matches!(data, MarketData::BookTop { .. }) {
+            self.protect(ts, &symbol, low, high);
+        }
+        self.check_limits(ts);
+        if !self.state.sees_market() {
+            return;
+        }
+        self.run_strategy(ts, |strategy, ctx, intents| match data {
+            MarketData::Bar { bar, .. } => strategy.on_bar(ctx, &symbol, bar, intents),
+            MarketData::Trade { trade, .. } => strategy.on_trade(ctx, &symbol, trade, intents),
+            MarketData::BookTop { book, .. } => strategy.on_book(ctx, &symbol, book, intents),
+        });
+    }
+
+    pub(super) fn on_timer(&mut self, ts: Timestamp) {
+        self.check_limits(ts);
+        if self.state.sees_market() {
+            self.run_strategy(ts, |strategy, ctx, intents| strategy.on_timer(ctx, intents));
+        }
+    }
+
+    /// Stops, trailing stops and take-profit targets of the position in `symbol`.
+    fn protect(&mut self, ts: Timestamp, symbol: &Symbol, low: f64, high: f64) {
+        let Some(average_cost) = self.wallet.position(symbol).and_then(|p| p.average_cost()) else {
+            return;
+        };
+        let Some(protection) = self.protections.get_mut(symbol) else { return };
+        let Some(exit) = protection.evaluate(&self.config.risk, average_cost, low, high) else {
+            return;
+        };
+        let (code, what) = match exit.reason {
+            ExitReason::StopLoss => (AlertCode::StopLoss, "stop loss".to_owned()),
+            ExitReason::TrailingStop => (AlertCode::TrailingStop, "trailing stop".to_owned()),
+            ExitReason::TakeProfit(n) => (AlertCode::TakeProfit, format!("take-profit target {}", n + 1)),
+        };
+        self.alert(ts, AlertLevel::Info, code, format!("{what} reached on {symbol} (average cost {average_cost})"));
+        let intent = OrderIntent { symbol: symbol.clone(), side: Side::Sell, pricing: Pricing::Market, size: exit.size };
+        let order = self.process_intent(ts, Intent::Place(intent), true);
+        if let Some(protection) = self.protections.get_mut(symbol) {
+            protection.exit_order = order;
+        }
+    }
+
+    /// Drawdown, daily and weekly loss limits at the current equity.
+    fn check_limits(&mut self, ts: Timestamp) {
+        let risk = &self.config.risk;
+        if risk.max_drawdown.is_none() && risk.daily_loss.is_none() && risk.weekly_loss.is_none() {
+            return;
+        }
+        let equity = self.equity();
+        let Some(breach) = self.limits.observe(&self.config.risk, ts, equity) else { return };
+        if self.state != BotState::Running {
+            return;
+        }
+        let (reason, code) = match (breach.kind, breach.until) {
+            (LimitKind::Drawdown, _) | (_, None) => (StateReason::DrawdownLimit, AlertCode::DrawdownLimit),
+            (LimitKind::DailyLoss, Some(until)) => (StateReason::DailyLossLimit(until), AlertCode::DailyLossLimit),
+            (LimitKind::WeeklyLoss, Some(until)) => (StateReason::WeeklyLossLimit(until), AlertCode::WeeklyLossLimit),
+        };
+        self.set_state(ts, BotState::Paused, reason);
+        let resume = breach.until.map_or_else(|| "resume by hand".to_owned(), |u| format!("resumes at {u}"));
+        self.alert(ts, AlertLevel::Critical, code, format!("{}; paused, {resume}", breach.detail));
+    }
+
+    /// Whether the position in `symbol` is at least the instrument's minimum quantity.
+    pub(super) fn is_long(&self, symbol: &Symbol) -> bool {
+        let held = self.wallet.held(symbol);
+        let min = self.instruments.get(symbol).map_or(Decimal::ZERO, |i| i.min_quantity);
+        held > Decimal::ZERO && held >= min
+    }
+}

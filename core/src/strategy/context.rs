@@ -1,0 +1,72 @@
+//! The read-only view a strategy gets of its bot.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use crate::types::{ClientOrderId, Instrument, Order, Side, Symbol, Timestamp};
+use crate::wallet::{Position, Wallet};
+
+/// What a strategy may look at while it decides: time, wallet, positions, open orders,
+/// instruments and the last known prices. It cannot change any of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// "Now": the timestamp of the event being handled.
+    pub ts: Timestamp,
+    /// The bot's wallet.
+    pub wallet: &'a Wallet,
+    /// The bot's instruments, by symbol.
+    pub instruments: &'a BTreeMap<Symbol, Instrument>,
+    /// The bot's open orders, by client order id.
+    pub open_orders: &'a BTreeMap<ClientOrderId, Order>,
+    /// The last traded (or closing) price per symbol.
+    pub last_prices: &'a BTreeMap<Symbol, f64>,
+}
+
+impl<'a> Context<'a> {
+    /// The instrument of `symbol`.
+    #[must_use]
+    pub fn instrument(&self, symbol: &Symbol) -> Option<&'a Instrument> {
+        self.instruments.get(symbol)
+    }
+
+    /// The position in `symbol`, if one was ever opened.
+    #[must_use]
+    pub fn position(&self, symbol: &Symbol) -> Option<&'a Position> {
+        self.wallet.position(symbol)
+    }
+
+    /// Base quantity held in `symbol`.
+    #[must_use]
+    pub fn held(&self, symbol: &Symbol) -> Decimal {
+        self.wallet.held(symbol)
+    }
+
+    /// Whether the bot holds at least the instrument's minimum quantity of `symbol`
+    /// (dust below it cannot be sold and does not count as a position).
+    #[must_use]
+    pub fn is_long(&self, symbol: &Symbol) -> bool {
+        let held = self.held(symbol);
+        let min = self.instrument(symbol).map_or(Decimal::ZERO, |i| i.min_quantity);
+        held > Decimal::ZERO && held >= min
+    }
+
+    /// The last known price of `symbol`.
+    #[must_use]
+    pub fn last_price(&self, symbol: &Symbol) -> Option<f64> {
+        self.last_prices.get(symbol).copied()
+    }
+
+    /// Open orders in `symbol` on `side`.
+    pub fn open_orders_on(&self, symbol: &'a Symbol, side: Side) -> impl Iterator<Item = &'a Order> {
+        self.open_orders
+            .values()
+            .filter(move |o| &o.request.symbol == symbol && o.request.side == side)
+    }
+
+    /// Whether any order in `symbol` is open.
+    #[must_use]
+    pub fn has_open_orders(&self, symbol: &Symbol) -> bool {
+        self.open_orders.values().any(|o| &o.request.symbol == symbol)
+    }
+}

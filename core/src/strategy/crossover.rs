@@ -1,0 +1,142 @@
+//! SMA/EMA crossover, long-only spot: buy when the fast average crosses above the slow one,
+//! sell everything when it crosses back below.
+//!
+//! A cross is `fast > slow` on this bar after `fast <= slow` on the previous one (and the
+//! mirror for the exit), using bar closes. The reference strategy for parity between the
+//! vectorised and the event backtests.
+
+use std::collections::BTreeMap;
+
+use super::params::{ParamError, ParamSpec, Params, StrategySchema};
+use super::registry::StrategyEntry;
+use super::{Context, Intent, Size, Strategy};
+use crate::indicators::{Ema, Sma};
+use crate::types::{Bar, Symbol};
+
+const NAME: &str = "crossover";
+
+/// The registry entry of the crossover strategy.
+#[must_use]
+pub fn entry() -> StrategyEntry {
+    StrategyEntry {
+        schema: StrategySchema {
+            name: NAME,
+            description: "Moving-average crossover (long-only): buy when the fast average \
+                          crosses above the slow one, sell all when it crosses below.",
+            params: vec![
+                ParamSpec::int("fast", 10, 1, 10_000, "Bars in the fast moving average"),
+                ParamSpec::int("slow", 30, 2, 20_000, "Bars in the slow moving average"),
+                ParamSpec::choice("ma", "sma", &["sma", "ema"], "Moving average: sma or ema"),
+                ParamSpec::float(
+                    "order_size",
+                    1.0,
+                    0.01,
+                    1.0,
+                    "Share of the available capital spent on each entry",
+                ),
+            ],
+        },
+        check: check_params,
+        build: |params| Ok(Box::new(Crossover::new(params)?)),
+    }
+}
+
+fn check_params(params: &Params) -> Result<(), ParamError> {
+    let fast = params.int(NAME, "fast")?;
+    let slow = params.int(NAME, "slow")?;
+    if fast >= slow {
+        return Err(ParamError::new(NAME, "fast", fast, format!("must be less than slow ({slow})")));
+    }
+    Ok(())
+}
+
+/// A moving average of either kind.
+#[derive(Debug, Clone)]
+enum MovingAverage {
+    Simple(Sma),
+    Exponential(Ema),
+}
+
+impl MovingAverage {
+    fn new(kind: &str, period: usize) -> Result<Self, ParamError> {
+        let built = if kind == "ema" {
+            Ema::new(period).map(Self::Exponential)
+        } else {
+            Sma::new(period).map(Self::Simple)
+        };
+        built.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
+    }
+
+    fn update(&mut self, value: f64) -> Option<f64> {
+        match self {
+            Self::Simple(ma) => ma.update(value),
+            Self::Exponential(ma) => ma.update(value),
+        }
+    }
+}
+
+/// Per-symbol state: the two averages and the last comparison.
+#[derive(Debug, Clone)]
+struct Track {
+    fast: MovingAverage,
+    slow: MovingAverage,
+    /// Whether fast was above slow on the previous bar (None until both are ready).
+    fast_above: Option<bool>,
+}
+
+/// The crossover strategy.
+#[derive(Debug, Clone)]
+pub struct Crossover {
+    fast: usize,
+    slow: usize,
+    ma: String,
+    order_size: f64,
+    tracks: BTreeMap<Symbol, Track>,
+}
+
+impl Crossover {
+    /// A crossover from resolved parameters.
+    pub fn new(params: &Params) -> Result<Self, ParamError> {
+        check_params(params)?;
+        let strategy = Self {
+            fast: params.usize(NAME, "fast")?,
+            slow: params.usize(NAME, "slow")?,
+            ma: params.text(NAME, "ma")?.to_owned(),
+            order_size: params.float(NAME, "order_size")?,
+            tracks: BTreeMap::new(),
+        };
+        strategy.track()?;
+        Ok(strategy)
+    }
+
+    fn track(&self) -> Result<Track, ParamError> {
+        Ok(Track {
+            fast: MovingAverage::new(&self.ma, self.fast)?,
+            slow: MovingAverage::new(&self.ma, self.slow)?,
+            fast_above: None,
+        })
+    }
+}
+
+impl Strategy for Crossover {
+    fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
+        if !self.tracks.contains_key(symbol) {
+            let Ok(track) = self.track() else { return };
+            self.tracks.insert(symbol.clone(), track);
+        }
+        let Some(track) = self.tracks.get_mut(symbol) else { return };
+        let fast = track.fast.update(bar.close);
+        let slow = track.slow.update(bar.close);
+        let (Some(fast), Some(slow)) = (fast, slow) else { return };
+        let above = fast > slow;
+        let crossed_up = track.fast_above == Some(false) && above;
+        let crossed_down = track.fast_above == Some(true) && !above;
+        track.fast_above = Some(above);
+        let long = ctx.is_long(symbol);
+        if crossed_up && !long && !ctx.has_open_orders(symbol) {
+            intents.push(Intent::market_buy(symbol, Size::WalletShare(self.order_size)));
+        } else if crossed_down && long {
+            intents.push(Intent::market_sell(symbol, Size::PositionShare(1.0)));
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Order types, order requests, client order ids and the order state machine.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::fill::Fill;
+use super::market::Side;
+use super::symbol::Symbol;
+use super::time::Timestamp;
+use crate::error::ValidationError;
+
+/// MEXC's limit on `newClientOrderId` as far as it is known: 32 characters of `[A-Za-z0-9_-]`.
+pub const MAX_CLIENT_ORDER_ID_LEN: usize = 32;
+
+/// The order types MEXC spot accepts through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    /// Fill now at the best available prices.
+    Market,
+    /// Rest on the book at a limit price until filled or canceled.
+    Limit,
+    /// A limit order that is rejected instead of taking liquidity (post-only).
+    LimitMaker,
+    /// Fill what can be filled now at the limit price or better; cancel the rest.
+    ImmediateOrCancel,
+    /// Fill the whole quantity now at the limit price or better, or nothing.
+    FillOrKill,
+}
+
+impl OrderType {
+    /// Whether the type carries a limit price.
+    #[must_use]
+    pub const fn has_price(self) -> bool {
+        !matches!(self, Self::Market)
+    }
+
+    /// Whether an order of this type may rest on the book (and so be canceled later).
+    #[must_use]
+    pub const fn can_rest(self) -> bool {
+        matches!(self, Self::Limit | Self::LimitMaker)
+    }
+}
+
+/// How much an order trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderAmount {
+    /// A base-asset quantity.
+    Base(Decimal),
+    /// A quote-asset amount to spend (market buys only, MEXC `quoteOrderQty`).
+    Quote(Decimal),
+}
+
+/// A client order id: deterministic, at most 32 characters of `[A-Za-z0-9_-]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientOrderId(String);
+
+impl ClientOrderId {
+    /// A checked client order id.
+    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
+        let value = value.into();
+        if value.is_empty() || value.len() > MAX_CLIENT_ORDER_ID_LEN {
+            return Err(ValidationError::new(
+                "client order id",
+                &value,
+                format!("must be 1 to {MAX_CLIENT_ORDER_ID_LEN} characters"),
+            ));
+        }
+        if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(ValidationError::new(
+                "client order id",
+                &value,
+                "must contain only A-Z, a-z, 0-9, '_' and '-'",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    /// The id as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ClientOrderId {
+    type Error = ValidationError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<ClientOrderId> for String {
+    fn from(id: ClientOrderId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An order ready to send: prices and quantities already rounded to the instrument.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    /// Deterministic id: bot id and per-bot sequence.
+    pub client_id: ClientOrderId,
+    /// Symbol to trade.
+    pub symbol: Symbol,
+    /// Buy or sell.
+    pub side: Side,
+    /// Order type.
+    pub order_type: OrderType,
+    /// Base quantity, or quote amount for a market buy.
+    pub amount: OrderAmount,
+    /// Limit price; `None` for market orders.
+    pub price: Option<Decimal>,
+    /// Time of the decision (the event being handled).
+    pub ts: Timestamp,
+}
+
+/// Where an order is in its life.
+///
+/// ```text
+/// PendingSend ─┬─> Submitted ─┬─> Accepted ─> PartiallyFilled ─> Filled
+///              └─> Unknown ───┤      (and from each of these: Canceled, Expired)
+///                             └─> Rejected
+/// ```
+/// `Unknown` means the request may or may not have reached the exchange (a timeout, a 5xx,
+/// a dropped connection after sending): it is resolved by querying the client order id,
+/// never by resending. Fills may arrive before the acknowledgement (MEXC's acks are thin),
+/// so `Submitted` and `Unknown` may move straight to a fill state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Created by the engine, not yet handed to the exchange.
+    PendingSend,
+    /// Sent; no answer yet.
+    Submitted,
+    /// Sent, but whether the exchange received it is not known.
+    Unknown,
+    /// Acknowledged by the exchange and working.
+    Accepted,
+    /// Some of the quantity has filled; the rest is working.
+    PartiallyFilled,
+    /// Completely filled.
+    Filled,
+    /// Canceled (possibly after partial fills).
+    Canceled,
+    /// Refused by the exchange or before sending.
+    Rejected,
+    /// Ended by the exchange without a cancel request (IOC/FOK remainder, time in force).
+    Expired,
+}
+
+impl OrderStatus {
+    /// Whether no further transition is possible.
+    #[must_use]
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, Self::Filled | Self::Canceled | Self::Rejected | Self::Expired)
+    }
+
+    /// Whether the order may still trade (and so holds funds).
+    #[must_use]
+    pub const fn is_open(self) -> bool {
+        !self.is_terminal()
+    }
+
+    /// Whether moving from `self` to `to` is allowed.
+    #[must_use]
+    pub const fn can_become(self, to: Self) -> bool {
+        use OrderStatus::{
+            Accepted, Canceled, Expired, Filled, PartiallyFilled, PendingSend, Rejected,
+            Submitted, Unknown,
+        };
+        match self {
+            PendingSend => matches!(to, Submitted | Unknown | Rejected),
+            Submitted => matches!(
+                to,
+                Unknown | Accepted | Rejected | PartiallyFilled | Filled | Canceled | Expired
+            ),
+            Unknown => matches!(
+                to,
+                Accepted | Rejected | PartiallyFilled | Filled | Canceled | Expired
+            ),
+            Accepted => matches!(to, PartiallyFilled | Filled | Canceled | Expired),
+            PartiallyFilled => matches!(to, PartiallyFilled | Filled | Canceled | Expired),
+            Filled | Canceled | Rejected | Expired => false,
+        }
+    }
+}
+
+/// A refused order-state change.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OrderError {
+    /// The state machine does not allow this transition.
+    #[error("order {client_id}: illegal transition {from:?} -> {to:?}")]
+    IllegalTransition {
+        /// The order.
+        client_id: ClientOrderId,
+        /// Current status.
+        from: OrderStatus,
+        /// Requested status.
+        to: OrderStatus,
+    },
+    /// A fill would take the order past its quantity.
+    #[error("order {client_id}: fill of {fill_quantity} exceeds the remaining {remaining}")]
+    Overfill {
+        /// The order.
+        client_id: ClientOrderId,
+        /// Quantity of the fill.
+        fill_quantity: Decimal,
+        /// Quantity still open before the fill.
+        remaining: Decimal,
+    },
+    /// A fill that reports the order complete while quantity remains, or the reverse.
+    #[error(
+        "order {client_id}: fill says {} but {filled} of {ordered} is filled",
+        if *complete { "complete" } else { "partial" }
+    )]
+    FillCompletionMismatch {
+        /// The order.
+        client_id: ClientOrderId,
+        /// What the report claimed.
+        complete: bool,
+        /// Filled quantity after the fill.
+        filled: Decimal,
+        /// Ordered quantity.
+        ordered: Decimal,
+    },
+    /// A fill whose symbol or side differs from its order's.
+    #[error("order {client_id}: fill {trade_id} does not match the order's {what}")]
+    FillMismatch {
+        /// The order.
+        client_id: ClientOrderId,
+        /// Exchange trade id of the fill.
+        trade_id: String,
+        /// `symbol` or `side`.
+        what: &'static str,
+    },
+}
+
+/// An order and everything known about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// What was asked for.
+    pub request: OrderRequest,
+    /// Current status.
+    pub status: OrderStatus,
+    /// Exchange order id, once known.
+    pub exchange_id: Option<String>,
+    /// Base quantity filled so far.
+    pub filled_quantity: Decimal,
+    /// Quote value filled so far (sum of price × quantity).
+    pub filled_quote: Decimal,
+    /// Exchange trade ids of the fills applied, in arrival order (for de-duplication).
+    pub trade_ids: Vec<String>,
+    /// Time of the last change.
+    pub updated: Timestamp,
+}
+
+impl Order {
+    /// A new order in `PendingSend`.
+    #[must_use]
+    pub fn new(request: OrderRequest) -> Self {
+        let updated = request.ts;
+        Self {
+            request,
+            status: OrderStatus::PendingSend,
+            exchange_id: None,
+            filled_quantity: Decimal::ZERO,
+            filled_quote: Decimal::ZERO,
+            trade_ids: Vec::new(),
+            updated,
+        }
+    }
+
+    /// The client order id.
+    #[must_use]
+    pub fn client_id(&self) -> &ClientOrderId {
+        &self.request.client_id
+    }
+
+    /// Moves to `to` if the state machine allows it.
+    pub fn transition(&mut self, to: OrderStatus, ts: Timestamp) -> Result<(), OrderError> {
+        if !self.status.can_become(to) {
+            return Err(OrderError::IllegalTransition {
+                client_id: self.request.client_id.clone(),
+                from: self.status,
+                to,
+            });
+        }
+        self.status = to;
+        self.updated = ts;
+        Ok(())
+    }
+
+    /// Whether a fill with this exchange trade id was already applied.
+    #[must_use]
+    pub fn has_trade(&self, trade_id: &str) -> bool {
+        self.trade_ids.iter().any(|t| t == trade_id)
+    }
+
+    /// Applies a fill: checks it against the order, then updates quantities and status.
+    ///
+    /// `complete` is the exchange's word on whether the order is now fully filled. For base
+    /// quantity orders it must agree with the quantities; for quote-amount market buys (where
+    /// the final base quantity is only known to the exchange) it decides the status.
+    /// Nothing changes when an error is returned.
+    pub fn apply_fill(&mut self, fill: &Fill, complete: bool) -> Result<(), OrderError> {
+        let client_id = &self.request.client_id;
+        let mismatch = |what| OrderError::FillMismatch {
+            client_id: client_id.clone(),
+            trade_id: fill.trade_id.clone(),
+            what,
+        };
+        if fill.symbol != self.request.symbol {
+            return Err(mismatch("symbol"));
+        }
+        if fill.side != self.request.side {
+            return Err(mismatch("side"));
+        }
+        let to = if complete { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
+        if !self.status.can_become(to) {
+            return Err(OrderError::IllegalTransition {
+                client_id: client_id.clone(),
+                from: self.status,
+                to,
+            });
+        }
+        let filled = self.filled_quantity + fill.quantity;
+        if let OrderAmount::Base(ordered) = self.request.amount {
+            if filled > ordered {
+                return Err(OrderError::Overfill {
+                    client_id: client_id.clone(),
+                    fill_quantity: fill.quantity,
+                    remaining: ordered - self.filled_quantity,
+                });
+            }
+            if complete != (filled == ordered) {
+                return Err(OrderError::FillCompletionMismatch {
+                    client_id: client_id.clone(),
+                    complete,
+                    filled,
+                    ordered,
+                });
+            }
+        }
+        self.filled_quantity = filled;
+        self.filled_quote += fill.price * fill.quantity;
+        self.trade_ids.push(fill.trade_id.clone());
+        self.status = to;
+        self.updated = fill.ts;
+        Ok(())
+    }
+
+    /// Base quantity still open, when the order is sized in base.
+    #[must_use]
+    pub fn remaining_quantity(&self) -> Option<Decimal> {
+        match self.request.amount {
+            OrderAmount::Base(q) => Some(q - self.filled_quantity),
+            OrderAmount::Quote(_) => None,
+        }
+    }
+}

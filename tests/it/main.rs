@@ -1,0 +1,3 @@
+//! Cross-crate integration tests of the root package, one binary (`cargo test --test it`).
+
+mod cli;
