@@ -83,6 +83,9 @@ pub mod strategy;
 pub mod types;
 pub mod wallet;
 
+#[cfg(any(test, feature = "stubs"))]
+pub mod testkit;
+
 /// The names most users need, in one import.
 pub mod prelude {
     pub use crate::engine::{

@@ -20,6 +20,8 @@ pub mod event;
 pub mod lifecycle;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, VecDeque};
