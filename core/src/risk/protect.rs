@@ -95,7 +95,8 @@ impl Protection {
         }
         self.raise_high_water(high);
         let target = config.take_profit.get(self.targets_hit)?;
-        if high < to_f64(average_cost) * (1.0 + target.gain) {
+        // Compared in decimals: 100 × 1.1 must reach a high of exactly 110.
+        if dec(high) < average_cost * (Decimal::ONE + dec(target.gain)) {
             return None;
         }
         let index = self.targets_hit;
@@ -177,9 +178,9 @@ mod tests {
         let first = p.evaluate(&config(), Decimal::from(100), 99.0, 110.0).unwrap();
         assert_eq!((first.reason, first.size), (ExitReason::TakeProfit(0), Size::Base(1.0)));
         p.exit_order = Some(ClientOrderId::new("b-1").unwrap());
-        assert_eq!(p.evaluate(&config(), Decimal::from(100), 110.0, 125.0), None, "one exit at a time");
+        assert_eq!(p.evaluate(&config(), Decimal::from(100), 120.0, 125.0), None, "one exit at a time");
         p.exit_order = None;
-        let second = p.evaluate(&config(), Decimal::from(100), 110.0, 125.0).unwrap();
+        let second = p.evaluate(&config(), Decimal::from(100), 120.0, 125.0).unwrap();
         assert_eq!((second.reason, second.size), (ExitReason::TakeProfit(1), Size::PositionShare(1.0)));
         assert_eq!(p.evaluate(&config(), Decimal::from(100), 120.0, 200.0), None, "no targets left");
     }

@@ -71,6 +71,8 @@ impl Sizing {
                 match stats.kelly() {
                     // All wins: the edge is as large as Kelly allows.
                     None if stats.losses == 0 && stats.wins > 0 => Ok(max_fraction),
+                    // All losses: W = 0, so K = -1/R with R = 0: no edge at all.
+                    None if stats.wins == 0 && stats.losses > 0 => Err(f64::NEG_INFINITY),
                     None => Ok(fallback),
                     Some(k) if k <= 0.0 => Err(k),
                     Some(k) => Ok((k * multiplier).min(max_fraction)),
@@ -114,6 +116,8 @@ mod tests {
         let s = stats(&[10], &[10, 10, 10]);
         let kelly = Sizing::Kelly { multiplier: 1.0, max_fraction: 1.0, min_trades: 1, fallback: 0.1 };
         assert!(kelly.fraction(&s).is_err());
+        assert!(kelly.fraction(&stats(&[], &[1])).is_err(), "all losses");
+        assert_eq!(kelly.fraction(&stats(&[1], &[])), Ok(1.0), "all wins: the cap");
         assert_eq!(Sizing::FixedFraction { fraction: 0.3 }.fraction(&s), Ok(0.3));
     }
 

@@ -101,7 +101,7 @@ fn quote_fees_count_in_cost_and_proceeds_and_third_asset_fees_are_recorded() {
     let e = w.apply_fill(&fill(Side::Sell, "100", "1", "0.05", "USDT"), &inst, Decimal::ZERO);
     assert_eq!(e.unwrap().realized_pnl, Some(dec("-0.10")));
     w.apply_fill(&fill(Side::Buy, "100", "1", "0.2", "MX"), &inst, Decimal::ZERO).unwrap();
-    assert_eq!(w.cash(), dec("799.90"));
+    assert_eq!(w.cash(), dec("899.90"));
     assert_eq!(w.fees().get(&Asset::new("MX").unwrap()), Some(&dec("0.2")));
     assert_eq!(w.fees().get(&usdt()), Some(&dec("0.10")));
 }
