@@ -15,7 +15,11 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// A validation error for `input` holding `value` that breaks `rule`.
-    pub fn new(input: impl Into<String>, value: impl fmt::Display, rule: impl Into<String>) -> Self {
+    pub fn new(
+        input: impl Into<String>,
+        value: impl fmt::Display,
+        rule: impl Into<String>,
+    ) -> Self {
         Self {
             input: input.into(),
             value: value.to_string(),

@@ -10,10 +10,12 @@ use rust_decimal::prelude::FromPrimitive;
 
 use crate::engine::{Command, Engine, EngineError, Event, OrderReport};
 use crate::strategy::{
-    Context, Intent, ParamError, ParamSpec, Params, Pricing, Registry, Size, Strategy, StrategyEntry,
-    StrategySchema,
+    Context, Intent, ParamError, ParamSpec, Params, Pricing, Registry, Size, Strategy,
+    StrategyEntry, StrategySchema,
 };
-use crate::types::{Asset, Bar, ClientOrderId, Fill, OrderAmount, OrderRequest, Side, Symbol, Timestamp};
+use crate::types::{
+    Asset, Bar, ClientOrderId, Fill, OrderAmount, OrderRequest, Side, Symbol, Timestamp,
+};
 
 pub use crate::types::instrument::stubs::btcusdt;
 
@@ -26,7 +28,14 @@ pub fn symbol() -> Symbol {
 /// A bar at minute `minute` with the given prices; `volume` carries the scripted action.
 #[must_use]
 pub fn bar(minute: i64, open: f64, high: f64, low: f64, close: f64, volume: f64) -> Bar {
-    Bar { ts: Timestamp(minute * 60_000), open, high, low, close, volume }
+    Bar {
+        ts: Timestamp(minute * 60_000),
+        open,
+        high,
+        low,
+        close,
+        volume,
+    }
 }
 
 /// A flat bar at `price` carrying the scripted action `action`.
@@ -70,23 +79,40 @@ impl Scripted {
 }
 
 impl Strategy for Scripted {
-    fn on_bar(&mut self, _ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
+    fn on_bar(
+        &mut self,
+        _ctx: &Context<'_>,
+        symbol: &Symbol,
+        bar: &Bar,
+        intents: &mut Vec<Intent>,
+    ) {
         let size = match self.size_kind.as_str() {
             "quote" => Size::Quote(self.size),
             "base" => Size::Base(self.size),
             "risk" => Size::RiskSized,
             _ => Size::WalletShare(self.size),
         };
-        let below = if self.offset > 0.0 { Pricing::Limit(bar.close * (1.0 - self.offset)) } else { Pricing::Market };
-        #[allow(clippy::float_cmp, reason = "volume codes are exact small integers")]
-        let intent = if bar.volume == action::BUY {
+        let below = if self.offset > 0.0 {
+            Pricing::Limit(bar.close * (1.0 - self.offset))
+        } else {
+            Pricing::Market
+        };
+        let code = bar.volume.to_bits();
+        let intent = if code == action::BUY.to_bits() {
             Intent::place(symbol, Side::Buy, below, size)
-        } else if bar.volume == action::SELL_ALL {
+        } else if code == action::SELL_ALL.to_bits() {
             Intent::market_sell(symbol, Size::PositionShare(1.0))
-        } else if bar.volume == action::CANCEL_ALL {
-            Intent::CancelAll { symbol: Some(symbol.clone()) }
-        } else if bar.volume == action::LIMIT_SELL_ALL {
-            Intent::limit(symbol, Side::Sell, bar.close * (1.0 + self.offset.max(0.01)), Size::PositionShare(1.0))
+        } else if code == action::CANCEL_ALL.to_bits() {
+            Intent::CancelAll {
+                symbol: Some(symbol.clone()),
+            }
+        } else if code == action::LIMIT_SELL_ALL.to_bits() {
+            Intent::limit(
+                symbol,
+                Side::Sell,
+                bar.close * (1.0 + self.offset.max(0.01)),
+                Size::PositionShare(1.0),
+            )
         } else {
             return;
         };
@@ -102,9 +128,20 @@ pub fn scripted_entry() -> StrategyEntry {
             name: SCRIPTED,
             description: "Test strategy: acts on codes carried in bar volume",
             params: vec![
-                ParamSpec::choice("size_kind", "wallet", &["quote", "base", "wallet", "risk"], "Buy size kind"),
+                ParamSpec::choice(
+                    "size_kind",
+                    "wallet",
+                    &["quote", "base", "wallet", "risk"],
+                    "Buy size kind",
+                ),
                 ParamSpec::float("size", 1.0, 0.0, 1e12, "Buy size"),
-                ParamSpec::float("offset", 0.0, 0.0, 0.5, "Limit offset from the close (0: market)"),
+                ParamSpec::float(
+                    "offset",
+                    0.0,
+                    0.0,
+                    0.5,
+                    "Limit offset from the close (0: market)",
+                ),
             ],
         },
         check: |_| Ok(()),
@@ -124,7 +161,11 @@ pub fn scripted_entry_named(name: &'static str) -> StrategyEntry {
 #[must_use]
 pub fn registry() -> Registry {
     let mut registry = Registry::builtin();
-    for entry in [scripted_entry(), scripted_entry_named("scripted_b"), scripted_entry_named("scripted_c")] {
+    for entry in [
+        scripted_entry(),
+        scripted_entry_named("scripted_b"),
+        scripted_entry_named("scripted_c"),
+    ] {
         if registry.register(entry).is_err() {
             unreachable!("test strategy names are distinct");
         }
@@ -155,17 +196,32 @@ impl InstantExchange {
     /// An exchange charging fees as `fee_asset` says.
     #[must_use]
     pub fn new(fee_asset: FeeAsset) -> Self {
-        Self { fee_asset, trades: 0, resting: Vec::new(), fed: Vec::new() }
+        Self {
+            fee_asset,
+            trades: 0,
+            resting: Vec::new(),
+            fed: Vec::new(),
+        }
     }
 
     /// Feeds `event` to the engine, then answers every command (recursively) at `price`.
     /// Returns all commands the engine produced.
-    pub fn feed(&mut self, engine: &mut Engine, event: &Event, price: f64) -> Result<Vec<Command>, EngineError> {
+    pub fn feed(
+        &mut self,
+        engine: &mut Engine,
+        event: &Event,
+        price: f64,
+    ) -> Result<Vec<Command>, EngineError> {
         self.fed.push(event.clone());
         let mut all: Vec<Command> = engine.on_event(event)?.to_vec();
         let mut i = 0;
         while i < all.len() {
-            let replies = self.answer(&all[i], engine.config().instruments[0].quantity_precision, price, event.ts());
+            let replies = self.answer(
+                &all[i],
+                engine.config().instruments[0].quantity_precision,
+                price,
+                event.ts(),
+            );
             for reply in replies {
                 self.fed.push(reply.clone());
                 all.extend(engine.on_event(&reply)?.iter().cloned());
@@ -182,14 +238,22 @@ impl InstantExchange {
             .resting
             .iter()
             .filter(|o| {
-                let p = o.price.and_then(|p| rust_decimal::prelude::ToPrimitive::to_f64(&p)).unwrap_or(f64::NAN);
+                let p = o
+                    .price
+                    .and_then(|p| rust_decimal::prelude::ToPrimitive::to_f64(&p))
+                    .unwrap_or(f64::NAN);
                 (o.side == Side::Buy && bar.low <= p) || (o.side == Side::Sell && bar.high >= p)
             })
             .cloned()
             .collect();
         self.resting.retain(|o| !crossed.contains(o));
         for order in crossed {
-            let fill = self.fill_for(&order, order.price.unwrap_or_default(), engine.config().instruments[0].quantity_precision, bar.ts);
+            let fill = self.fill_for(
+                &order,
+                order.price.unwrap_or_default(),
+                engine.config().instruments[0].quantity_precision,
+                bar.ts,
+            );
             if let Some(fill) = fill {
                 let event = Event::fill(fill, false);
                 all.extend(self.feed(engine, &event, bar.close)?);
@@ -200,20 +264,36 @@ impl InstantExchange {
         Ok(all)
     }
 
-    fn answer(&mut self, command: &Command, precision: u32, price: f64, ts: Timestamp) -> Vec<Event> {
+    fn answer(
+        &mut self,
+        command: &Command,
+        precision: u32,
+        price: f64,
+        ts: Timestamp,
+    ) -> Vec<Event> {
         match command {
             Command::Submit(order) => {
                 let id = order.client_id.clone();
                 let mut replies = vec![
-                    Event::Order(OrderReport::Submitted { client_id: id.clone(), ts }),
-                    Event::Order(OrderReport::Accepted { client_id: id, exchange_id: None, ts }),
+                    Event::Order(OrderReport::Submitted {
+                        client_id: id.clone(),
+                        ts,
+                    }),
+                    Event::Order(OrderReport::Accepted {
+                        client_id: id,
+                        exchange_id: None,
+                        ts,
+                    }),
                 ];
                 let marketable = order.price.is_none_or(|p| {
                     let p = rust_decimal::prelude::ToPrimitive::to_f64(&p).unwrap_or(f64::NAN);
-                    (order.side == Side::Buy && price <= p) || (order.side == Side::Sell && price >= p)
+                    (order.side == Side::Buy && price <= p)
+                        || (order.side == Side::Sell && price >= p)
                 });
                 if marketable {
-                    let fill_price = order.price.unwrap_or_else(|| Decimal::from_f64(price).unwrap_or_default());
+                    let fill_price = order
+                        .price
+                        .unwrap_or_else(|| Decimal::from_f64(price).unwrap_or_default());
                     if let Some(fill) = self.fill_for(order, fill_price, precision, ts) {
                         replies.push(Event::fill(fill, false));
                     }
@@ -232,23 +312,40 @@ impl InstantExchange {
         let (gone, kept): (Vec<_>, Vec<_>) = self.resting.drain(..).partition(|o| matches(o));
         self.resting = kept;
         gone.into_iter()
-            .map(|o| Event::Order(OrderReport::Canceled { client_id: o.client_id, ts }))
+            .map(|o| {
+                Event::Order(OrderReport::Canceled {
+                    client_id: o.client_id,
+                    ts,
+                })
+            })
             .collect()
     }
 
-    fn fill_for(&mut self, order: &OrderRequest, price: Decimal, precision: u32, ts: Timestamp) -> Option<Fill> {
+    fn fill_for(
+        &mut self,
+        order: &OrderRequest,
+        price: Decimal,
+        precision: u32,
+        ts: Timestamp,
+    ) -> Option<Fill> {
         let instrument = btcusdt();
         let quantity = match order.amount {
             OrderAmount::Base(q) => q,
-            OrderAmount::Quote(a) => (a / price).round_dp_with_strategy(precision, rust_decimal::RoundingStrategy::ToZero),
+            OrderAmount::Quote(a) => (a / price)
+                .round_dp_with_strategy(precision, rust_decimal::RoundingStrategy::ToZero),
         };
         if quantity <= Decimal::ZERO {
             return None;
         }
         self.trades += 1;
         let (fee, fee_asset): (Decimal, Asset) = match (self.fee_asset, order.side) {
-            (FeeAsset::Received, Side::Buy) => (quantity * instrument.taker_fee, instrument.base.clone()),
-            _ => ((price * quantity * instrument.taker_fee).round_dp(8), instrument.quote.clone()),
+            (FeeAsset::Received, Side::Buy) => {
+                (quantity * instrument.taker_fee, instrument.base.clone())
+            }
+            _ => (
+                (price * quantity * instrument.taker_fee).round_dp(8),
+                instrument.quote.clone(),
+            ),
         };
         Some(Fill {
             client_id: order.client_id.clone(),

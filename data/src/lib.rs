@@ -1,1 +1,1 @@
-//! vela-data: the Parquet + DuckDB history store. Built in the data-layer issue; this crate only reserves its place in the workspace.
+//! vela-data: the Parquet and `DuckDB` history store. Built in the data-layer issue; this crate only reserves its place in the workspace.

@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn vela(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_vela")).args(args).output().expect("vela runs")
+    Command::new(env!("CARGO_BIN_EXE_vela"))
+        .args(args)
+        .output()
+        .expect("vela runs")
 }
 
 #[test]
@@ -20,7 +23,10 @@ fn strategies_lists_crossover_with_its_schema() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("crossover"), "{text}");
-    assert!(text.contains("fast") && text.contains("[1, 10000]"), "{text}");
+    assert!(
+        text.contains("fast") && text.contains("[1, 10000]"),
+        "{text}"
+    );
 
     let out = vela(&["strategies", "crossover", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
@@ -33,5 +39,8 @@ fn unknown_strategy_is_a_clear_error() {
     let out = vela(&["strategies", "nope"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown strategy \"nope\" (known: crossover)"), "{err}");
+    assert!(
+        err.contains("unknown strategy \"nope\" (known: crossover)"),
+        "{err}"
+    );
 }

@@ -30,7 +30,10 @@ impl BotId {
                 format!("must be 1 to {MAX_BOT_ID_LEN} characters"),
             ));
         }
-        if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             return Err(ValidationError::new(
                 "bot id",
                 &value,
@@ -113,7 +116,11 @@ impl BotConfig {
     /// Checks everything that does not need the registry; errors name the key.
     pub fn validate(&self) -> Result<(), ValidationError> {
         let Some(first) = self.instruments.first() else {
-            return Err(ValidationError::new("instruments", "[]", "needs at least one instrument"));
+            return Err(ValidationError::new(
+                "instruments",
+                "[]",
+                "needs at least one instrument",
+            ));
         };
         for (i, instrument) in self.instruments.iter().enumerate() {
             instrument.validate()?;
@@ -121,10 +128,16 @@ impl BotConfig {
                 return Err(ValidationError::new(
                     format!("instruments[{i}].quote"),
                     &instrument.quote,
-                    format!("all instruments of a bot must be quoted in one asset ({})", first.quote),
+                    format!(
+                        "all instruments of a bot must be quoted in one asset ({})",
+                        first.quote
+                    ),
                 ));
             }
-            if self.instruments[..i].iter().any(|o| o.symbol == instrument.symbol) {
+            if self.instruments[..i]
+                .iter()
+                .any(|o| o.symbol == instrument.symbol)
+            {
                 return Err(ValidationError::new(
                     format!("instruments[{i}].symbol"),
                     &instrument.symbol,
@@ -133,12 +146,20 @@ impl BotConfig {
             }
         }
         if self.budget <= Decimal::ZERO {
-            return Err(ValidationError::new("budget", self.budget, "must be positive"));
+            return Err(ValidationError::new(
+                "budget",
+                self.budget,
+                "must be positive",
+            ));
         }
         if let Some(ms) = self.running_time_ms
             && ms <= 0
         {
-            return Err(ValidationError::new("running_time_ms", ms, "must be positive"));
+            return Err(ValidationError::new(
+                "running_time_ms",
+                ms,
+                "must be positive",
+            ));
         }
         self.risk.validate()
     }

@@ -1,6 +1,9 @@
 //! Lifecycle: instructions, the running-time limit, and pauses that end by themselves.
 
-use super::{AlertCode, AlertLevel, BotState, Command, Control, Engine, EngineError, StateChange, StateReason};
+use super::{
+    AlertCode, AlertLevel, BotState, Command, Control, Engine, EngineError, StateChange,
+    StateReason,
+};
 use crate::strategy::StrategySpec;
 use crate::types::Timestamp;
 
@@ -28,7 +31,10 @@ impl Engine {
             Control::UpdateParams(_) => matches!(self.state, Created | Paused | Stopped),
         };
         if !allowed {
-            return Err(EngineError::ControlNotAllowed { control: control_name(control), state: self.state });
+            return Err(EngineError::ControlNotAllowed {
+                control: control_name(control),
+                state: self.state,
+            });
         }
         if let Control::UpdateParams(params) = control {
             let spec = StrategySpec::new(self.candidates[self.active].name.clone(), params.clone());
@@ -38,7 +44,11 @@ impl Engine {
     }
 
     /// Carries out a checked instruction.
-    pub(super) fn on_control(&mut self, ts: Timestamp, control: &Control) -> Result<(), EngineError> {
+    pub(super) fn on_control(
+        &mut self,
+        ts: Timestamp,
+        control: &Control,
+    ) -> Result<(), EngineError> {
         match control {
             Control::Start => {
                 self.started.get_or_insert(ts);
@@ -60,20 +70,39 @@ impl Engine {
             Control::Kill { global } => {
                 if self.state != BotState::Killed {
                     self.cancel_everything();
-                    let reason = if *global { StateReason::GlobalKill } else { StateReason::Manual };
+                    let reason = if *global {
+                        StateReason::GlobalKill
+                    } else {
+                        StateReason::Manual
+                    };
                     self.set_state(ts, BotState::Killed, reason);
-                    let scope = if *global { "global kill switch" } else { "kill switch" };
-                    self.alert(ts, AlertLevel::Critical, AlertCode::Killed, format!("{scope}: pending orders canceled, positions kept"));
+                    let scope = if *global {
+                        "global kill switch"
+                    } else {
+                        "kill switch"
+                    };
+                    self.alert(
+                        ts,
+                        AlertLevel::Critical,
+                        AlertCode::Killed,
+                        format!("{scope}: pending orders canceled, positions kept"),
+                    );
                 }
             }
             Control::UpdateParams(params) => {
-                let spec = StrategySpec::new(self.candidates[self.active].name.clone(), params.clone());
+                let spec =
+                    StrategySpec::new(self.candidates[self.active].name.clone(), params.clone());
                 self.strategy = self.registry.build(&spec)?;
                 if self.active == 0 {
                     self.config.strategy = spec.clone();
                 }
                 self.candidates[self.active] = spec;
-                self.alert(ts, AlertLevel::Info, AlertCode::ParamsUpdated, format!("{} parameters updated", self.candidates[self.active].name));
+                self.alert(
+                    ts,
+                    AlertLevel::Info,
+                    AlertCode::ParamsUpdated,
+                    format!("{} parameters updated", self.candidates[self.active].name),
+                );
             }
         }
         Ok(())
@@ -88,7 +117,12 @@ impl Engine {
         {
             self.cancel_resting();
             self.set_state(ts, BotState::Stopped, StateReason::RunningTimeElapsed);
-            self.alert(ts, AlertLevel::Info, AlertCode::RunningTimeElapsed, format!("running time of {limit} ms elapsed"));
+            self.alert(
+                ts,
+                AlertLevel::Info,
+                AlertCode::RunningTimeElapsed,
+                format!("running time of {limit} ms elapsed"),
+            );
             return;
         }
         if self.state == BotState::Paused
@@ -96,15 +130,29 @@ impl Engine {
             && ts >= until
         {
             self.set_state(ts, BotState::Running, StateReason::LimitPeriodEnded);
-            self.alert(ts, AlertLevel::Info, AlertCode::LimitPeriodEnded, "loss-limit period ended: trading again");
+            self.alert(
+                ts,
+                AlertLevel::Info,
+                AlertCode::LimitPeriodEnded,
+                "loss-limit period ended: trading again",
+            );
         }
     }
 
     pub(super) fn set_state(&mut self, ts: Timestamp, to: BotState, reason: StateReason) {
         let from = self.state;
         self.state = to;
-        self.pause_reason = if to == BotState::Running { None } else { Some(reason) };
-        self.out.push(Command::State(StateChange { ts, from, to, reason }));
+        self.pause_reason = if to == BotState::Running {
+            None
+        } else {
+            Some(reason)
+        };
+        self.out.push(Command::State(StateChange {
+            ts,
+            from,
+            to,
+            reason,
+        }));
     }
 
     /// Cancels every open order, symbol by symbol.

@@ -7,6 +7,7 @@ use crate::error::ValidationError;
 use crate::risk::{ExitReason, LimitKind};
 use crate::strategy::{Intent, OrderIntent, Pricing};
 use crate::types::{MarketData, Side, Symbol, Timestamp};
+use crate::wallet::Position;
 
 fn positive_price(what: &str, ts: Timestamp, value: f64) -> Result<(), EngineError> {
     if value.is_finite() && value > 0.0 {
@@ -71,20 +72,39 @@ impl Engine {
 
     /// Stops, trailing stops and take-profit targets of the position in `symbol`.
     fn protect(&mut self, ts: Timestamp, symbol: &Symbol, low: f64, high: f64) {
-        let Some(average_cost) = self.wallet.position(symbol).and_then(|p| p.average_cost()) else {
+        let Some(average_cost) = self
+            .wallet
+            .position(symbol)
+            .and_then(Position::average_cost)
+        else {
             return;
         };
-        let Some(protection) = self.protections.get_mut(symbol) else { return };
+        let Some(protection) = self.protections.get_mut(symbol) else {
+            return;
+        };
         let Some(exit) = protection.evaluate(&self.config.risk, average_cost, low, high) else {
             return;
         };
         let (code, what) = match exit.reason {
             ExitReason::StopLoss => (AlertCode::StopLoss, "stop loss".to_owned()),
             ExitReason::TrailingStop => (AlertCode::TrailingStop, "trailing stop".to_owned()),
-            ExitReason::TakeProfit(n) => (AlertCode::TakeProfit, format!("take-profit target {}", n + 1)),
+            ExitReason::TakeProfit(n) => (
+                AlertCode::TakeProfit,
+                format!("take-profit target {}", n + 1),
+            ),
         };
-        self.alert(ts, AlertLevel::Info, code, format!("{what} reached on {symbol} (average cost {average_cost})"));
-        let intent = OrderIntent { symbol: symbol.clone(), side: Side::Sell, pricing: Pricing::Market, size: exit.size };
+        self.alert(
+            ts,
+            AlertLevel::Info,
+            code,
+            format!("{what} reached on {symbol} (average cost {average_cost})"),
+        );
+        let intent = OrderIntent {
+            symbol: symbol.clone(),
+            side: Side::Sell,
+            pricing: Pricing::Market,
+            size: exit.size,
+        };
         let order = self.process_intent(ts, Intent::Place(intent), true);
         if let Some(protection) = self.protections.get_mut(symbol) {
             protection.exit_order = order;
@@ -98,24 +118,45 @@ impl Engine {
             return;
         }
         let equity = self.equity();
-        let Some(breach) = self.limits.observe(&self.config.risk, ts, equity) else { return };
+        let Some(breach) = self.limits.observe(&self.config.risk, ts, equity) else {
+            return;
+        };
         if self.state != BotState::Running {
             return;
         }
         let (reason, code) = match (breach.kind, breach.until) {
-            (LimitKind::Drawdown, _) | (_, None) => (StateReason::DrawdownLimit, AlertCode::DrawdownLimit),
-            (LimitKind::DailyLoss, Some(until)) => (StateReason::DailyLossLimit(until), AlertCode::DailyLossLimit),
-            (LimitKind::WeeklyLoss, Some(until)) => (StateReason::WeeklyLossLimit(until), AlertCode::WeeklyLossLimit),
+            (LimitKind::Drawdown, _) | (_, None) => {
+                (StateReason::DrawdownLimit, AlertCode::DrawdownLimit)
+            }
+            (LimitKind::DailyLoss, Some(until)) => (
+                StateReason::DailyLossLimit(until),
+                AlertCode::DailyLossLimit,
+            ),
+            (LimitKind::WeeklyLoss, Some(until)) => (
+                StateReason::WeeklyLossLimit(until),
+                AlertCode::WeeklyLossLimit,
+            ),
         };
         self.set_state(ts, BotState::Paused, reason);
-        let resume = breach.until.map_or_else(|| "resume by hand".to_owned(), |u| format!("resumes at {u}"));
-        self.alert(ts, AlertLevel::Critical, code, format!("{}; paused, {resume}", breach.detail));
+        let resume = breach.until.map_or_else(
+            || "resume by hand".to_owned(),
+            |u| format!("resumes at {u}"),
+        );
+        self.alert(
+            ts,
+            AlertLevel::Critical,
+            code,
+            format!("{}; paused, {resume}", breach.detail),
+        );
     }
 
     /// Whether the position in `symbol` is at least the instrument's minimum quantity.
     pub(super) fn is_long(&self, symbol: &Symbol) -> bool {
         let held = self.wallet.held(symbol);
-        let min = self.instruments.get(symbol).map_or(Decimal::ZERO, |i| i.min_quantity);
+        let min = self
+            .instruments
+            .get(symbol)
+            .map_or(Decimal::ZERO, |i| i.min_quantity);
         held > Decimal::ZERO && held >= min
     }
 }

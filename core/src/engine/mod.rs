@@ -40,7 +40,9 @@ use crate::risk::gate::{self, GateView};
 use crate::risk::{
     BreakerState, Denial, DenyReason, LossLimits, Protection, RateWindow, TradeStats,
 };
-use crate::strategy::{Context, Intent, OrderIntent, Registry, RegistryError, Strategy, StrategySpec};
+use crate::strategy::{
+    Context, Intent, OrderIntent, Registry, RegistryError, Strategy, StrategySpec,
+};
 use crate::types::{ClientOrderId, Instrument, Order, OrderError, OrderRequest, Symbol, Timestamp};
 use crate::wallet::{Wallet, WalletError};
 
@@ -135,8 +137,11 @@ impl Engine {
             registry.build(spec)?;
         }
         let strategy = registry.build(&candidates[0])?;
-        let instruments: BTreeMap<Symbol, Instrument> =
-            config.instruments.iter().map(|i| (i.symbol.clone(), i.clone())).collect();
+        let instruments: BTreeMap<Symbol, Instrument> = config
+            .instruments
+            .iter()
+            .map(|i| (i.symbol.clone(), i.clone()))
+            .collect();
         let asset = config.instruments[0].quote.clone();
         let wallet = Wallet::new(asset, config.budget, config.compound)?;
         Ok(Self {
@@ -246,7 +251,8 @@ impl Engine {
     /// Equity at the last known prices.
     #[must_use]
     pub fn equity(&self) -> Decimal {
-        self.wallet.equity(|s| self.last_prices.get(s).and_then(|p| Decimal::from_f64(*p)))
+        self.wallet
+            .equity(|s| self.last_prices.get(s).and_then(|p| Decimal::from_f64(*p)))
     }
 
     /// Runs the strategy callback `call` with a fresh context and processes its intents.
@@ -272,7 +278,12 @@ impl Engine {
     }
 
     /// Turns one intent into commands (or a denial).
-    fn process_intent(&mut self, ts: Timestamp, intent: Intent, rate_exempt: bool) -> Option<ClientOrderId> {
+    fn process_intent(
+        &mut self,
+        ts: Timestamp,
+        intent: Intent,
+        rate_exempt: bool,
+    ) -> Option<ClientOrderId> {
         match intent {
             Intent::Place(order) => self.place(ts, order, rate_exempt),
             Intent::Cancel { client_id } => {
@@ -281,7 +292,12 @@ impl Engine {
                         symbol: order.request.symbol.clone(),
                         client_id,
                     }),
-                    None => self.deny(ts, Intent::Cancel { client_id }, DenyReason::UnknownOrder, "no such open order"),
+                    None => self.deny(
+                        ts,
+                        Intent::Cancel { client_id },
+                        DenyReason::UnknownOrder,
+                        "no such open order",
+                    ),
                 }
                 None
             }
@@ -296,7 +312,12 @@ impl Engine {
         }
     }
 
-    fn place(&mut self, ts: Timestamp, intent: OrderIntent, rate_exempt: bool) -> Option<ClientOrderId> {
+    fn place(
+        &mut self,
+        ts: Timestamp,
+        intent: OrderIntent,
+        rate_exempt: bool,
+    ) -> Option<ClientOrderId> {
         if !self.state.is_trading() {
             let detail = format!("bot is {:?}", self.state);
             self.deny(ts, Intent::Place(intent), DenyReason::NotRunning, detail);
@@ -310,7 +331,14 @@ impl Engine {
             open_orders: &self.orders,
             reservations: &self.reservations,
         };
-        let approved = match gate::approve(&self.config.risk, &self.stats, &mut self.rate, &view, &intent, rate_exempt) {
+        let approved = match gate::approve(
+            &self.config.risk,
+            &self.stats,
+            &mut self.rate,
+            &view,
+            &intent,
+            rate_exempt,
+        ) {
             Ok(approved) => approved,
             Err((reason, detail)) => {
                 self.deny(ts, Intent::Place(intent), reason, detail);
@@ -325,11 +353,17 @@ impl Engine {
             }
         };
         if let Err(e) = self.wallet.reserve(approved.reserve) {
-            self.deny(ts, Intent::Place(intent), DenyReason::InsufficientFunds, e.to_string());
+            self.deny(
+                ts,
+                Intent::Place(intent),
+                DenyReason::InsufficientFunds,
+                e.to_string(),
+            );
             return None;
         }
         if approved.reserve > Decimal::ZERO {
-            self.reservations.insert(client_id.clone(), approved.reserve);
+            self.reservations
+                .insert(client_id.clone(), approved.reserve);
         }
         self.sequence += 1;
         self.rate.record(ts);
@@ -342,7 +376,8 @@ impl Engine {
             price: approved.price,
             ts,
         };
-        self.orders.insert(client_id.clone(), Order::new(request.clone()));
+        self.orders
+            .insert(client_id.clone(), Order::new(request.clone()));
         self.out.push(Command::Submit(request));
         Some(client_id)
     }
@@ -353,16 +388,42 @@ impl Engine {
             .map_err(|_| EngineError::ClientIdsExhausted(self.config.bot_id.clone()).to_string())
     }
 
-    fn deny(&mut self, ts: Timestamp, intent: Intent, reason: DenyReason, detail: impl Into<String>) {
-        self.out.push(Command::Denied(Denial { ts, intent, reason, detail: detail.into() }));
+    fn deny(
+        &mut self,
+        ts: Timestamp,
+        intent: Intent,
+        reason: DenyReason,
+        detail: impl Into<String>,
+    ) {
+        self.out.push(Command::Denied(Denial {
+            ts,
+            intent,
+            reason,
+            detail: detail.into(),
+        }));
     }
 
-    fn alert(&mut self, ts: Timestamp, level: AlertLevel, code: AlertCode, message: impl Into<String>) {
-        self.out.push(Command::Alert(Alert { ts, level, code, message: message.into() }));
+    fn alert(
+        &mut self,
+        ts: Timestamp,
+        level: AlertLevel,
+        code: AlertCode,
+        message: impl Into<String>,
+    ) {
+        self.out.push(Command::Alert(Alert {
+            ts,
+            level,
+            code,
+            message: message.into(),
+        }));
     }
 
     fn symbols_with_open_orders(&self) -> Vec<Symbol> {
-        let mut symbols: Vec<Symbol> = self.orders.values().map(|o| o.request.symbol.clone()).collect();
+        let mut symbols: Vec<Symbol> = self
+            .orders
+            .values()
+            .map(|o| o.request.symbol.clone())
+            .collect();
         symbols.sort();
         symbols.dedup();
         symbols

@@ -2,7 +2,10 @@
 
 use rust_decimal::Decimal;
 
-use super::{AlertCode, AlertLevel, BotState, Command, Engine, EngineError, OrderReport, RECENT_CLOSED_ORDERS, StateReason};
+use super::{
+    AlertCode, AlertLevel, BotState, Command, Engine, EngineError, OrderReport,
+    RECENT_CLOSED_ORDERS, StateReason,
+};
 use crate::risk::{BreakerAction, BreakerState};
 use crate::types::{ClientOrderId, Fill, Order, OrderStatus, Side, Timestamp};
 
@@ -82,7 +85,11 @@ impl Engine {
             .get(&fill.symbol)
             .filter(|i| i.quote == fill.fee_asset)
             .map_or(Decimal::ZERO, |_| fill.fee);
-        let held = self.reservations.get(&fill.client_id).copied().unwrap_or_default();
+        let held = self
+            .reservations
+            .get(&fill.client_id)
+            .copied()
+            .unwrap_or_default();
         (fill.notional() + quote_fee).min(held)
     }
 
@@ -101,7 +108,11 @@ impl Engine {
                 if let Some(to) = target_status(report) {
                     order.transition(to, ts)?;
                 }
-                if let OrderReport::Accepted { exchange_id: Some(exchange_id), .. } = report {
+                if let OrderReport::Accepted {
+                    exchange_id: Some(exchange_id),
+                    ..
+                } = report
+                {
                     order.exchange_id = Some(exchange_id.clone());
                 }
                 match report {
@@ -110,8 +121,15 @@ impl Engine {
                         self.alert(ts, AlertLevel::Warning, AlertCode::OrderRejected, message);
                     }
                     OrderReport::Unknown { reason, .. } => {
-                        let message = format!("order {id} outcome unknown ({reason}); resolve by querying it");
-                        self.alert(ts, AlertLevel::Warning, AlertCode::OrderOutcomeUnknown, message);
+                        let message = format!(
+                            "order {id} outcome unknown ({reason}); resolve by querying it"
+                        );
+                        self.alert(
+                            ts,
+                            AlertLevel::Warning,
+                            AlertCode::OrderOutcomeUnknown,
+                            message,
+                        );
                     }
                     _ => {}
                 }
@@ -141,13 +159,25 @@ impl Engine {
             *r -= release;
         }
         if effect.overdrawn {
-            let message = format!("fill {} took the bot's capital below zero ({})", fill.trade_id, self.wallet.cash());
-            self.alert(ts, AlertLevel::Critical, AlertCode::WalletOverdrawn, message);
+            let message = format!(
+                "fill {} took the bot's capital below zero ({})",
+                fill.trade_id,
+                self.wallet.cash()
+            );
+            self.alert(
+                ts,
+                AlertLevel::Critical,
+                AlertCode::WalletOverdrawn,
+                message,
+            );
         }
         match fill.side {
             Side::Buy => {
                 let held = self.wallet.held(&symbol);
-                self.protections.entry(symbol.clone()).or_default().on_entry(fill.price, held);
+                self.protections
+                    .entry(symbol.clone())
+                    .or_default()
+                    .on_entry(fill.price, held);
             }
             Side::Sell => {
                 let realized = effect.realized_pnl.unwrap_or_default();
@@ -160,16 +190,23 @@ impl Engine {
             }
         }
         self.after_order_change(ts, &fill.client_id)?;
-        self.run_strategy(ts, |strategy, ctx, intents| strategy.on_fill(ctx, fill, intents));
+        self.run_strategy(ts, |strategy, ctx, intents| {
+            strategy.on_fill(ctx, fill, intents);
+        });
         Ok(())
     }
 
     /// Book-keeping after an order changed: ended orders release their reservation, leave
     /// the open set and free the protective-exit slot; the strategy hears of status changes.
     fn after_order_change(&mut self, ts: Timestamp, id: &ClientOrderId) -> Result<(), EngineError> {
-        let Some(order) = self.orders.get(id) else { return Ok(()) };
+        let Some(order) = self.orders.get(id) else {
+            return Ok(());
+        };
         let terminal = order.status.is_terminal();
-        let filled_now = matches!(order.status, OrderStatus::PartiallyFilled | OrderStatus::Filled);
+        let filled_now = matches!(
+            order.status,
+            OrderStatus::PartiallyFilled | OrderStatus::Filled
+        );
         if terminal {
             if let Some(rest) = self.reservations.remove(id) {
                 self.wallet.release(rest)?;
@@ -186,8 +223,12 @@ impl Engine {
                 self.closed.push_back(order);
             }
         }
-        if !filled_now && let Some(order) = self.orders.get(id).or_else(|| self.closed.back()).cloned() {
-            self.run_strategy(ts, |strategy, ctx, intents| strategy.on_order(ctx, &order, intents));
+        if !filled_now
+            && let Some(order) = self.orders.get(id).or_else(|| self.closed.back()).cloned()
+        {
+            self.run_strategy(ts, |strategy, ctx, intents| {
+                strategy.on_order(ctx, &order, intents);
+            });
         }
         Ok(())
     }
@@ -198,24 +239,38 @@ impl Engine {
         if pnl > Decimal::ZERO {
             self.breaker.on_win();
         }
-        let Some(breaker) = self.config.risk.breaker.clone() else { return };
-        if pnl >= Decimal::ZERO || !BreakerState::should_trip(&breaker, self.stats.consecutive_losses) {
+        let Some(breaker) = self.config.risk.breaker.clone() else {
+            return;
+        };
+        if pnl >= Decimal::ZERO
+            || !BreakerState::should_trip(&breaker, self.stats.consecutive_losses)
+        {
             return;
         }
         let from = self.candidates[self.active].name.clone();
         let losses = self.stats.consecutive_losses;
-        match self.breaker.trip(&breaker, self.active, self.candidates.len()) {
+        match self
+            .breaker
+            .trip(&breaker, self.active, self.candidates.len())
+        {
             BreakerAction::Rotate(next) => match self.registry.build(&self.candidates[next]) {
                 Ok(strategy) => {
                     self.strategy = strategy;
                     self.active = next;
                     self.stats.consecutive_losses = 0;
                     let to = self.candidates[next].name.clone();
-                    self.out.push(Command::Rotated { ts, from: from.clone(), to: to.clone() });
+                    self.out.push(Command::Rotated {
+                        ts,
+                        from: from.clone(),
+                        to: to.clone(),
+                    });
                     let message = format!("{losses} losses in a row with {from}: rotated to {to}");
                     self.alert(ts, AlertLevel::Warning, AlertCode::StrategyRotated, message);
                 }
-                Err(e) => self.breaker_pause(ts, format!("rotation to {} failed: {e}", self.candidates[next].name)),
+                Err(e) => self.breaker_pause(
+                    ts,
+                    format!("rotation to {} failed: {e}", self.candidates[next].name),
+                ),
             },
             BreakerAction::Pause => {
                 let message = format!(

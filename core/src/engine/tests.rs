@@ -18,43 +18,92 @@ fn dec(s: &str) -> Decimal {
 
 fn scripted(size_kind: &str, size: f64, offset: f64) -> StrategySpec {
     let mut params = Params::new();
-    params.set("size_kind", size_kind).set("size", size).set("offset", offset);
+    params
+        .set("size_kind", size_kind)
+        .set("size", size)
+        .set("offset", offset);
     StrategySpec::new("scripted", params)
 }
 
 fn config(strategy: StrategySpec, risk: RiskConfig) -> BotConfig {
-    let mut config = BotConfig::new(BotId::new("bot").unwrap(), vec![testkit::btcusdt()], dec("1000"), strategy);
+    let mut config = BotConfig::new(
+        BotId::new("bot").unwrap(),
+        vec![testkit::btcusdt()],
+        dec("1000"),
+        strategy,
+    );
     config.risk = risk;
     config
 }
 
 fn started(config: BotConfig) -> Engine {
     let mut engine = Engine::new(config, &testkit::registry()).unwrap();
-    engine.on_event(&Event::control(Timestamp(0), Control::Start)).unwrap();
+    engine
+        .on_event(&Event::control(Timestamp(0), Control::Start))
+        .unwrap();
     engine
 }
 
 fn submits(commands: &[Command]) -> Vec<&OrderRequest> {
-    commands.iter().filter_map(|c| if let Command::Submit(o) = c { Some(o) } else { None }).collect()
+    commands
+        .iter()
+        .filter_map(|c| {
+            if let Command::Submit(o) = c {
+                Some(o)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn denials(commands: &[Command]) -> Vec<DenyReason> {
-    commands.iter().filter_map(|c| if let Command::Denied(d) = c { Some(d.reason) } else { None }).collect()
+    commands
+        .iter()
+        .filter_map(|c| {
+            if let Command::Denied(d) = c {
+                Some(d.reason)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn alerts(commands: &[Command]) -> Vec<AlertCode> {
-    commands.iter().filter_map(|c| if let Command::Alert(a) = c { Some(a.code) } else { None }).collect()
+    commands
+        .iter()
+        .filter_map(|c| {
+            if let Command::Alert(a) = c {
+                Some(a.code)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 fn states(commands: &[Command]) -> Vec<(BotState, StateReason)> {
-    commands.iter().filter_map(|c| if let Command::State(s) = c { Some((s.to, s.reason)) } else { None }).collect()
+    commands
+        .iter()
+        .filter_map(|c| {
+            if let Command::State(s) = c {
+                Some((s.to, s.reason))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// Runs `bars` through a fresh started engine with an instant exchange.
 fn run(config: BotConfig, bars: &[Bar]) -> (Engine, Vec<Vec<Command>>) {
     let mut engine = started(config);
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
-    let out = bars.iter().map(|b| exchange.bar(&mut engine, *b).unwrap()).collect();
+    let out = bars
+        .iter()
+        .map(|b| exchange.bar(&mut engine, *b).unwrap())
+        .collect();
     (engine, out)
 }
 
@@ -62,24 +111,44 @@ fn run(config: BotConfig, bars: &[Bar]) -> (Engine, Vec<Vec<Command>>) {
 fn crossover_buys_on_the_cross_up_and_sells_on_the_cross_down() {
     let mut params = Params::new();
     params.set("fast", 2_i64).set("slow", 3_i64);
-    let cfg = config(StrategySpec::new("crossover", params), RiskConfig::default());
+    let cfg = config(
+        StrategySpec::new("crossover", params),
+        RiskConfig::default(),
+    );
     let closes = [10.0, 10.0, 10.0, 9.0, 12.0, 13.0, 14.0, 8.0, 7.0];
-    let bars: Vec<Bar> = closes.iter().enumerate().map(|(i, c)| flat(i as i64, *c, 5.0)).collect();
+    let bars: Vec<Bar> = closes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| flat(i as i64, *c, 5.0))
+        .collect();
     let (engine, out) = run(cfg, &bars);
     let orders: Vec<(usize, Side, String)> = out
         .iter()
         .enumerate()
-        .flat_map(|(i, cmds)| submits(cmds).into_iter().map(move |o| (i, o.side, o.client_id.to_string())))
+        .flat_map(|(i, cmds)| {
+            submits(cmds)
+                .into_iter()
+                .map(move |o| (i, o.side, o.client_id.to_string()))
+        })
         .collect();
     // fast(2)/slow(3) at bar 3: 9.5 < 9.67; bar 4: 10.5 > 10.33 → buy; bar 7: 11 < 11.67 → sell.
-    assert_eq!(orders, vec![(4, Side::Buy, "bot-1".into()), (7, Side::Sell, "bot-2".into())]);
+    assert_eq!(
+        orders,
+        vec![
+            (4, Side::Buy, "bot-1".into()),
+            (7, Side::Sell, "bot-2".into())
+        ]
+    );
     assert!(engine.wallet().held(&symbol()).is_zero());
     assert_eq!(engine.trade_stats().trades(), 1);
 }
 
 #[test]
 fn market_buys_spend_the_available_capital_with_room_for_the_fee() {
-    let (engine, out) = run(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()), &[flat(1, 100.0, action::BUY)]);
+    let (engine, out) = run(
+        config(scripted("wallet", 1.0, 0.0), RiskConfig::default()),
+        &[flat(1, 100.0, action::BUY)],
+    );
     let order = submits(&out[0])[0];
     assert_eq!(order.order_type, OrderType::Market);
     // 1000 / 1.0005 rounded down to cents.
@@ -94,14 +163,24 @@ fn market_buys_spend_the_available_capital_with_room_for_the_fee() {
 fn limit_buys_reserve_price_quantity_and_fee_until_they_end() {
     let mut engine = started(config(scripted("quote", 500.0, 0.1), RiskConfig::default()));
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
-    let out = exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap();
+    let out = exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap();
     let order = submits(&out)[0];
-    assert_eq!((order.order_type, order.price), (OrderType::Limit, Some(dec("90"))));
+    assert_eq!(
+        (order.order_type, order.price),
+        (OrderType::Limit, Some(dec("90")))
+    );
     // 500 / (90 × 1.0005) = 5.5527791… → 5.552779; reserved 5.552779 × 90 × 1.0005.
     assert_eq!(order.amount, OrderAmount::Base(dec("5.552779")));
-    assert_eq!(engine.wallet().reserved(), dec("5.552779") * dec("90") * dec("1.0005"));
+    assert_eq!(
+        engine.wallet().reserved(),
+        dec("5.552779") * dec("90") * dec("1.0005")
+    );
     // A cancel releases the reservation.
-    exchange.bar(&mut engine, flat(2, 100.0, action::CANCEL_ALL)).unwrap();
+    exchange
+        .bar(&mut engine, flat(2, 100.0, action::CANCEL_ALL))
+        .unwrap();
     assert!(engine.wallet().reserved().is_zero());
     assert!(engine.open_orders().is_empty());
 }
@@ -110,47 +189,98 @@ fn limit_buys_reserve_price_quantity_and_fee_until_they_end() {
 fn base_fee_shrinks_the_position_and_the_exit_sells_what_is_held() {
     let mut engine = started(config(scripted("quote", 100.0, 0.0), RiskConfig::default()));
     let mut exchange = InstantExchange::new(FeeAsset::Received);
-    exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap();
+    exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap();
     let held = engine.wallet().held(&symbol());
     // 99.95 USDT / 100 = 0.9995 BTC, less 0.05 % fee in BTC.
     assert_eq!(held, dec("0.9995") - dec("0.9995") * dec("0.0005"));
-    let out = exchange.bar(&mut engine, flat(2, 100.0, action::SELL_ALL)).unwrap();
-    assert_eq!(submits(&out)[0].amount, OrderAmount::Base(engine.config().instruments[0].round_quantity_decimal(held)));
+    let out = exchange
+        .bar(&mut engine, flat(2, 100.0, action::SELL_ALL))
+        .unwrap();
+    assert_eq!(
+        submits(&out)[0].amount,
+        OrderAmount::Base(engine.config().instruments[0].round_quantity_decimal(held))
+    );
 }
 
 #[test]
 fn intents_are_denied_with_a_reason_when_not_running() {
-    let mut engine = Engine::new(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()), &testkit::registry()).unwrap();
-    let out = engine.on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY))).unwrap();
+    let mut engine = Engine::new(
+        config(scripted("wallet", 1.0, 0.0), RiskConfig::default()),
+        &testkit::registry(),
+    )
+    .unwrap();
+    let out = engine
+        .on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY)))
+        .unwrap();
     assert_eq!(denials(out), vec![DenyReason::NotRunning]);
-    engine.on_event(&Event::control(Timestamp(61_000), Control::Start)).unwrap();
-    engine.on_event(&Event::control(Timestamp(62_000), Control::Pause)).unwrap();
-    let out = engine.on_event(&Event::bar(symbol(), flat(2, 100.0, action::BUY))).unwrap();
+    engine
+        .on_event(&Event::control(Timestamp(61_000), Control::Start))
+        .unwrap();
+    engine
+        .on_event(&Event::control(Timestamp(62_000), Control::Pause))
+        .unwrap();
+    let out = engine
+        .on_event(&Event::bar(symbol(), flat(2, 100.0, action::BUY)))
+        .unwrap();
     assert_eq!(denials(out), vec![DenyReason::NotRunning]);
     assert!(submits(out).is_empty());
-    engine.on_event(&Event::control(Timestamp(130_000), Control::Resume)).unwrap();
-    let out = engine.on_event(&Event::bar(symbol(), flat(3, 100.0, action::BUY))).unwrap();
+    engine
+        .on_event(&Event::control(Timestamp(130_000), Control::Resume))
+        .unwrap();
+    let out = engine
+        .on_event(&Event::bar(symbol(), flat(3, 100.0, action::BUY)))
+        .unwrap();
     assert_eq!(submits(out).len(), 1);
 }
 
 #[test]
 fn lifecycle_instructions_follow_the_state_machine() {
-    let mut engine = Engine::new(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()), &testkit::registry()).unwrap();
+    let mut engine = Engine::new(
+        config(scripted("wallet", 1.0, 0.0), RiskConfig::default()),
+        &testkit::registry(),
+    )
+    .unwrap();
     let t = Timestamp(0);
-    let err = engine.on_event(&Event::control(t, Control::Resume)).unwrap_err();
-    assert_eq!(err.to_string(), "resume is not allowed while the bot is Created");
+    let err = engine
+        .on_event(&Event::control(t, Control::Resume))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "resume is not allowed while the bot is Created"
+    );
     engine.on_event(&Event::control(t, Control::Start)).unwrap();
     assert!(engine.on_event(&Event::control(t, Control::Start)).is_err());
-    engine.on_event(&Event::control(t, Control::Stop { cancel_resting: false })).unwrap();
+    engine
+        .on_event(&Event::control(
+            t,
+            Control::Stop {
+                cancel_resting: false,
+            },
+        ))
+        .unwrap();
     assert_eq!(engine.state(), BotState::Stopped);
     engine.on_event(&Event::control(t, Control::Start)).unwrap();
-    engine.on_event(&Event::control(t, Control::Kill { global: true })).unwrap();
+    engine
+        .on_event(&Event::control(t, Control::Kill { global: true }))
+        .unwrap();
     assert_eq!(engine.pause_reason(), Some(StateReason::GlobalKill));
     // Killed is final; a second kill is harmless.
     assert!(engine.on_event(&Event::control(t, Control::Start)).is_err());
-    assert!(engine.on_event(&Event::control(t, Control::Kill { global: false })).unwrap().is_empty());
+    assert!(
+        engine
+            .on_event(&Event::control(t, Control::Kill { global: false }))
+            .unwrap()
+            .is_empty()
+    );
     // A killed bot's strategy no longer runs.
-    assert!(engine.on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY))).unwrap().is_empty());
+    assert!(
+        engine
+            .on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY)))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -158,12 +288,24 @@ fn kill_cancels_pending_orders_and_never_liquidates() {
     let mut engine = started(config(scripted("quote", 100.0, 0.1), RiskConfig::default()));
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
     // One filled market position (offset 0 would be market; use a limit that fills at once).
-    exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap(); // limit at 90 rests
-    exchange.bar(&mut engine, bar(2, 100.0, 100.0, 89.0, 95.0, 0.0)).unwrap(); // fills at 90
-    exchange.bar(&mut engine, flat(3, 100.0, action::BUY)).unwrap(); // another rests
+    exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap(); // limit at 90 rests
+    exchange
+        .bar(&mut engine, bar(2, 100.0, 100.0, 89.0, 95.0, 0.0))
+        .unwrap(); // fills at 90
+    exchange
+        .bar(&mut engine, flat(3, 100.0, action::BUY))
+        .unwrap(); // another rests
     let held = engine.wallet().held(&symbol());
     assert!(held > Decimal::ZERO);
-    let out = exchange.feed(&mut engine, &Event::control(Timestamp(240_000), Control::Kill { global: false }), 100.0).unwrap();
+    let out = exchange
+        .feed(
+            &mut engine,
+            &Event::control(Timestamp(240_000), Control::Kill { global: false }),
+            100.0,
+        )
+        .unwrap();
     assert!(out.contains(&Command::CancelAll { symbol: symbol() }));
     assert!(submits(&out).is_empty());
     assert_eq!(alerts(&out), vec![AlertCode::Killed]);
@@ -177,11 +319,20 @@ fn stop_may_keep_or_cancel_resting_orders() {
     for cancel_resting in [false, true] {
         let mut engine = started(config(scripted("quote", 100.0, 0.1), RiskConfig::default()));
         let mut exchange = InstantExchange::new(FeeAsset::Quote);
-        exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap();
-        let out = exchange
-            .feed(&mut engine, &Event::control(Timestamp(61_000), Control::Stop { cancel_resting }), 100.0)
+        exchange
+            .bar(&mut engine, flat(1, 100.0, action::BUY))
             .unwrap();
-        assert_eq!(out.contains(&Command::CancelAll { symbol: symbol() }), cancel_resting);
+        let out = exchange
+            .feed(
+                &mut engine,
+                &Event::control(Timestamp(61_000), Control::Stop { cancel_resting }),
+                100.0,
+            )
+            .unwrap();
+        assert_eq!(
+            out.contains(&Command::CancelAll { symbol: symbol() }),
+            cancel_resting
+        );
         assert_eq!(engine.open_orders().len(), usize::from(!cancel_resting));
     }
 }
@@ -192,15 +343,26 @@ fn parameters_change_only_while_paused_and_are_validated() {
     let mut params = Params::new();
     params.set("size", 0.5);
     let update = |p: &Params| Event::control(Timestamp(1), Control::UpdateParams(p.clone()));
-    assert!(matches!(engine.on_event(&update(&params)), Err(EngineError::ControlNotAllowed { .. })));
-    engine.on_event(&Event::control(Timestamp(1), Control::Pause)).unwrap();
+    assert!(matches!(
+        engine.on_event(&update(&params)),
+        Err(EngineError::ControlNotAllowed { .. })
+    ));
+    engine
+        .on_event(&Event::control(Timestamp(1), Control::Pause))
+        .unwrap();
     let mut bad = Params::new();
     bad.set("size", -1.0);
     let err = engine.on_event(&update(&bad)).unwrap_err().to_string();
-    assert!(err.contains("parameter `size` = -1 must be at least 0"), "{err}");
+    assert!(
+        err.contains("parameter `size` = -1 must be at least 0"),
+        "{err}"
+    );
     let out = engine.on_event(&update(&params)).unwrap();
     assert_eq!(alerts(out), vec![AlertCode::ParamsUpdated]);
-    assert_eq!(engine.config().strategy.params.get("size"), Some(&0.5.into()));
+    assert_eq!(
+        engine.config().strategy.params.get("size"),
+        Some(&0.5.into())
+    );
 }
 
 #[test]
@@ -209,7 +371,10 @@ fn running_time_limit_stops_the_bot() {
     cfg.running_time_ms = Some(120_000);
     let (engine, out) = run(cfg, &[flat(1, 100.0, 0.0), flat(2, 100.0, action::BUY)]);
     assert!(states(&out[0]).is_empty());
-    assert_eq!(states(&out[1]), vec![(BotState::Stopped, StateReason::RunningTimeElapsed)]);
+    assert_eq!(
+        states(&out[1]),
+        vec![(BotState::Stopped, StateReason::RunningTimeElapsed)]
+    );
     assert!(submits(&out[1]).is_empty());
     assert_eq!(engine.state(), BotState::Stopped);
 }
@@ -217,28 +382,60 @@ fn running_time_limit_stops_the_bot() {
 #[test]
 fn bad_events_are_errors_that_change_nothing() {
     let mut engine = started(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()));
-    engine.on_event(&Event::bar(symbol(), flat(5, 100.0, 0.0))).unwrap();
-    let err = engine.on_event(&Event::bar(symbol(), flat(4, 100.0, 0.0))).unwrap_err();
+    engine
+        .on_event(&Event::bar(symbol(), flat(5, 100.0, 0.0)))
+        .unwrap();
+    let err = engine
+        .on_event(&Event::bar(symbol(), flat(4, 100.0, 0.0)))
+        .unwrap_err();
     assert!(matches!(err, EngineError::TimeWentBackwards { .. }));
     let other = Symbol::new("ETHUSDT").unwrap();
-    assert!(matches!(engine.on_event(&Event::bar(other, flat(6, 1.0, 0.0))), Err(EngineError::UnknownSymbol(_))));
+    assert!(matches!(
+        engine.on_event(&Event::bar(other, flat(6, 1.0, 0.0))),
+        Err(EngineError::UnknownSymbol(_))
+    ));
     let broken = bar(6, 100.0, 90.0, 95.0, 100.0, 0.0);
-    assert!(matches!(engine.on_event(&Event::bar(symbol(), broken)), Err(EngineError::InvalidMarketData(_))));
-    let unknown = Event::Order(OrderReport::Accepted { client_id: cid("bot-99"), exchange_id: None, ts: Timestamp(400_000) });
-    assert!(matches!(engine.on_event(&unknown), Err(EngineError::UnknownOrder(_))));
+    assert!(matches!(
+        engine.on_event(&Event::bar(symbol(), broken)),
+        Err(EngineError::InvalidMarketData(_))
+    ));
+    let unknown = Event::Order(OrderReport::Accepted {
+        client_id: cid("bot-99"),
+        exchange_id: None,
+        ts: Timestamp(400_000),
+    });
+    assert!(matches!(
+        engine.on_event(&unknown),
+        Err(EngineError::UnknownOrder(_))
+    ));
     assert_eq!(engine.state(), BotState::Running);
 }
 
 #[test]
 fn order_reports_follow_the_state_machine_and_duplicate_fills_are_ignored() {
     let mut engine = started(config(scripted("quote", 100.0, 0.0), RiskConfig::default()));
-    let out = engine.on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY))).unwrap();
+    let out = engine
+        .on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY)))
+        .unwrap();
     let id = submits(out)[0].client_id.clone();
     let ts = Timestamp(60_000);
     // Accepted straight from PendingSend is illegal: the driver must report the send.
-    let accepted = Event::Order(OrderReport::Accepted { client_id: id.clone(), exchange_id: Some("X1".into()), ts });
-    assert!(matches!(engine.on_event(&accepted), Err(EngineError::Order(_))));
-    engine.on_event(&Event::Order(OrderReport::Unknown { client_id: id.clone(), reason: "timeout".into(), ts })).unwrap();
+    let accepted = Event::Order(OrderReport::Accepted {
+        client_id: id.clone(),
+        exchange_id: Some("X1".into()),
+        ts,
+    });
+    assert!(matches!(
+        engine.on_event(&accepted),
+        Err(EngineError::Order(_))
+    ));
+    engine
+        .on_event(&Event::Order(OrderReport::Unknown {
+            client_id: id.clone(),
+            reason: "timeout".into(),
+            ts,
+        }))
+        .unwrap();
     engine.on_event(&accepted).unwrap();
     assert_eq!(engine.open_orders()[&id].exchange_id.as_deref(), Some("X1"));
     let fill = Fill {
@@ -256,27 +453,53 @@ fn order_reports_follow_the_state_machine_and_duplicate_fills_are_ignored() {
     engine.on_event(&Event::fill(fill.clone(), true)).unwrap();
     let held = engine.wallet().held(&symbol());
     // The same trade again changes nothing.
-    assert!(engine.on_event(&Event::fill(fill.clone(), true)).unwrap().is_empty());
+    assert!(
+        engine
+            .on_event(&Event::fill(fill.clone(), true))
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(engine.wallet().held(&symbol()), held);
-    let rest = Fill { trade_id: "T2".into(), quantity: dec("0.4"), ..fill };
+    let rest = Fill {
+        trade_id: "T2".into(),
+        quantity: dec("0.4"),
+        ..fill
+    };
     engine.on_event(&Event::fill(rest.clone(), false)).unwrap();
     assert!(engine.open_orders().is_empty());
-    assert!(engine.wallet().reserved().is_zero(), "the unspent part of the reservation is released");
+    assert!(
+        engine.wallet().reserved().is_zero(),
+        "the unspent part of the reservation is released"
+    );
     // Late reports about the finished order: duplicates are ignored, contradictions refused.
-    assert!(engine.on_event(&Event::fill(rest, false)).unwrap().is_empty());
+    assert!(
+        engine
+            .on_event(&Event::fill(rest, false))
+            .unwrap()
+            .is_empty()
+    );
     let cancel = Event::Order(OrderReport::Canceled { client_id: id, ts });
-    assert!(matches!(engine.on_event(&cancel), Err(EngineError::UnknownOrder(_))));
+    assert!(matches!(
+        engine.on_event(&cancel),
+        Err(EngineError::UnknownOrder(_))
+    ));
 }
 
 #[test]
 fn rejections_release_capital_and_alert() {
     let mut engine = started(config(scripted("quote", 100.0, 0.0), RiskConfig::default()));
-    let out = engine.on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY))).unwrap();
+    let out = engine
+        .on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY)))
+        .unwrap();
     let id = submits(out)[0].client_id.clone();
     assert!(engine.wallet().reserved() > Decimal::ZERO);
     let ts = Timestamp(60_000);
     let out = engine
-        .on_event(&Event::Order(OrderReport::Rejected { client_id: id, reason: "30004 insufficient balance".into(), ts }))
+        .on_event(&Event::Order(OrderReport::Rejected {
+            client_id: id,
+            reason: "30004 insufficient balance".into(),
+            ts,
+        }))
         .unwrap();
     assert_eq!(alerts(out), vec![AlertCode::OrderRejected]);
     assert!(engine.wallet().reserved().is_zero());
@@ -297,7 +520,10 @@ fn precision_and_minimums_are_enforced() {
     let (_, out) = run(cfg, &[flat(1, 100.0, action::BUY)]);
     assert_eq!(denials(&out[0]), vec![DenyReason::TradingNotAllowed]);
     // Selling with nothing held.
-    let (_, out) = run(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()), &[flat(1, 100.0, action::SELL_ALL)]);
+    let (_, out) = run(
+        config(scripted("wallet", 1.0, 0.0), RiskConfig::default()),
+        &[flat(1, 100.0, action::SELL_ALL)],
+    );
     assert_eq!(denials(&out[0]), vec![DenyReason::BelowMinQuantity]);
 }
 
@@ -313,15 +539,25 @@ fn a_second_buy_cannot_use_capital_already_spent_or_reserved() {
 
 #[test]
 fn stop_loss_sells_everything_when_the_low_reaches_it() {
-    let risk = RiskConfig { stop_loss: Some(Limit::Percent(0.05)), ..RiskConfig::default() };
+    let risk = RiskConfig {
+        stop_loss: Some(Limit::Percent(0.05)),
+        ..RiskConfig::default()
+    };
     let (engine, out) = run(
         config(scripted("wallet", 1.0, 0.0), risk),
-        &[flat(1, 100.0, action::BUY), bar(2, 100.0, 101.0, 95.1, 96.0, 0.0), bar(3, 96.0, 97.0, 94.0, 95.0, 0.0)],
+        &[
+            flat(1, 100.0, action::BUY),
+            bar(2, 100.0, 101.0, 95.1, 96.0, 0.0),
+            bar(3, 96.0, 97.0, 94.0, 95.0, 0.0),
+        ],
     );
     assert!(submits(&out[1]).is_empty());
     assert_eq!(alerts(&out[2]), vec![AlertCode::StopLoss]);
     let exit = submits(&out[2])[0];
-    assert_eq!((exit.side, exit.order_type), (Side::Sell, OrderType::Market));
+    assert_eq!(
+        (exit.side, exit.order_type),
+        (Side::Sell, OrderType::Market)
+    );
     assert!(engine.wallet().held(&symbol()).is_zero());
     assert_eq!(engine.trade_stats().losses, 1);
 }
@@ -330,7 +566,10 @@ fn stop_loss_sells_everything_when_the_low_reaches_it() {
 fn trailing_stop_and_take_profit_targets_exit_in_parts() {
     let risk = RiskConfig {
         trailing_stop: Some(0.1),
-        take_profit: vec![TakeProfitTarget { gain: 0.1, fraction: 0.5 }],
+        take_profit: vec![TakeProfitTarget {
+            gain: 0.1,
+            fraction: 0.5,
+        }],
         ..RiskConfig::default()
     };
     let (engine, out) = run(
@@ -344,57 +583,106 @@ fn trailing_stop_and_take_profit_targets_exit_in_parts() {
     );
     assert_eq!(alerts(&out[1]), vec![AlertCode::TakeProfit]);
     let held_after_buy = dec("0.9995"); // 99.95 / 100
-    assert_eq!(submits(&out[1])[0].amount, OrderAmount::Base(dec("0.499750")));
+    assert_eq!(
+        submits(&out[1])[0].amount,
+        OrderAmount::Base(dec("0.499750"))
+    );
     assert!(submits(&out[2]).is_empty());
     assert_eq!(alerts(&out[3]), vec![AlertCode::TrailingStop]);
-    assert_eq!(submits(&out[3])[0].amount, OrderAmount::Base(held_after_buy - dec("0.499750")));
+    assert_eq!(
+        submits(&out[3])[0].amount,
+        OrderAmount::Base(held_after_buy - dec("0.499750"))
+    );
     assert!(engine.wallet().held(&symbol()).is_zero());
 }
 
 #[test]
 fn drawdown_limit_pauses_until_resumed_by_hand() {
-    let risk = RiskConfig { max_drawdown: Some(Limit::Percent(0.1)), ..RiskConfig::default() };
+    let risk = RiskConfig {
+        max_drawdown: Some(Limit::Percent(0.1)),
+        ..RiskConfig::default()
+    };
     let mut engine = started(config(scripted("wallet", 1.0, 0.0), risk));
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
-    exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap();
+    exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap();
     let out = exchange.bar(&mut engine, flat(2, 89.0, 0.0)).unwrap();
-    assert_eq!(states(&out), vec![(BotState::Paused, StateReason::DrawdownLimit)]);
+    assert_eq!(
+        states(&out),
+        vec![(BotState::Paused, StateReason::DrawdownLimit)]
+    );
     assert_eq!(alerts(&out), vec![AlertCode::DrawdownLimit]);
     // No auto-resume, even days later.
-    let out = exchange.bar(&mut engine, flat(60 * 24 * 3, 89.0, action::SELL_ALL)).unwrap();
+    let out = exchange
+        .bar(&mut engine, flat(60 * 24 * 3, 89.0, action::SELL_ALL))
+        .unwrap();
     assert_eq!(denials(&out), vec![DenyReason::NotRunning]);
-    engine.on_event(&Event::control(Timestamp(60_000 * 60 * 24 * 3 + 1), Control::Resume)).unwrap();
-    let out = exchange.bar(&mut engine, flat(60 * 24 * 3 + 1, 89.0, action::SELL_ALL)).unwrap();
+    engine
+        .on_event(&Event::control(
+            Timestamp(60_000 * 60 * 24 * 3 + 1),
+            Control::Resume,
+        ))
+        .unwrap();
+    let out = exchange
+        .bar(&mut engine, flat(60 * 24 * 3 + 1, 89.0, action::SELL_ALL))
+        .unwrap();
     assert_eq!(submits(&out).len(), 1, "the peak restarts at the resume");
 }
 
 #[test]
 fn daily_loss_limit_pauses_until_the_next_day() {
-    let risk = RiskConfig { daily_loss: Some(Limit::Absolute(dec("50"))), ..RiskConfig::default() };
+    let risk = RiskConfig {
+        daily_loss: Some(Limit::Absolute(dec("50"))),
+        ..RiskConfig::default()
+    };
     let mut engine = started(config(scripted("wallet", 1.0, 0.0), risk));
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
-    exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap();
+    exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap();
     let out = exchange.bar(&mut engine, flat(2, 94.0, 0.0)).unwrap();
     let day = crate::types::time::DAY_MS;
-    assert_eq!(states(&out), vec![(BotState::Paused, StateReason::DailyLossLimit(Timestamp(day)))]);
+    assert_eq!(
+        states(&out),
+        vec![(
+            BotState::Paused,
+            StateReason::DailyLossLimit(Timestamp(day))
+        )]
+    );
     assert_eq!(alerts(&out), vec![AlertCode::DailyLossLimit]);
-    let out = exchange.bar(&mut engine, flat(60 * 24 - 1, 94.0, action::SELL_ALL)).unwrap();
+    let out = exchange
+        .bar(&mut engine, flat(60 * 24 - 1, 94.0, action::SELL_ALL))
+        .unwrap();
     assert_eq!(denials(&out), vec![DenyReason::NotRunning]);
-    let out = exchange.bar(&mut engine, flat(60 * 24, 94.0, action::SELL_ALL)).unwrap();
-    assert_eq!(states(&out), vec![(BotState::Running, StateReason::LimitPeriodEnded)]);
+    let out = exchange
+        .bar(&mut engine, flat(60 * 24, 94.0, action::SELL_ALL))
+        .unwrap();
+    assert_eq!(
+        states(&out),
+        vec![(BotState::Running, StateReason::LimitPeriodEnded)]
+    );
     assert_eq!(submits(&out).len(), 1);
 }
 
 #[test]
 fn weekly_loss_limit_pauses_until_monday() {
-    let risk = RiskConfig { weekly_loss: Some(Limit::Percent(0.05)), ..RiskConfig::default() };
+    let risk = RiskConfig {
+        weekly_loss: Some(Limit::Percent(0.05)),
+        ..RiskConfig::default()
+    };
     let mut engine = started(config(scripted("wallet", 1.0, 0.0), risk));
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
-    exchange.bar(&mut engine, flat(1, 100.0, action::BUY)).unwrap();
+    exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap();
     let out = exchange.bar(&mut engine, flat(2, 94.0, 0.0)).unwrap();
     // 1970-01-01 is a Thursday; the next Monday is 1970-01-05.
     let monday = Timestamp(4 * crate::types::time::DAY_MS);
-    assert_eq!(states(&out), vec![(BotState::Paused, StateReason::WeeklyLossLimit(monday))]);
+    assert_eq!(
+        states(&out),
+        vec![(BotState::Paused, StateReason::WeeklyLossLimit(monday))]
+    );
 }
 
 #[test]
@@ -415,8 +703,14 @@ fn loss_breaker_rotates_never_back_to_a_loser_then_pauses() {
     let mut minute = 0;
     let mut losing_trade = |engine: &mut Engine| {
         minute += 2;
-        let mut out = exchange.bar(engine, flat(minute, 100.0, action::BUY)).unwrap();
-        out.extend(exchange.bar(engine, flat(minute + 1, 99.0, action::SELL_ALL)).unwrap());
+        let mut out = exchange
+            .bar(engine, flat(minute, 100.0, action::BUY))
+            .unwrap();
+        out.extend(
+            exchange
+                .bar(engine, flat(minute + 1, 99.0, action::SELL_ALL))
+                .unwrap(),
+        );
         out
     };
     losing_trade(&mut engine);
@@ -425,37 +719,69 @@ fn loss_breaker_rotates_never_back_to_a_loser_then_pauses() {
     assert_eq!(engine.active_strategy().name, "scripted_b");
     losing_trade(&mut engine);
     let out = losing_trade(&mut engine);
-    assert!(out.iter().any(|c| matches!(c, Command::Rotated { to, .. } if to == "scripted_c")));
+    assert!(
+        out.iter()
+            .any(|c| matches!(c, Command::Rotated { to, .. } if to == "scripted_c"))
+    );
     losing_trade(&mut engine);
     let out = losing_trade(&mut engine);
     // Both others lost in this streak: no rotation back, pause with an alert.
-    assert_eq!(states(&out), vec![(BotState::Paused, StateReason::LossBreaker)]);
+    assert_eq!(
+        states(&out),
+        vec![(BotState::Paused, StateReason::LossBreaker)]
+    );
     assert!(alerts(&out).contains(&AlertCode::BreakerPaused));
     assert_eq!(engine.active_strategy().name, "scripted_c");
 }
 
 #[test]
 fn exposure_caps_deny_oversized_buys() {
-    let risk = RiskConfig { max_position_notional: Some(dec("300")), ..RiskConfig::default() };
+    let risk = RiskConfig {
+        max_position_notional: Some(dec("300")),
+        ..RiskConfig::default()
+    };
     let (_, out) = run(
         config(scripted("quote", 200.0, 0.0), risk),
         &[flat(1, 100.0, action::BUY), flat(2, 100.0, action::BUY)],
     );
     assert_eq!(submits(&out[0]).len(), 1);
     assert_eq!(denials(&out[1]), vec![DenyReason::PositionCap]);
-    let risk = RiskConfig { max_exposure: Some(0.5), ..RiskConfig::default() };
-    let (_, out) = run(config(scripted("wallet", 0.6, 0.0), risk), &[flat(1, 100.0, action::BUY)]);
+    let risk = RiskConfig {
+        max_exposure: Some(0.5),
+        ..RiskConfig::default()
+    };
+    let (_, out) = run(
+        config(scripted("wallet", 0.6, 0.0), risk),
+        &[flat(1, 100.0, action::BUY)],
+    );
     assert_eq!(denials(&out[0]), vec![DenyReason::ExposureCap]);
 }
 
 #[test]
 fn fixed_fraction_and_kelly_size_risk_sized_intents() {
-    let risk = RiskConfig { sizing: Sizing::FixedFraction { fraction: 0.25 }, ..RiskConfig::default() };
-    let (_, out) = run(config(scripted("risk", 0.0, 0.0), risk), &[flat(1, 100.0, action::BUY)]);
+    let risk = RiskConfig {
+        sizing: Sizing::FixedFraction { fraction: 0.25 },
+        ..RiskConfig::default()
+    };
+    let (_, out) = run(
+        config(scripted("risk", 0.0, 0.0), risk),
+        &[flat(1, 100.0, action::BUY)],
+    );
     // 25 % of 1000, less room for the fee: 250 / 1.0005.
-    assert_eq!(submits(&out[0])[0].amount, OrderAmount::Quote(dec("249.87")));
-    let kelly = Sizing::Kelly { multiplier: 1.0, max_fraction: 1.0, min_trades: 2, fallback: 0.1 };
-    let risk = RiskConfig { sizing: kelly, ..RiskConfig::default() };
+    assert_eq!(
+        submits(&out[0])[0].amount,
+        OrderAmount::Quote(dec("249.87"))
+    );
+    let kelly = Sizing::Kelly {
+        multiplier: 1.0,
+        max_fraction: 1.0,
+        min_trades: 2,
+        fallback: 0.1,
+    };
+    let risk = RiskConfig {
+        sizing: kelly,
+        ..RiskConfig::default()
+    };
     // Two losing trades: Kelly sees no edge and denies.
     let bars = [
         flat(1, 100.0, action::BUY),
@@ -465,26 +791,52 @@ fn fixed_fraction_and_kelly_size_risk_sized_intents() {
         flat(5, 100.0, action::BUY),
     ];
     let (_, out) = run(config(scripted("risk", 0.0, 0.0), risk), &bars);
-    assert_eq!(submits(&out[0])[0].amount, OrderAmount::Quote(dec("99.95")), "fallback before min_trades");
+    assert_eq!(
+        submits(&out[0])[0].amount,
+        OrderAmount::Quote(dec("99.95")),
+        "fallback before min_trades"
+    );
     assert_eq!(denials(&out[4]), vec![DenyReason::NoEdge]);
 }
 
 #[test]
 fn order_rate_and_price_band_limit_what_is_sent() {
-    let risk = RiskConfig { order_rate: Some(OrderRate { max_orders: 1, window_ms: 120_000 }), ..RiskConfig::default() };
-    let bars = [flat(1, 100.0, action::BUY), flat(2, 100.0, action::SELL_ALL), flat(3, 100.0, action::SELL_ALL)];
+    let risk = RiskConfig {
+        order_rate: Some(OrderRate {
+            max_orders: 1,
+            window_ms: 120_000,
+        }),
+        ..RiskConfig::default()
+    };
+    let bars = [
+        flat(1, 100.0, action::BUY),
+        flat(2, 100.0, action::SELL_ALL),
+        flat(3, 100.0, action::SELL_ALL),
+    ];
     let (_, out) = run(config(scripted("quote", 100.0, 0.0), risk), &bars);
     assert_eq!(denials(&out[1]), vec![DenyReason::OrderRate]);
     assert_eq!(submits(&out[2]).len(), 1);
-    let risk = RiskConfig { price_band: Some(0.05), ..RiskConfig::default() };
-    let (_, out) = run(config(scripted("quote", 100.0, 0.1), risk), &[flat(1, 100.0, action::BUY)]);
+    let risk = RiskConfig {
+        price_band: Some(0.05),
+        ..RiskConfig::default()
+    };
+    let (_, out) = run(
+        config(scripted("quote", 100.0, 0.1), risk),
+        &[flat(1, 100.0, action::BUY)],
+    );
     assert_eq!(denials(&out[0]), vec![DenyReason::PriceBand]);
 }
 
 #[test]
 fn profits_stay_out_of_the_capital_without_compounding() {
-    let bars = [flat(1, 100.0, action::BUY), flat(2, 110.0, action::SELL_ALL)];
-    let (engine, _) = run(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()), &bars);
+    let bars = [
+        flat(1, 100.0, action::BUY),
+        flat(2, 110.0, action::SELL_ALL),
+    ];
+    let (engine, _) = run(
+        config(scripted("wallet", 1.0, 0.0), RiskConfig::default()),
+        &bars,
+    );
     assert!(engine.wallet().cash() <= dec("1000"));
     assert!(engine.wallet().profit_reserve() > Decimal::ZERO);
     let mut cfg = config(scripted("wallet", 1.0, 0.0), RiskConfig::default());
@@ -497,11 +849,19 @@ fn profits_stay_out_of_the_capital_without_compounding() {
 fn configuration_errors_name_the_key() {
     let mut cfg = config(scripted("wallet", 1.0, 0.0), RiskConfig::default());
     cfg.budget = Decimal::ZERO;
-    let err = Engine::new(cfg, &testkit::registry()).unwrap_err().to_string();
+    let err = Engine::new(cfg, &testkit::registry())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("budget"), "{err}");
     let mut cfg = config(scripted("wallet", 1.0, 0.0), RiskConfig::default());
-    cfg.risk.breaker = Some(LossBreaker { consecutive_losses: 1, rotation: vec![StrategySpec::new("nope", Params::new())], max_rotations: 1 });
-    let err = Engine::new(cfg, &testkit::registry()).unwrap_err().to_string();
+    cfg.risk.breaker = Some(LossBreaker {
+        consecutive_losses: 1,
+        rotation: vec![StrategySpec::new("nope", Params::new())],
+        max_rotations: 1,
+    });
+    let err = Engine::new(cfg, &testkit::registry())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown strategy \"nope\""), "{err}");
     let toml = r#"
         bot_id = "b1"
@@ -513,9 +873,16 @@ fn configuration_errors_name_the_key() {
         stop_loss = { percent = 0.03 }
     "#;
     let cfg: BotConfig = toml::from_str(toml).unwrap();
-    let err = Engine::new(cfg, &testkit::registry()).unwrap_err().to_string();
+    let err = Engine::new(cfg, &testkit::registry())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("instruments"), "{err}");
-    assert!(toml::from_str::<BotConfig>("bot_id = \"b-1\"").unwrap_err().to_string().contains("bot id"));
+    assert!(
+        toml::from_str::<BotConfig>("bot_id = \"b-1\"")
+            .unwrap_err()
+            .to_string()
+            .contains("bot id")
+    );
 }
 
 #[test]
@@ -526,10 +893,18 @@ fn same_events_give_the_same_commands() {
             flat(i64::from(i), p, f64::from(i % 5))
         })
         .collect();
-    let risk = RiskConfig { stop_loss: Some(Limit::Percent(0.02)), ..RiskConfig::default() };
+    let risk = RiskConfig {
+        stop_loss: Some(Limit::Percent(0.02)),
+        ..RiskConfig::default()
+    };
     let (a, out_a) = run(config(scripted("wallet", 0.5, 0.0), risk.clone()), &bars);
     let (b, out_b) = run(config(scripted("wallet", 0.5, 0.0), risk), &bars);
     assert_eq!(out_a, out_b);
     assert_eq!(a.wallet(), b.wallet());
-    assert!(out_a.iter().flatten().any(|c| matches!(c, Command::Submit(_))));
+    assert!(
+        out_a
+            .iter()
+            .flatten()
+            .any(|c| matches!(c, Command::Submit(_)))
+    );
 }

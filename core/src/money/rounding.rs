@@ -50,13 +50,21 @@ pub enum RoundingError {
 
 fn checked_decimal(what: &'static str, value: f64) -> Result<Decimal, RoundingError> {
     if !value.is_finite() {
-        return Err(RoundingError::NotFinite { what, value: value.to_string() });
+        return Err(RoundingError::NotFinite {
+            what,
+            value: value.to_string(),
+        });
     }
     if value < 0.0 {
-        return Err(RoundingError::Negative { what, value: value.to_string() });
+        return Err(RoundingError::Negative {
+            what,
+            value: value.to_string(),
+        });
     }
-    let decimal = Decimal::from_f64(value)
-        .ok_or_else(|| RoundingError::OutOfRange { what, value: value.to_string() })?;
+    let decimal = Decimal::from_f64(value).ok_or_else(|| RoundingError::OutOfRange {
+        what,
+        value: value.to_string(),
+    })?;
     Ok(decimal.round_sf(F64_SIGNIFICANT_DIGITS).unwrap_or(decimal))
 }
 
@@ -130,7 +138,10 @@ mod tests {
         assert_eq!(quantity_down(0.299_999_99, 2).unwrap(), dec("0.29"));
         assert_eq!(quantity_down(1.239_999, 3).unwrap(), dec("1.239"));
         // Meme-coin sized quantities keep their digits.
-        assert_eq!(quantity_down(12_345_678_901.9, 0).unwrap(), dec("12345678901"));
+        assert_eq!(
+            quantity_down(12_345_678_901.9, 0).unwrap(),
+            dec("12345678901")
+        );
     }
 
     #[test]
@@ -143,10 +154,22 @@ mod tests {
     #[test]
     fn bad_values_are_errors_that_say_what() {
         let err = price(f64::NAN, 2).unwrap_err();
-        assert!(err.to_string().starts_with("price is not a finite number"), "{err}");
+        assert!(
+            err.to_string().starts_with("price is not a finite number"),
+            "{err}"
+        );
         let err = quantity_down(-1.0, 2).unwrap_err();
-        assert!(err.to_string().contains("quantity must not be negative"), "{err}");
-        assert!(matches!(quote_down(1e300, 2), Err(RoundingError::OutOfRange { .. })));
-        assert!(matches!(price(f64::INFINITY, 2), Err(RoundingError::NotFinite { .. })));
+        assert!(
+            err.to_string().contains("quantity must not be negative"),
+            "{err}"
+        );
+        assert!(matches!(
+            quote_down(1e300, 2),
+            Err(RoundingError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            price(f64::INFINITY, 2),
+            Err(RoundingError::NotFinite { .. })
+        ));
     }
 }

@@ -46,7 +46,12 @@ impl BreakerState {
 
     /// Called when `consecutive_losses` reach the breaker's threshold while the strategy at
     /// index `active` (of `candidates` = 1 + rotation length) trades.
-    pub fn trip(&mut self, breaker: &LossBreaker, active: usize, candidates: usize) -> BreakerAction {
+    pub fn trip(
+        &mut self,
+        breaker: &LossBreaker,
+        active: usize,
+        candidates: usize,
+    ) -> BreakerAction {
         self.lost.insert(active);
         if breaker.rotation.is_empty() || self.rotations >= breaker.max_rotations {
             return BreakerAction::Pause;
@@ -78,7 +83,9 @@ mod tests {
     fn breaker(rotation: usize, max_rotations: u32) -> LossBreaker {
         LossBreaker {
             consecutive_losses: 3,
-            rotation: (0..rotation).map(|i| StrategySpec::new(format!("s{i}"), Params::new())).collect(),
+            rotation: (0..rotation)
+                .map(|i| StrategySpec::new(format!("s{i}"), Params::new()))
+                .collect(),
             max_rotations,
         }
     }
@@ -108,7 +115,10 @@ mod tests {
         let mut s = BreakerState::default();
         assert_eq!(s.trip(&b, 0, 4), BreakerAction::Rotate(1));
         assert_eq!(s.trip(&b, 1, 4), BreakerAction::Pause);
-        assert_eq!(BreakerState::default().trip(&breaker(0, 5), 0, 1), BreakerAction::Pause);
+        assert_eq!(
+            BreakerState::default().trip(&breaker(0, 5), 0, 1),
+            BreakerAction::Pause
+        );
         assert!(BreakerState::should_trip(&b, 3));
         assert!(!BreakerState::should_trip(&b, 2));
     }

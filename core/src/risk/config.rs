@@ -19,11 +19,13 @@ pub enum Limit {
 impl Limit {
     fn validate(&self, key: &str) -> Result<(), ValidationError> {
         match *self {
-            Self::Percent(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => Err(ValidationError::new(
-                format!("risk.{key}.percent"),
-                p,
-                "must be a share strictly between 0 and 1 (0.05 means 5 %)",
-            )),
+            Self::Percent(p) if !(p.is_finite() && p > 0.0 && p < 1.0) => {
+                Err(ValidationError::new(
+                    format!("risk.{key}.percent"),
+                    p,
+                    "must be a share strictly between 0 and 1 (0.05 means 5 %)",
+                ))
+            }
             Self::Absolute(a) if a <= Decimal::ZERO => Err(ValidationError::new(
                 format!("risk.{key}.absolute"),
                 a,
@@ -189,19 +191,32 @@ impl RiskConfig {
         if let Some(b) = &self.breaker
             && b.consecutive_losses == 0
         {
-            return Err(ValidationError::new("risk.breaker.consecutive_losses", 0, "must be at least 1"));
+            return Err(ValidationError::new(
+                "risk.breaker.consecutive_losses",
+                0,
+                "must be at least 1",
+            ));
         }
         if let Some(n) = self.max_position_notional
             && n <= Decimal::ZERO
         {
-            return Err(ValidationError::new("risk.max_position_notional", n, "must be positive"));
+            return Err(ValidationError::new(
+                "risk.max_position_notional",
+                n,
+                "must be positive",
+            ));
         }
         if let Some(e) = self.max_exposure {
             share("max_exposure", e, true)?;
         }
         match self.sizing {
             Sizing::FixedFraction { fraction } => share("sizing.fraction", fraction, true)?,
-            Sizing::Kelly { multiplier, max_fraction, fallback, .. } => {
+            Sizing::Kelly {
+                multiplier,
+                max_fraction,
+                fallback,
+                ..
+            } => {
                 share("sizing.multiplier", multiplier, true)?;
                 share("sizing.max_fraction", max_fraction, true)?;
                 share("sizing.fallback", fallback, true)?;
@@ -248,14 +263,38 @@ mod tests {
     #[test]
     fn validation_errors_name_the_key() {
         let cases = [
-            (RiskConfig { stop_loss: Some(Limit::Percent(1.5)), ..RiskConfig::default() }, "risk.stop_loss.percent"),
-            (RiskConfig { daily_loss: Some(Limit::Absolute(Decimal::ZERO)), ..RiskConfig::default() }, "risk.daily_loss.absolute"),
-            (RiskConfig { trailing_stop: Some(0.0), ..RiskConfig::default() }, "risk.trailing_stop"),
+            (
+                RiskConfig {
+                    stop_loss: Some(Limit::Percent(1.5)),
+                    ..RiskConfig::default()
+                },
+                "risk.stop_loss.percent",
+            ),
+            (
+                RiskConfig {
+                    daily_loss: Some(Limit::Absolute(Decimal::ZERO)),
+                    ..RiskConfig::default()
+                },
+                "risk.daily_loss.absolute",
+            ),
+            (
+                RiskConfig {
+                    trailing_stop: Some(0.0),
+                    ..RiskConfig::default()
+                },
+                "risk.trailing_stop",
+            ),
             (
                 RiskConfig {
                     take_profit: vec![
-                        TakeProfitTarget { gain: 0.05, fraction: 0.5 },
-                        TakeProfitTarget { gain: 0.02, fraction: 0.5 },
+                        TakeProfitTarget {
+                            gain: 0.05,
+                            fraction: 0.5,
+                        },
+                        TakeProfitTarget {
+                            gain: 0.02,
+                            fraction: 0.5,
+                        },
                     ],
                     ..RiskConfig::default()
                 },
@@ -264,15 +303,36 @@ mod tests {
             (
                 RiskConfig {
                     take_profit: vec![
-                        TakeProfitTarget { gain: 0.01, fraction: 0.8 },
-                        TakeProfitTarget { gain: 0.02, fraction: 0.8 },
+                        TakeProfitTarget {
+                            gain: 0.01,
+                            fraction: 0.8,
+                        },
+                        TakeProfitTarget {
+                            gain: 0.02,
+                            fraction: 0.8,
+                        },
                     ],
                     ..RiskConfig::default()
                 },
                 "risk.take_profit",
             ),
-            (RiskConfig { order_rate: Some(OrderRate { max_orders: 0, window_ms: 1 }), ..RiskConfig::default() }, "risk.order_rate"),
-            (RiskConfig { sizing: Sizing::FixedFraction { fraction: 2.0 }, ..RiskConfig::default() }, "risk.sizing.fraction"),
+            (
+                RiskConfig {
+                    order_rate: Some(OrderRate {
+                        max_orders: 0,
+                        window_ms: 1,
+                    }),
+                    ..RiskConfig::default()
+                },
+                "risk.order_rate",
+            ),
+            (
+                RiskConfig {
+                    sizing: Sizing::FixedFraction { fraction: 2.0 },
+                    ..RiskConfig::default()
+                },
+                "risk.sizing.fraction",
+            ),
         ];
         for (config, key) in cases {
             let err = config.validate().unwrap_err();

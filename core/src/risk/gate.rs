@@ -21,7 +21,9 @@ use super::rate::RateWindow;
 use super::sizing::TradeStats;
 use crate::money::rounding::{decimal_down, to_f64};
 use crate::strategy::{OrderIntent, Size};
-use crate::types::{ClientOrderId, Instrument, Order, OrderAmount, OrderType, Side, Symbol, Timestamp};
+use crate::types::{
+    ClientOrderId, Instrument, Order, OrderAmount, OrderType, Side, Symbol, Timestamp,
+};
 use crate::wallet::Wallet;
 
 /// What the gate needs to see of the bot.
@@ -44,7 +46,9 @@ pub struct GateView<'a> {
 impl GateView<'_> {
     /// The mark of `symbol` as a decimal.
     fn mark(&self, symbol: &Symbol) -> Option<Decimal> {
-        self.last_prices.get(symbol).and_then(|p| Decimal::from_f64(*p))
+        self.last_prices
+            .get(symbol)
+            .and_then(|p| Decimal::from_f64(*p))
     }
 
     /// Equity at the last prices.
@@ -58,7 +62,10 @@ impl GateView<'_> {
             .positions()
             .iter()
             .filter(|(s, _)| only.is_none_or(|o| o == *s))
-            .map(|(s, p)| self.mark(s).map_or_else(|| p.cost_basis(), |m| m * p.quantity()))
+            .map(|(s, p)| {
+                self.mark(s)
+                    .map_or_else(|| p.cost_basis(), |m| m * p.quantity())
+            })
             .sum()
     }
 
@@ -67,7 +74,11 @@ impl GateView<'_> {
         self.reservations
             .iter()
             .filter(|(id, _)| {
-                only.is_none_or(|s| self.open_orders.get(*id).is_some_and(|o| &o.request.symbol == s))
+                only.is_none_or(|s| {
+                    self.open_orders
+                        .get(*id)
+                        .is_some_and(|o| &o.request.symbol == s)
+                })
             })
             .map(|(_, r)| *r)
             .sum()
@@ -113,16 +124,26 @@ fn share(value: f64) -> Result<f64, Refusal> {
     if value.is_finite() && value > 0.0 && value <= 1.0 {
         Ok(value)
     } else {
-        refuse(DenyReason::InvalidSize, format!("share {value} is not in (0, 1]"))
+        refuse(
+            DenyReason::InvalidSize,
+            format!("share {value} is not in (0, 1]"),
+        )
     }
 }
 
 fn decimal(what: &str, value: f64) -> Result<Decimal, Refusal> {
     if !value.is_finite() || value < 0.0 {
-        return refuse(DenyReason::InvalidSize, format!("{what} {value} is not a usable number"));
+        return refuse(
+            DenyReason::InvalidSize,
+            format!("{what} {value} is not a usable number"),
+        );
     }
-    Decimal::from_f64(value)
-        .ok_or_else(|| (DenyReason::InvalidSize, format!("{what} {value} is out of range")))
+    Decimal::from_f64(value).ok_or_else(|| {
+        (
+            DenyReason::InvalidSize,
+            format!("{what} {value} is out of range"),
+        )
+    })
 }
 
 /// Checks and sizes one order intent. `rate_exempt` is set for the risk layer's own exits.
@@ -135,10 +156,16 @@ pub fn approve(
     rate_exempt: bool,
 ) -> Result<Approved, Refusal> {
     let Some(instrument) = view.instruments.get(&intent.symbol) else {
-        return refuse(DenyReason::UnknownSymbol, format!("{} is not traded by this bot", intent.symbol));
+        return refuse(
+            DenyReason::UnknownSymbol,
+            format!("{} is not traded by this bot", intent.symbol),
+        );
     };
     if !instrument.api_trading_allowed {
-        return refuse(DenyReason::TradingNotAllowed, format!("{} is not open to API trading", intent.symbol));
+        return refuse(
+            DenyReason::TradingNotAllowed,
+            format!("{} is not open to API trading", intent.symbol),
+        );
     }
     if !rate_exempt
         && let Some(limit) = config.order_rate
@@ -146,7 +173,10 @@ pub fn approve(
     {
         return refuse(
             DenyReason::OrderRate,
-            format!("{} orders per {} ms already sent", limit.max_orders, limit.window_ms),
+            format!(
+                "{} orders per {} ms already sent",
+                limit.max_orders, limit.window_ms
+            ),
         );
     }
     let (order_type, limit_price) = intent.pricing.order_type();
@@ -157,17 +187,27 @@ pub fn approve(
                 .round_price(p)
                 .map_err(|e| (DenyReason::InvalidSize, e.to_string()))?;
             if rounded <= Decimal::ZERO {
-                return refuse(DenyReason::InvalidSize, format!("limit price {p} rounds to zero"));
+                return refuse(
+                    DenyReason::InvalidSize,
+                    format!("limit price {p} rounds to zero"),
+                );
             }
             if let Some(band) = config.price_band {
                 let Some(last) = last else {
-                    return refuse(DenyReason::NoMarketPrice, "no last price to check the price band");
+                    return refuse(
+                        DenyReason::NoMarketPrice,
+                        "no last price to check the price band",
+                    );
                 };
                 let distance = (to_f64(rounded) / last - 1.0).abs();
                 if distance > band {
                     return refuse(
                         DenyReason::PriceBand,
-                        format!("limit {rounded} is {:.4} % from last {last}, band {:.4} %", distance * 100.0, band * 100.0),
+                        format!(
+                            "limit {rounded} is {:.4} % from last {last}, band {:.4} %",
+                            distance * 100.0,
+                            band * 100.0
+                        ),
                     );
                 }
             }
@@ -179,13 +219,30 @@ pub fn approve(
     let reference = match (price, last) {
         (Some(p), _) => p,
         (None, Some(l)) => decimal("last price", l)?,
-        (None, None) => return refuse(DenyReason::NoMarketPrice, format!("no price known for {}", intent.symbol)),
+        (None, None) => {
+            return refuse(
+                DenyReason::NoMarketPrice,
+                format!("no price known for {}", intent.symbol),
+            );
+        }
     };
     if reference <= Decimal::ZERO {
-        return refuse(DenyReason::NoMarketPrice, format!("price {reference} is not positive"));
+        return refuse(
+            DenyReason::NoMarketPrice,
+            format!("price {reference} is not positive"),
+        );
     }
     let approved = match intent.side {
-        Side::Buy => size_buy(config, stats, view, instrument, intent.size, order_type, price, reference)?,
+        Side::Buy => size_buy(
+            config,
+            stats,
+            view,
+            instrument,
+            intent.size,
+            order_type,
+            price,
+            reference,
+        )?,
         Side::Sell => size_sell(view, instrument, intent.size, order_type, price, reference)?,
     };
     check_minimums(instrument, &approved, reference)?;
@@ -195,7 +252,10 @@ pub fn approve(
     Ok(approved)
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the values are all distinct")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the values are all distinct"
+)]
 fn size_buy(
     config: &RiskConfig,
     stats: &TradeStats,
@@ -213,18 +273,28 @@ fn size_buy(
         Size::WalletShare(f) => Some(available * decimal("share", share(f)?)?),
         Size::RiskSized => {
             let fraction = config.sizing.fraction(stats).map_err(|k| {
-                (DenyReason::NoEdge, format!("Kelly fraction {k:.4} over {} trades", stats.trades()))
+                (
+                    DenyReason::NoEdge,
+                    format!("Kelly fraction {k:.4} over {} trades", stats.trades()),
+                )
             })?;
             let trading_equity = view.wallet.cash() + view.positions_value(None);
             Some((trading_equity * decimal("sizing fraction", fraction)?).min(available))
         }
         Size::Base(_) => None,
         Size::PositionShare(_) => {
-            return refuse(DenyReason::InvalidSize, "a buy cannot be sized as a share of the position");
+            return refuse(
+                DenyReason::InvalidSize,
+                "a buy cannot be sized as a share of the position",
+            );
         }
     };
     let base = match size {
-        Size::Base(b) => Some(instrument.round_quantity(b).map_err(|e| (DenyReason::InvalidSize, e.to_string()))?),
+        Size::Base(b) => Some(
+            instrument
+                .round_quantity(b)
+                .map_err(|e| (DenyReason::InvalidSize, e.to_string()))?,
+        ),
         _ => None,
     };
     let (amount, reserve) = if order_type == OrderType::Market {
@@ -245,10 +315,20 @@ fn size_buy(
     if reserve > available {
         return refuse(
             DenyReason::InsufficientFunds,
-            format!("needs {reserve} {}, {available} available", view.wallet.asset()),
+            format!(
+                "needs {reserve} {}, {available} available",
+                view.wallet.asset()
+            ),
         );
     }
-    Ok(Approved { symbol: instrument.symbol.clone(), side: Side::Buy, order_type, amount, price, reserve })
+    Ok(Approved {
+        symbol: instrument.symbol.clone(),
+        side: Side::Buy,
+        order_type,
+        amount,
+        price,
+        reserve,
+    })
 }
 
 fn size_sell(
@@ -265,7 +345,10 @@ fn size_sell(
         Size::PositionShare(f) => sellable * decimal("share", share(f)?)?,
         Size::Quote(q) => decimal("quote size", q)? / reference,
         Size::WalletShare(_) | Size::RiskSized => {
-            return refuse(DenyReason::InvalidSize, "a sell is sized in base, quote or a share of the position");
+            return refuse(
+                DenyReason::InvalidSize,
+                "a sell is sized in base, quote or a share of the position",
+            );
         }
     };
     let quantity = instrument.round_quantity_decimal(wanted);
@@ -285,7 +368,11 @@ fn size_sell(
     })
 }
 
-fn check_minimums(instrument: &Instrument, approved: &Approved, reference: Decimal) -> Result<(), Refusal> {
+fn check_minimums(
+    instrument: &Instrument,
+    approved: &Approved,
+    reference: Decimal,
+) -> Result<(), Refusal> {
     let (quantity, notional) = match approved.amount {
         OrderAmount::Base(q) => (q, q * reference),
         OrderAmount::Quote(a) => (a / reference, a),
@@ -293,24 +380,41 @@ fn check_minimums(instrument: &Instrument, approved: &Approved, reference: Decim
     if quantity <= Decimal::ZERO || quantity < instrument.min_quantity {
         return refuse(
             DenyReason::BelowMinQuantity,
-            format!("quantity {} below minimum {}", quantity.round_dp(instrument.quantity_precision), instrument.min_quantity),
+            format!(
+                "quantity {} below minimum {}",
+                quantity.round_dp(instrument.quantity_precision),
+                instrument.min_quantity
+            ),
         );
     }
     if notional < instrument.min_notional {
         return refuse(
             DenyReason::BelowMinNotional,
-            format!("value {} below minimum {}", notional.round_dp(instrument.price_precision), instrument.min_notional),
+            format!(
+                "value {} below minimum {}",
+                notional.round_dp(instrument.price_precision),
+                instrument.min_notional
+            ),
         );
     }
     Ok(())
 }
 
-fn check_exposure(config: &RiskConfig, view: &GateView<'_>, instrument: &Instrument, approved: &Approved) -> Result<(), Refusal> {
+fn check_exposure(
+    config: &RiskConfig,
+    view: &GateView<'_>,
+    instrument: &Instrument,
+    approved: &Approved,
+) -> Result<(), Refusal> {
     let symbol = &instrument.symbol;
     if let Some(cap) = config.max_position_notional {
-        let after = view.positions_value(Some(symbol)) + view.reserved_for(Some(symbol)) + approved.reserve;
+        let after =
+            view.positions_value(Some(symbol)) + view.reserved_for(Some(symbol)) + approved.reserve;
         if after > cap {
-            return refuse(DenyReason::PositionCap, format!("{symbol} would reach {after}, cap {cap}"));
+            return refuse(
+                DenyReason::PositionCap,
+                format!("{symbol} would reach {after}, cap {cap}"),
+            );
         }
     }
     if let Some(max) = config.max_exposure {
@@ -318,7 +422,10 @@ fn check_exposure(config: &RiskConfig, view: &GateView<'_>, instrument: &Instrum
         let cap = equity * decimal("max_exposure", max)?;
         let after = view.positions_value(None) + view.reserved_for(None) + approved.reserve;
         if after > cap {
-            return refuse(DenyReason::ExposureCap, format!("exposure would reach {after} of equity {equity}, cap {cap}"));
+            return refuse(
+                DenyReason::ExposureCap,
+                format!("exposure would reach {after} of equity {equity}, cap {cap}"),
+            );
         }
     }
     Ok(())

@@ -54,7 +54,12 @@ impl LossLimits {
 
     /// Updates the reference points with `equity` at `ts` and reports the first limit
     /// broken (drawdown, then weekly, then daily).
-    pub fn observe(&mut self, config: &RiskConfig, ts: Timestamp, equity: Decimal) -> Option<Breach> {
+    pub fn observe(
+        &mut self,
+        config: &RiskConfig,
+        ts: Timestamp,
+        equity: Decimal,
+    ) -> Option<Breach> {
         let peak = self.peak.map_or(equity, |p| p.max(equity));
         self.peak = Some(peak);
         let day = ts.day_start();
@@ -75,8 +80,20 @@ impl LossLimits {
             });
         }
         let periods = [
-            (config.weekly_loss, self.week, WEEK_MS, LimitKind::WeeklyLoss, "week"),
-            (config.daily_loss, self.day, DAY_MS, LimitKind::DailyLoss, "day"),
+            (
+                config.weekly_loss,
+                self.week,
+                WEEK_MS,
+                LimitKind::WeeklyLoss,
+                "week",
+            ),
+            (
+                config.daily_loss,
+                self.day,
+                DAY_MS,
+                LimitKind::DailyLoss,
+                "day",
+            ),
         ];
         for (limit, period, length, kind, name) in periods {
             if let (Some(limit), Some((start, reference))) = (limit, period)
@@ -103,7 +120,10 @@ mod tests {
 
     #[test]
     fn drawdown_from_peak() {
-        let cfg = RiskConfig { max_drawdown: Some(Limit::Percent(0.1)), ..RiskConfig::default() };
+        let cfg = RiskConfig {
+            max_drawdown: Some(Limit::Percent(0.1)),
+            ..RiskConfig::default()
+        };
         let mut l = LossLimits::default();
         assert_eq!(l.observe(&cfg, Timestamp(0), d(1000)), None);
         assert_eq!(l.observe(&cfg, Timestamp(1), d(1200)), None);
@@ -116,12 +136,18 @@ mod tests {
 
     #[test]
     fn daily_limit_pauses_until_the_next_day_and_resets_there() {
-        let cfg = RiskConfig { daily_loss: Some(Limit::Absolute(d(50))), ..RiskConfig::default() };
+        let cfg = RiskConfig {
+            daily_loss: Some(Limit::Absolute(d(50))),
+            ..RiskConfig::default()
+        };
         let mut l = LossLimits::default();
         let noon = Timestamp(DAY_MS * 10 + DAY_MS / 2);
         assert_eq!(l.observe(&cfg, noon, d(1000)), None);
         let breach = l.observe(&cfg, noon.plus_millis(1), d(950)).unwrap();
-        assert_eq!((breach.kind, breach.until), (LimitKind::DailyLoss, Some(Timestamp(DAY_MS * 11))));
+        assert_eq!(
+            (breach.kind, breach.until),
+            (LimitKind::DailyLoss, Some(Timestamp(DAY_MS * 11)))
+        );
         // The next day starts from the equity then.
         assert_eq!(l.observe(&cfg, Timestamp(DAY_MS * 11), d(950)), None);
         assert_eq!(l.observe(&cfg, Timestamp(DAY_MS * 11 + 5), d(901)), None);
@@ -129,12 +155,20 @@ mod tests {
 
     #[test]
     fn weekly_limit_in_percent() {
-        let cfg = RiskConfig { weekly_loss: Some(Limit::Percent(0.05)), ..RiskConfig::default() };
+        let cfg = RiskConfig {
+            weekly_loss: Some(Limit::Percent(0.05)),
+            ..RiskConfig::default()
+        };
         let mut l = LossLimits::default();
         let monday = Timestamp(0).plus_millis(4 * DAY_MS); // 1970-01-05, a Monday
         assert_eq!(l.observe(&cfg, monday, d(1000)), None);
-        assert_eq!(l.observe(&cfg, monday.plus_millis(3 * DAY_MS), d(951)), None);
-        let breach = l.observe(&cfg, monday.plus_millis(3 * DAY_MS), d(950)).unwrap();
+        assert_eq!(
+            l.observe(&cfg, monday.plus_millis(3 * DAY_MS), d(951)),
+            None
+        );
+        let breach = l
+            .observe(&cfg, monday.plus_millis(3 * DAY_MS), d(950))
+            .unwrap();
         assert_eq!(breach.until, Some(monday.plus_millis(WEEK_MS)));
     }
 }

@@ -58,7 +58,11 @@ impl Protection {
 
     /// The stop level below which everything is sold, if a stop is configured.
     #[must_use]
-    pub fn stop_level(&self, config: &RiskConfig, average_cost: Decimal) -> Option<(Decimal, ExitReason)> {
+    pub fn stop_level(
+        &self,
+        config: &RiskConfig,
+        average_cost: Decimal,
+    ) -> Option<(Decimal, ExitReason)> {
         let fixed = config.stop_loss.map(|limit| match limit {
             Limit::Percent(p) => average_cost * (Decimal::ONE - dec(p)),
             Limit::Absolute(a) => average_cost - a,
@@ -91,7 +95,10 @@ impl Protection {
         if let Some((level, reason)) = self.stop_level(config, average_cost)
             && low <= to_f64(level)
         {
-            return Some(ExitWanted { reason, size: Size::PositionShare(1.0) });
+            return Some(ExitWanted {
+                reason,
+                size: Size::PositionShare(1.0),
+            });
         }
         self.raise_high_water(high);
         let target = config.take_profit.get(self.targets_hit)?;
@@ -101,14 +108,20 @@ impl Protection {
         }
         let index = self.targets_hit;
         self.targets_hit += 1;
-        let taken: f64 = config.take_profit[..=index].iter().map(|t| t.fraction).sum();
+        let taken: f64 = config.take_profit[..=index]
+            .iter()
+            .map(|t| t.fraction)
+            .sum();
         let last = index + 1 == config.take_profit.len() && taken >= 1.0 - 1e-9;
         let size = if last {
             Size::PositionShare(1.0)
         } else {
             Size::Base(to_f64(self.peak_quantity) * target.fraction)
         };
-        Some(ExitWanted { reason: ExitReason::TakeProfit(index), size })
+        Some(ExitWanted {
+            reason: ExitReason::TakeProfit(index),
+            size,
+        })
     }
 
     fn raise_high_water(&mut self, high: f64) {
@@ -132,8 +145,14 @@ mod tests {
             stop_loss: Some(Limit::Percent(0.05)),
             trailing_stop: Some(0.10),
             take_profit: vec![
-                TakeProfitTarget { gain: 0.10, fraction: 0.5 },
-                TakeProfitTarget { gain: 0.20, fraction: 0.5 },
+                TakeProfitTarget {
+                    gain: 0.10,
+                    fraction: 0.5,
+                },
+                TakeProfitTarget {
+                    gain: 0.20,
+                    fraction: 0.5,
+                },
             ],
             ..RiskConfig::default()
         }
@@ -143,15 +162,23 @@ mod tests {
     fn stop_loss_fires_at_its_level_and_not_above() {
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::ONE);
-        assert_eq!(p.evaluate(&config(), Decimal::from(100), 95.01, 101.0), None);
-        let exit = p.evaluate(&config(), Decimal::from(100), 95.0, 101.0).unwrap();
+        assert_eq!(
+            p.evaluate(&config(), Decimal::from(100), 95.01, 101.0),
+            None
+        );
+        let exit = p
+            .evaluate(&config(), Decimal::from(100), 95.0, 101.0)
+            .unwrap();
         assert_eq!(exit.reason, ExitReason::StopLoss);
         assert_eq!(exit.size, Size::PositionShare(1.0));
     }
 
     #[test]
     fn absolute_stop_is_a_price_distance() {
-        let cfg = RiskConfig { stop_loss: Some(Limit::Absolute(Decimal::from(3))), ..RiskConfig::default() };
+        let cfg = RiskConfig {
+            stop_loss: Some(Limit::Absolute(Decimal::from(3))),
+            ..RiskConfig::default()
+        };
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::ONE);
         assert_eq!(p.evaluate(&cfg, Decimal::from(100), 97.5, 100.0), None);
@@ -160,28 +187,60 @@ mod tests {
 
     #[test]
     fn trailing_stop_follows_the_high_and_takes_over_from_the_stop() {
-        let cfg = RiskConfig { trailing_stop: Some(0.10), stop_loss: Some(Limit::Percent(0.2)), ..RiskConfig::default() };
+        let cfg = RiskConfig {
+            trailing_stop: Some(0.10),
+            stop_loss: Some(Limit::Percent(0.2)),
+            ..RiskConfig::default()
+        };
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::ONE);
         // The high of this update only counts after the stop check.
         assert_eq!(p.evaluate(&cfg, Decimal::from(100), 91.0, 150.0), None);
-        assert_eq!(p.stop_level(&cfg, Decimal::from(100)), Some((Decimal::from(135), ExitReason::TrailingStop)));
+        assert_eq!(
+            p.stop_level(&cfg, Decimal::from(100)),
+            Some((Decimal::from(135), ExitReason::TrailingStop))
+        );
         assert_eq!(p.evaluate(&cfg, Decimal::from(100), 135.01, 140.0), None);
-        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 135.0, 140.0).map(|e| e.reason), Some(ExitReason::TrailingStop));
+        assert_eq!(
+            p.evaluate(&cfg, Decimal::from(100), 135.0, 140.0)
+                .map(|e| e.reason),
+            Some(ExitReason::TrailingStop)
+        );
     }
 
     #[test]
     fn take_profit_targets_sell_in_parts_then_all() {
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::from(2));
-        assert_eq!(p.evaluate(&config(), Decimal::from(100), 99.0, 109.99), None);
-        let first = p.evaluate(&config(), Decimal::from(100), 99.0, 110.0).unwrap();
-        assert_eq!((first.reason, first.size), (ExitReason::TakeProfit(0), Size::Base(1.0)));
+        assert_eq!(
+            p.evaluate(&config(), Decimal::from(100), 99.0, 109.99),
+            None
+        );
+        let first = p
+            .evaluate(&config(), Decimal::from(100), 99.0, 110.0)
+            .unwrap();
+        assert_eq!(
+            (first.reason, first.size),
+            (ExitReason::TakeProfit(0), Size::Base(1.0))
+        );
         p.exit_order = Some(ClientOrderId::new("b-1").unwrap());
-        assert_eq!(p.evaluate(&config(), Decimal::from(100), 120.0, 125.0), None, "one exit at a time");
+        assert_eq!(
+            p.evaluate(&config(), Decimal::from(100), 120.0, 125.0),
+            None,
+            "one exit at a time"
+        );
         p.exit_order = None;
-        let second = p.evaluate(&config(), Decimal::from(100), 120.0, 125.0).unwrap();
-        assert_eq!((second.reason, second.size), (ExitReason::TakeProfit(1), Size::PositionShare(1.0)));
-        assert_eq!(p.evaluate(&config(), Decimal::from(100), 120.0, 200.0), None, "no targets left");
+        let second = p
+            .evaluate(&config(), Decimal::from(100), 120.0, 125.0)
+            .unwrap();
+        assert_eq!(
+            (second.reason, second.size),
+            (ExitReason::TakeProfit(1), Size::PositionShare(1.0))
+        );
+        assert_eq!(
+            p.evaluate(&config(), Decimal::from(100), 120.0, 200.0),
+            None,
+            "no targets left"
+        );
     }
 }

@@ -35,7 +35,10 @@ mod tests {
 
     #[test]
     fn window_slides() {
-        let rate = OrderRate { max_orders: 2, window_ms: 1000 };
+        let rate = OrderRate {
+            max_orders: 2,
+            window_ms: 1000,
+        };
         let mut w = RateWindow::default();
         for t in [0, 500] {
             assert!(w.allows(rate, Timestamp(t)));

@@ -64,7 +64,12 @@ impl Sizing {
     pub fn fraction(&self, stats: &TradeStats) -> Result<f64, f64> {
         match *self {
             Self::FixedFraction { fraction } => Ok(fraction),
-            Self::Kelly { multiplier, max_fraction, min_trades, fallback } => {
+            Self::Kelly {
+                multiplier,
+                max_fraction,
+                min_trades,
+                fallback,
+            } => {
                 if stats.trades() < min_trades {
                     return Ok(fallback);
                 }
@@ -102,11 +107,26 @@ mod tests {
         // W = 0.6, R = 2 → K = 0.6 - 0.4/2 = 0.4.
         let s = stats(&[20, 20, 20], &[10, 10]);
         assert!((s.kelly().unwrap() - 0.4).abs() < 1e-12);
-        let half = Sizing::Kelly { multiplier: 0.5, max_fraction: 1.0, min_trades: 5, fallback: 0.1 };
+        let half = Sizing::Kelly {
+            multiplier: 0.5,
+            max_fraction: 1.0,
+            min_trades: 5,
+            fallback: 0.1,
+        };
         assert!((half.fraction(&s).unwrap() - 0.2).abs() < 1e-12);
-        let capped = Sizing::Kelly { multiplier: 1.0, max_fraction: 0.25, min_trades: 5, fallback: 0.1 };
+        let capped = Sizing::Kelly {
+            multiplier: 1.0,
+            max_fraction: 0.25,
+            min_trades: 5,
+            fallback: 0.1,
+        };
         assert_eq!(capped.fraction(&s), Ok(0.25));
-        let early = Sizing::Kelly { multiplier: 1.0, max_fraction: 0.25, min_trades: 6, fallback: 0.1 };
+        let early = Sizing::Kelly {
+            multiplier: 1.0,
+            max_fraction: 0.25,
+            min_trades: 6,
+            fallback: 0.1,
+        };
         assert_eq!(early.fraction(&s), Ok(0.1));
     }
 
@@ -114,11 +134,23 @@ mod tests {
     fn no_edge_is_reported() {
         // W = 0.25, R = 1 → K = -0.5.
         let s = stats(&[10], &[10, 10, 10]);
-        let kelly = Sizing::Kelly { multiplier: 1.0, max_fraction: 1.0, min_trades: 1, fallback: 0.1 };
+        let kelly = Sizing::Kelly {
+            multiplier: 1.0,
+            max_fraction: 1.0,
+            min_trades: 1,
+            fallback: 0.1,
+        };
         assert!(kelly.fraction(&s).is_err());
         assert!(kelly.fraction(&stats(&[], &[1])).is_err(), "all losses");
-        assert_eq!(kelly.fraction(&stats(&[1], &[])), Ok(1.0), "all wins: the cap");
-        assert_eq!(Sizing::FixedFraction { fraction: 0.3 }.fraction(&s), Ok(0.3));
+        assert_eq!(
+            kelly.fraction(&stats(&[1], &[])),
+            Ok(1.0),
+            "all wins: the cap"
+        );
+        assert_eq!(
+            Sizing::FixedFraction { fraction: 0.3 }.fraction(&s),
+            Ok(0.3)
+        );
     }
 
     #[test]

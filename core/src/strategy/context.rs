@@ -47,7 +47,9 @@ impl<'a> Context<'a> {
     #[must_use]
     pub fn is_long(&self, symbol: &Symbol) -> bool {
         let held = self.held(symbol);
-        let min = self.instrument(symbol).map_or(Decimal::ZERO, |i| i.min_quantity);
+        let min = self
+            .instrument(symbol)
+            .map_or(Decimal::ZERO, |i| i.min_quantity);
         held > Decimal::ZERO && held >= min
     }
 
@@ -58,7 +60,11 @@ impl<'a> Context<'a> {
     }
 
     /// Open orders in `symbol` on `side`.
-    pub fn open_orders_on(&self, symbol: &'a Symbol, side: Side) -> impl Iterator<Item = &'a Order> {
+    pub fn open_orders_on(
+        &self,
+        symbol: &'a Symbol,
+        side: Side,
+    ) -> impl Iterator<Item = &'a Order> {
         self.open_orders
             .values()
             .filter(move |o| &o.request.symbol == symbol && o.request.side == side)
@@ -67,6 +73,8 @@ impl<'a> Context<'a> {
     /// Whether any order in `symbol` is open.
     #[must_use]
     pub fn has_open_orders(&self, symbol: &Symbol) -> bool {
-        self.open_orders.values().any(|o| &o.request.symbol == symbol)
+        self.open_orders
+            .values()
+            .any(|o| &o.request.symbol == symbol)
     }
 }

@@ -45,7 +45,12 @@ fn check_params(params: &Params) -> Result<(), ParamError> {
     let fast = params.int(NAME, "fast")?;
     let slow = params.int(NAME, "slow")?;
     if fast >= slow {
-        return Err(ParamError::new(NAME, "fast", fast, format!("must be less than slow ({slow})")));
+        return Err(ParamError::new(
+            NAME,
+            "fast",
+            fast,
+            format!("must be less than slow ({slow})"),
+        ));
     }
     Ok(())
 }
@@ -124,17 +129,24 @@ impl Strategy for Crossover {
             let Ok(track) = self.track() else { return };
             self.tracks.insert(symbol.clone(), track);
         }
-        let Some(track) = self.tracks.get_mut(symbol) else { return };
+        let Some(track) = self.tracks.get_mut(symbol) else {
+            return;
+        };
         let fast = track.fast.update(bar.close);
         let slow = track.slow.update(bar.close);
-        let (Some(fast), Some(slow)) = (fast, slow) else { return };
+        let (Some(fast), Some(slow)) = (fast, slow) else {
+            return;
+        };
         let above = fast > slow;
         let crossed_up = track.fast_above == Some(false) && above;
         let crossed_down = track.fast_above == Some(true) && !above;
         track.fast_above = Some(above);
         let long = ctx.is_long(symbol);
         if crossed_up && !long && !ctx.has_open_orders(symbol) {
-            intents.push(Intent::market_buy(symbol, Size::WalletShare(self.order_size)));
+            intents.push(Intent::market_buy(
+                symbol,
+                Size::WalletShare(self.order_size),
+            ));
         } else if crossed_down && long {
             intents.push(Intent::market_sell(symbol, Size::PositionShare(1.0)));
         }

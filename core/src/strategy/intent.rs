@@ -103,6 +103,11 @@ impl Intent {
     /// Any order.
     #[must_use]
     pub fn place(symbol: &Symbol, side: Side, pricing: Pricing, size: Size) -> Self {
-        Self::Place(OrderIntent { symbol: symbol.clone(), side, pricing, size })
+        Self::Place(OrderIntent {
+            symbol: symbol.clone(),
+            side,
+            pricing,
+            size,
+        })
     }
 }

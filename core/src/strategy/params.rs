@@ -87,7 +87,13 @@ pub struct ParamSpec {
 impl ParamSpec {
     /// An integer parameter within `[min, max]`.
     #[must_use]
-    pub fn int(name: &'static str, default: i64, min: i64, max: i64, description: &'static str) -> Self {
+    pub fn int(
+        name: &'static str,
+        default: i64,
+        min: i64,
+        max: i64,
+        description: &'static str,
+    ) -> Self {
         #[allow(clippy::cast_precision_loss, reason = "bounds are small integers")]
         Self {
             name,
@@ -101,7 +107,13 @@ impl ParamSpec {
 
     /// A real parameter within `[min, max]`.
     #[must_use]
-    pub fn float(name: &'static str, default: f64, min: f64, max: f64, description: &'static str) -> Self {
+    pub fn float(
+        name: &'static str,
+        default: f64,
+        min: f64,
+        max: f64,
+        description: &'static str,
+    ) -> Self {
         Self {
             name,
             kind: ParamKind::Float,
@@ -246,7 +258,10 @@ impl StrategySchema {
                     self.name,
                     name,
                     value,
-                    format!("is not a parameter of this strategy (known: {})", known.join(", ")),
+                    format!(
+                        "is not a parameter of this strategy (known: {})",
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -376,12 +391,32 @@ mod tests {
     #[test]
     fn errors_name_the_parameter_and_the_rule() {
         let cases: [(&str, ParamValue, &str); 6] = [
-            ("period", ParamValue::Int(0), "strategy demo: parameter `period` = 0 must be at least 1"),
-            ("period", ParamValue::Float(2.5), "parameter `period` = 2.5 must be an integer"),
-            ("k", ParamValue::Float(9.0), "parameter `k` = 9 must be at most 5"),
+            (
+                "period",
+                ParamValue::Int(0),
+                "strategy demo: parameter `period` = 0 must be at least 1",
+            ),
+            (
+                "period",
+                ParamValue::Float(2.5),
+                "parameter `period` = 2.5 must be an integer",
+            ),
+            (
+                "k",
+                ParamValue::Float(9.0),
+                "parameter `k` = 9 must be at most 5",
+            ),
             ("k", ParamValue::Float(f64::NAN), "must be a finite number"),
-            ("ma", ParamValue::Text("wma".into()), "parameter `ma` = \"wma\" must be one of sma, ema"),
-            ("nope", ParamValue::Int(1), "parameter `nope` = 1 is not a parameter of this strategy (known: period, k, flag, ma)"),
+            (
+                "ma",
+                ParamValue::Text("wma".into()),
+                "parameter `ma` = \"wma\" must be one of sma, ema",
+            ),
+            (
+                "nope",
+                ParamValue::Int(1),
+                "parameter `nope` = 1 is not a parameter of this strategy (known: period, k, flag, ma)",
+            ),
         ];
         for (name, value, expected) in cases {
             let mut given = Params::new();
@@ -393,7 +428,8 @@ mod tests {
 
     #[test]
     fn params_read_from_toml() {
-        let params: Params = toml::from_str("period = 5\nk = 1.5\nflag = true\nma = \"ema\"").unwrap();
+        let params: Params =
+            toml::from_str("period = 5\nk = 1.5\nflag = true\nma = \"ema\"").unwrap();
         let resolved = schema().resolve(&params).unwrap();
         assert_eq!(resolved.bool("demo", "flag"), Ok(true));
         assert_eq!(resolved.usize("demo", "period"), Ok(5));

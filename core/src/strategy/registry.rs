@@ -40,7 +40,10 @@ impl StrategySpec {
     /// `name` with `params`.
     #[must_use]
     pub fn new(name: impl Into<String>, params: Params) -> Self {
-        Self { name: name.into(), params }
+        Self {
+            name: name.into(),
+            params,
+        }
     }
 }
 
@@ -63,6 +66,11 @@ pub enum RegistryError {
     Param(#[from] ParamError),
 }
 
+/// The entries of every built-in strategy.
+fn builtin_entries() -> Vec<StrategyEntry> {
+    vec![crossover::entry()]
+}
+
 /// Strategy name → entry.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
@@ -80,7 +88,7 @@ impl Registry {
     #[must_use]
     pub fn builtin() -> Self {
         let mut registry = Self::empty();
-        for entry in [crossover::entry()] {
+        for entry in builtin_entries() {
             // Built-in names are distinct literals.
             registry.entries.insert(entry.schema.name, entry);
         }
@@ -108,10 +116,12 @@ impl Registry {
 
     /// The entry named `name`.
     pub fn get(&self, name: &str) -> Result<&StrategyEntry, RegistryError> {
-        self.entries.get(name).ok_or_else(|| RegistryError::Unknown {
-            name: name.to_owned(),
-            known: self.names().collect::<Vec<_>>().join(", "),
-        })
+        self.entries
+            .get(name)
+            .ok_or_else(|| RegistryError::Unknown {
+                name: name.to_owned(),
+                known: self.names().collect::<Vec<_>>().join(", "),
+            })
     }
 
     /// `spec`'s parameters checked and completed with defaults.
@@ -135,8 +145,13 @@ mod tests {
 
     #[test]
     fn unknown_names_list_the_known_ones() {
-        let err = Registry::builtin().build(&StrategySpec::new("nope", Params::new())).unwrap_err();
-        assert_eq!(err.to_string(), "unknown strategy \"nope\" (known: crossover)");
+        let err = Registry::builtin()
+            .build(&StrategySpec::new("nope", Params::new()))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown strategy \"nope\" (known: crossover)"
+        );
     }
 
     #[test]
@@ -150,7 +165,13 @@ mod tests {
     fn cross_parameter_rules_run() {
         let mut params = Params::new();
         params.set("fast", 30_i64).set("slow", 10_i64);
-        let err = Registry::builtin().build(&StrategySpec::new("crossover", params)).unwrap_err();
-        assert!(err.to_string().contains("parameter `fast` = 30 must be less than slow (10)"), "{err}");
+        let err = Registry::builtin()
+            .build(&StrategySpec::new("crossover", params))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("parameter `fast` = 30 must be less than slow (10)"),
+            "{err}"
+        );
     }
 }

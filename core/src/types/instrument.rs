@@ -44,7 +44,11 @@ impl Instrument {
     pub fn validate(&self) -> Result<(), ValidationError> {
         let field = |name: &str| format!("instrument {} {name}", self.symbol);
         if self.base == self.quote {
-            return Err(ValidationError::new(field("base"), &self.base, "must differ from quote"));
+            return Err(ValidationError::new(
+                field("base"),
+                &self.base,
+                "must differ from quote",
+            ));
         }
         for (name, precision) in [
             ("price_precision", self.price_precision),
@@ -65,7 +69,11 @@ impl Instrument {
             ("taker_fee", self.taker_fee),
         ] {
             if value.is_sign_negative() && !value.is_zero() {
-                return Err(ValidationError::new(field(name), value, "must not be negative"));
+                return Err(ValidationError::new(
+                    field(name),
+                    value,
+                    "must not be negative",
+                ));
             }
         }
         for (name, fee) in [("maker_fee", self.maker_fee), ("taker_fee", self.taker_fee)] {
@@ -131,10 +139,20 @@ mod tests {
         assert!(err.contains("instrument BTCUSDT taker_fee"), "{err}");
         let mut bad = btcusdt();
         bad.min_notional = Decimal::new(-1, 0);
-        assert!(bad.validate().unwrap_err().to_string().contains("min_notional"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("min_notional")
+        );
         let mut bad = btcusdt();
         bad.price_precision = 40;
-        assert!(bad.validate().unwrap_err().to_string().contains("price_precision"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("price_precision")
+        );
     }
 
     #[test]

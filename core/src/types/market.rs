@@ -71,7 +71,10 @@ impl Bar {
         {
             return Err(ValidationError::new(
                 format!("bar at {}", self.ts),
-                format!("o={} h={} l={} c={}", self.open, self.high, self.low, self.close),
+                format!(
+                    "o={} h={} l={} c={}",
+                    self.open, self.high, self.low, self.close
+                ),
                 "must satisfy low <= open, close <= high",
             ));
         }
@@ -147,9 +150,9 @@ impl MarketData {
     #[must_use]
     pub fn symbol(&self) -> &Symbol {
         match self {
-            Self::Bar { symbol, .. } | Self::Trade { symbol, .. } | Self::BookTop { symbol, .. } => {
-                symbol
-            }
+            Self::Bar { symbol, .. }
+            | Self::Trade { symbol, .. }
+            | Self::BookTop { symbol, .. } => symbol,
         }
     }
 
@@ -169,7 +172,14 @@ mod tests {
     use super::*;
 
     fn bar(o: f64, h: f64, l: f64, c: f64) -> Bar {
-        Bar { ts: Timestamp(0), open: o, high: h, low: l, close: c, volume: 1.0 }
+        Bar {
+            ts: Timestamp(0),
+            open: o,
+            high: h,
+            low: l,
+            close: c,
+            volume: 1.0,
+        }
     }
 
     #[test]
@@ -177,7 +187,10 @@ mod tests {
         assert!(bar(10.0, 12.0, 9.0, 11.0).validate().is_ok());
         assert!(bar(10.0, 9.0, 12.0, 11.0).validate().is_err());
         assert!(bar(13.0, 12.0, 9.0, 11.0).validate().is_err());
-        let err = bar(f64::NAN, 12.0, 9.0, 11.0).validate().unwrap_err().to_string();
+        let err = bar(f64::NAN, 12.0, 9.0, 11.0)
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("open"), "{err}");
         assert_eq!(Side::Buy.opposite(), Side::Sell);
     }

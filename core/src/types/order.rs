@@ -71,7 +71,10 @@ impl ClientOrderId {
                 format!("must be 1 to {MAX_CLIENT_ORDER_ID_LEN} characters"),
             ));
         }
-        if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        if !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
             return Err(ValidationError::new(
                 "client order id",
                 &value,
@@ -164,7 +167,10 @@ impl OrderStatus {
     /// Whether no further transition is possible.
     #[must_use]
     pub const fn is_terminal(self) -> bool {
-        matches!(self, Self::Filled | Self::Canceled | Self::Rejected | Self::Expired)
+        matches!(
+            self,
+            Self::Filled | Self::Canceled | Self::Rejected | Self::Expired
+        )
     }
 
     /// Whether the order may still trade (and so holds funds).
@@ -177,8 +183,8 @@ impl OrderStatus {
     #[must_use]
     pub const fn can_become(self, to: Self) -> bool {
         use OrderStatus::{
-            Accepted, Canceled, Expired, Filled, PartiallyFilled, PendingSend, Rejected,
-            Submitted, Unknown,
+            Accepted, Canceled, Expired, Filled, PartiallyFilled, PendingSend, Rejected, Submitted,
+            Unknown,
         };
         match self {
             PendingSend => matches!(to, Submitted | Unknown | Rejected),
@@ -327,7 +333,11 @@ impl Order {
         if fill.side != self.request.side {
             return Err(mismatch("side"));
         }
-        let to = if complete { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
+        let to = if complete {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::PartiallyFilled
+        };
         if !self.status.can_become(to) {
             return Err(OrderError::IllegalTransition {
                 client_id: client_id.clone(),

@@ -17,7 +17,10 @@ fn validate_code(kind: &'static str, value: &str) -> Result<(), ValidationError>
             format!("must be 1 to {MAX_LEN} characters"),
         ));
     }
-    if !value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         return Err(ValidationError::new(
             kind,
             value,
@@ -111,7 +114,10 @@ mod tests {
 
     #[test]
     fn accepts_exchange_spelling_and_rejects_the_rest() {
-        assert_eq!(Symbol::new("BTCUSDT").map(|s| s.to_string()), Ok("BTCUSDT".to_owned()));
+        assert_eq!(
+            Symbol::new("BTCUSDT").map(|s| s.to_string()),
+            Ok("BTCUSDT".to_owned())
+        );
         let err = Symbol::new("btc/usdt").unwrap_err();
         assert!(err.to_string().contains("symbol \"btc/usdt\""), "{err}");
         assert!(Symbol::new("").is_err());

@@ -73,8 +73,14 @@ mod tests {
         assert_eq!(ts.day_start(), Timestamp(1_704_240_000_000)); // 2024-01-03T00:00Z
         assert_eq!(ts.week_start(), Timestamp(1_704_067_200_000)); // Monday 2024-01-01T00:00Z
         // A Monday midnight is its own week start; a Sunday belongs to the week before.
-        assert_eq!(Timestamp(1_704_067_200_000).week_start(), Timestamp(1_704_067_200_000));
-        assert_eq!(Timestamp(1_704_067_199_999).week_start(), Timestamp(1_703_462_400_000));
+        assert_eq!(
+            Timestamp(1_704_067_200_000).week_start(),
+            Timestamp(1_704_067_200_000)
+        );
+        assert_eq!(
+            Timestamp(1_704_067_199_999).week_start(),
+            Timestamp(1_703_462_400_000)
+        );
         // Before the epoch too.
         assert_eq!(Timestamp(-1).day_start(), Timestamp(-DAY_MS));
     }

@@ -190,7 +190,9 @@ impl Wallet {
     /// Base quantity held in `symbol`.
     #[must_use]
     pub fn held(&self, symbol: &Symbol) -> Decimal {
-        self.positions.get(symbol).map_or(Decimal::ZERO, Position::quantity)
+        self.positions
+            .get(symbol)
+            .map_or(Decimal::ZERO, Position::quantity)
     }
 
     /// Realized P&L over all positions.
@@ -253,8 +255,16 @@ impl Wallet {
             .or_insert_with(|| Position::new(fill.symbol.clone()));
         let effect = match fill.side {
             Side::Buy => {
-                let received = if fee_in_base { fill.quantity - fill.fee } else { fill.quantity };
-                let cost = if fee_in_quote { notional + fill.fee } else { notional };
+                let received = if fee_in_base {
+                    fill.quantity - fill.fee
+                } else {
+                    fill.quantity
+                };
+                let cost = if fee_in_quote {
+                    notional + fill.fee
+                } else {
+                    notional
+                };
                 if received > Decimal::ZERO {
                     position.add(fill.ts, received, cost)?;
                 }
@@ -266,8 +276,16 @@ impl Wallet {
                 }
             }
             Side::Sell => {
-                let given = if fee_in_base { fill.quantity + fill.fee } else { fill.quantity };
-                let proceeds = if fee_in_quote { notional - fill.fee } else { notional };
+                let given = if fee_in_base {
+                    fill.quantity + fill.fee
+                } else {
+                    fill.quantity
+                };
+                let proceeds = if fee_in_quote {
+                    notional - fill.fee
+                } else {
+                    notional
+                };
                 let realized = position.remove(fill.ts, given, proceeds)?;
                 FillEffect {
                     base_change: -given,
@@ -288,9 +306,15 @@ impl Wallet {
             self.profit_reserve += realized;
         }
         if !fill.fee.is_zero() {
-            *self.fees.entry(fill.fee_asset.clone()).or_insert(Decimal::ZERO) += fill.fee;
+            *self
+                .fees
+                .entry(fill.fee_asset.clone())
+                .or_insert(Decimal::ZERO) += fill.fee;
         }
-        Ok(FillEffect { overdrawn, ..effect })
+        Ok(FillEffect {
+            overdrawn,
+            ..effect
+        })
     }
 
     fn check_fill(
@@ -327,8 +351,7 @@ impl Wallet {
         if fill.fee < Decimal::ZERO {
             return Err(invalid("fee", fill.fee));
         }
-        if fill.fee_asset == instrument.base && fill.side == Side::Buy && fill.fee > fill.quantity
-        {
+        if fill.fee_asset == instrument.base && fill.side == Side::Buy && fill.fee > fill.quantity {
             return Err(invalid("fee (larger than the quantity bought)", fill.fee));
         }
         if release > self.reserved {

@@ -170,7 +170,11 @@ impl Position {
             return Err(self.not_positive("cost", cost));
         }
         self.quantity += quantity;
-        self.lots.push_back(Lot { opened: ts, quantity, cost });
+        self.lots.push_back(Lot {
+            opened: ts,
+            quantity,
+            cost,
+        });
         Ok(())
     }
 
@@ -196,13 +200,23 @@ impl Position {
         let mut proceeds_left = proceeds;
         let mut realized = Decimal::ZERO;
         while left > Decimal::ZERO {
-            let Some(lot) = self.lots.front_mut() else { break };
+            let Some(lot) = self.lots.front_mut() else {
+                break;
+            };
             let opened = lot.opened;
             let take = left.min(lot.quantity);
             let last = take == left;
-            let cost = if take == lot.quantity { lot.cost } else { lot.cost * take / lot.quantity };
+            let cost = if take == lot.quantity {
+                lot.cost
+            } else {
+                lot.cost * take / lot.quantity
+            };
             // The last slice takes what is left of the proceeds so they add up exactly.
-            let share = if last { proceeds_left } else { proceeds * take / quantity };
+            let share = if last {
+                proceeds_left
+            } else {
+                proceeds * take / quantity
+            };
             proceeds_left -= share;
             lot.quantity -= take;
             lot.cost -= cost;
@@ -227,7 +241,11 @@ impl Position {
     }
 
     fn not_positive(&self, what: &'static str, value: Decimal) -> PositionError {
-        PositionError::NotPositive { symbol: self.symbol.clone(), what, value }
+        PositionError::NotPositive {
+            symbol: self.symbol.clone(),
+            what,
+            value,
+        }
     }
 }
 
@@ -257,8 +275,14 @@ mod tests {
         assert_eq!(p.cost_basis(), dec("100"));
         let closed = p.closed_lots();
         assert_eq!(closed.len(), 2);
-        assert_eq!((closed[0].opened, closed[0].quantity, closed[0].pnl()), (Timestamp(1), dec("1"), dec("200")));
-        assert_eq!((closed[1].opened, closed[1].quantity, closed[1].pnl()), (Timestamp(2), dec("0.5"), dec("50")));
+        assert_eq!(
+            (closed[0].opened, closed[0].quantity, closed[0].pnl()),
+            (Timestamp(1), dec("1"), dec("200"))
+        );
+        assert_eq!(
+            (closed[1].opened, closed[1].quantity, closed[1].pnl()),
+            (Timestamp(2), dec("0.5"), dec("50"))
+        );
         assert_eq!(p.unrealized_pnl(dec("300")), dec("50"));
         assert_eq!(p.realized_pnl(), dec("250"));
     }

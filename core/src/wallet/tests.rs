@@ -41,7 +41,11 @@ fn reservations_cap_what_orders_may_use() {
     let mut w = wallet(false);
     w.reserve(dec("600")).unwrap();
     let err = w.reserve(dec("400.01")).unwrap_err();
-    assert!(err.to_string().contains("400.01 USDT needed, 400 available"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("400.01 USDT needed, 400 available"),
+        "{err}"
+    );
     assert_eq!(w.available(), dec("400"));
     assert!(w.release(dec("700")).is_err());
     w.release(dec("600")).unwrap();
@@ -53,15 +57,30 @@ fn profits_are_skimmed_without_compounding_and_losses_reduce_capital() {
     let inst = btcusdt();
     let mut w = wallet(false);
     w.reserve(dec("500")).unwrap();
-    w.apply_fill(&fill(Side::Buy, "100", "5", "0", "USDT"), &inst, dec("500")).unwrap();
+    w.apply_fill(&fill(Side::Buy, "100", "5", "0", "USDT"), &inst, dec("500"))
+        .unwrap();
     assert_eq!(w.cash(), dec("500"));
-    let effect = w.apply_fill(&fill(Side::Sell, "120", "5", "0", "USDT"), &inst, Decimal::ZERO);
+    let effect = w.apply_fill(
+        &fill(Side::Sell, "120", "5", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    );
     assert_eq!(effect.unwrap().realized_pnl, Some(dec("100")));
     // The profit is not tradable: capital stays at the budget.
     assert_eq!((w.cash(), w.profit_reserve()), (dec("1000"), dec("100")));
     // A loss reduces the capital itself.
-    w.apply_fill(&fill(Side::Buy, "100", "5", "0", "USDT"), &inst, Decimal::ZERO).unwrap();
-    w.apply_fill(&fill(Side::Sell, "90", "5", "0", "USDT"), &inst, Decimal::ZERO).unwrap();
+    w.apply_fill(
+        &fill(Side::Buy, "100", "5", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    )
+    .unwrap();
+    w.apply_fill(
+        &fill(Side::Sell, "90", "5", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    )
+    .unwrap();
     assert_eq!((w.cash(), w.profit_reserve()), (dec("950"), dec("100")));
     assert_eq!(w.equity(|_| None), dec("1050"));
     assert_eq!(w.realized_pnl(), dec("50"));
@@ -71,36 +90,79 @@ fn profits_are_skimmed_without_compounding_and_losses_reduce_capital() {
 fn compounding_keeps_profits_in_the_capital() {
     let inst = btcusdt();
     let mut w = wallet(true);
-    w.apply_fill(&fill(Side::Buy, "100", "5", "0", "USDT"), &inst, Decimal::ZERO).unwrap();
-    w.apply_fill(&fill(Side::Sell, "120", "5", "0", "USDT"), &inst, Decimal::ZERO).unwrap();
-    assert_eq!((w.cash(), w.profit_reserve(), w.available()), (dec("1100"), dec("0"), dec("1100")));
+    w.apply_fill(
+        &fill(Side::Buy, "100", "5", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    )
+    .unwrap();
+    w.apply_fill(
+        &fill(Side::Sell, "120", "5", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    )
+    .unwrap();
+    assert_eq!(
+        (w.cash(), w.profit_reserve(), w.available()),
+        (dec("1100"), dec("0"), dec("1100"))
+    );
 }
 
 #[test]
 fn base_fee_reduces_what_is_held_and_exit_uses_it() {
     let inst = btcusdt();
     let mut w = wallet(true);
-    let e = w.apply_fill(&fill(Side::Buy, "100", "1", "0.001", "BTC"), &inst, Decimal::ZERO);
+    let e = w.apply_fill(
+        &fill(Side::Buy, "100", "1", "0.001", "BTC"),
+        &inst,
+        Decimal::ZERO,
+    );
     assert_eq!(e.unwrap().base_change, dec("0.999"));
     let symbol = Symbol::new("BTCUSDT").unwrap();
     assert_eq!(w.held(&symbol), dec("0.999"));
     assert_eq!(w.position(&symbol).unwrap().cost_basis(), dec("100"));
     // Selling the ordered quantity would oversell: an error, nothing changes.
-    let err = w.apply_fill(&fill(Side::Sell, "100", "1", "0", "USDT"), &inst, Decimal::ZERO);
-    assert!(matches!(err, Err(WalletError::Position(PositionError::InsufficientQuantity { .. }))));
+    let err = w.apply_fill(
+        &fill(Side::Sell, "100", "1", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    );
+    assert!(matches!(
+        err,
+        Err(WalletError::Position(
+            PositionError::InsufficientQuantity { .. }
+        ))
+    ));
     assert_eq!(w.held(&symbol), dec("0.999"));
-    assert_eq!(w.fees().get(&Asset::new("BTC").unwrap()), Some(&dec("0.001")));
+    assert_eq!(
+        w.fees().get(&Asset::new("BTC").unwrap()),
+        Some(&dec("0.001"))
+    );
 }
 
 #[test]
 fn quote_fees_count_in_cost_and_proceeds_and_third_asset_fees_are_recorded() {
     let inst = btcusdt();
     let mut w = wallet(true);
-    w.apply_fill(&fill(Side::Buy, "100", "1", "0.05", "USDT"), &inst, Decimal::ZERO).unwrap();
+    w.apply_fill(
+        &fill(Side::Buy, "100", "1", "0.05", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    )
+    .unwrap();
     assert_eq!(w.cash(), dec("899.95"));
-    let e = w.apply_fill(&fill(Side::Sell, "100", "1", "0.05", "USDT"), &inst, Decimal::ZERO);
+    let e = w.apply_fill(
+        &fill(Side::Sell, "100", "1", "0.05", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    );
     assert_eq!(e.unwrap().realized_pnl, Some(dec("-0.10")));
-    w.apply_fill(&fill(Side::Buy, "100", "1", "0.2", "MX"), &inst, Decimal::ZERO).unwrap();
+    w.apply_fill(
+        &fill(Side::Buy, "100", "1", "0.2", "MX"),
+        &inst,
+        Decimal::ZERO,
+    )
+    .unwrap();
     assert_eq!(w.cash(), dec("899.90"));
     assert_eq!(w.fees().get(&Asset::new("MX").unwrap()), Some(&dec("0.2")));
     assert_eq!(w.fees().get(&usdt()), Some(&dec("0.10")));
@@ -111,15 +173,39 @@ fn invalid_fills_change_nothing() {
     let inst = btcusdt();
     let mut w = wallet(true);
     let before = w.clone();
-    assert!(w.apply_fill(&fill(Side::Buy, "0", "1", "0", "USDT"), &inst, Decimal::ZERO).is_err());
-    assert!(w.apply_fill(&fill(Side::Buy, "1", "1", "-1", "USDT"), &inst, Decimal::ZERO).is_err());
-    assert!(w.apply_fill(&fill(Side::Buy, "1", "1", "2", "BTC"), &inst, Decimal::ZERO).is_err());
-    assert!(w.apply_fill(&fill(Side::Buy, "1", "1", "0", "USDT"), &inst, dec("1")).is_err());
+    assert!(
+        w.apply_fill(
+            &fill(Side::Buy, "0", "1", "0", "USDT"),
+            &inst,
+            Decimal::ZERO
+        )
+        .is_err()
+    );
+    assert!(
+        w.apply_fill(
+            &fill(Side::Buy, "1", "1", "-1", "USDT"),
+            &inst,
+            Decimal::ZERO
+        )
+        .is_err()
+    );
+    assert!(
+        w.apply_fill(&fill(Side::Buy, "1", "1", "2", "BTC"), &inst, Decimal::ZERO)
+            .is_err()
+    );
+    assert!(
+        w.apply_fill(&fill(Side::Buy, "1", "1", "0", "USDT"), &inst, dec("1"))
+            .is_err()
+    );
     let mut other = inst.clone();
     other.quote = Asset::new("BTC").unwrap();
     other.base = Asset::new("ETH").unwrap();
     assert!(matches!(
-        w.apply_fill(&fill(Side::Buy, "1", "1", "0", "USDT"), &other, Decimal::ZERO),
+        w.apply_fill(
+            &fill(Side::Buy, "1", "1", "0", "USDT"),
+            &other,
+            Decimal::ZERO
+        ),
         Err(WalletError::QuoteMismatch { .. })
     ));
     assert_eq!(w, before);
@@ -129,7 +215,11 @@ fn invalid_fills_change_nothing() {
 fn a_fill_beyond_the_capital_is_recorded_and_flagged() {
     let inst = btcusdt();
     let mut w = wallet(true);
-    let e = w.apply_fill(&fill(Side::Buy, "1100", "1", "0", "USDT"), &inst, Decimal::ZERO);
+    let e = w.apply_fill(
+        &fill(Side::Buy, "1100", "1", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+    );
     assert!(e.unwrap().overdrawn);
     assert_eq!(w.cash(), dec("-100"));
 }
