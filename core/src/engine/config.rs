@@ -164,3 +164,21 @@ impl BotConfig {
         self.risk.validate()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bot_ids_leave_room_for_the_sequence() {
+        assert!(BotId::new("grid_btc_01").is_ok());
+        assert!(BotId::new("x".repeat(MAX_BOT_ID_LEN)).is_ok());
+        assert!(BotId::new("x".repeat(MAX_BOT_ID_LEN + 1)).is_err());
+        // '-' separates the id from the sequence, so it may not appear in the id.
+        let err = BotId::new("a-b").unwrap_err().to_string();
+        assert!(err.contains("bot id \"a-b\""), "{err}");
+        // The longest id with a 15-digit sequence still fits MEXC's 32 characters.
+        let id = format!("{}-{}", "x".repeat(MAX_BOT_ID_LEN), 999_999_999_999_999_u64);
+        assert!(crate::types::ClientOrderId::new(id).is_ok());
+    }
+}

@@ -348,7 +348,7 @@ impl Engine {
         let client_id = match self.next_client_id() {
             Ok(id) => id,
             Err(detail) => {
-                self.deny(ts, Intent::Place(intent), DenyReason::InvalidSize, detail);
+                self.deny(ts, Intent::Place(intent), DenyReason::IdsExhausted, detail);
                 return None;
             }
         };

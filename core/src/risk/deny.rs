@@ -41,6 +41,8 @@ pub enum DenyReason {
     UnsupportedOrder,
     /// Cancel of an order that is not open.
     UnknownOrder,
+    /// The bot's client order ids are used up (its sequence no longer fits 32 characters).
+    IdsExhausted,
 }
 
 /// A denied intent with its reason.

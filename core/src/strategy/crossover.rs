@@ -152,3 +152,64 @@ impl Strategy for Crossover {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::{Registry, StrategySpec};
+
+    #[test]
+    fn defaults_are_valid_and_both_averages_build() {
+        let registry = Registry::builtin();
+        let mut params = Params::new();
+        params.set("ma", "ema");
+        let resolved = registry.resolve(&StrategySpec::new(NAME, params)).unwrap();
+        assert_eq!(resolved.int(NAME, "fast"), Ok(10));
+        assert_eq!(resolved.int(NAME, "slow"), Ok(30));
+        assert!(Crossover::new(&resolved).is_ok());
+        let mut bad = Params::new();
+        bad.set("ma", "hull");
+        let err = registry
+            .build(&StrategySpec::new(NAME, bad))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("parameter `ma` = \"hull\" must be one of sma, ema"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ema_and_sma_cross_at_different_bars() {
+        // The EMA reacts faster, so on the same series its cross comes no later.
+        let closes: Vec<f64> = (0..40)
+            .map(|i| {
+                if i < 20 {
+                    100.0 - f64::from(i)
+                } else {
+                    80.0 + 2.0 * f64::from(i - 20)
+                }
+            })
+            .collect();
+        let cross_bar = |ma: &str| {
+            let mut params = Params::new();
+            params.set("fast", 3_i64).set("slow", 8_i64).set("ma", ma);
+            let resolved = Registry::builtin()
+                .resolve(&StrategySpec::new(NAME, params))
+                .unwrap();
+            let mut track = Crossover::new(&resolved).unwrap().track().unwrap();
+            closes.iter().position(|c| {
+                let (f, s) = (track.fast.update(*c), track.slow.update(*c));
+                let above = matches!((f, s), (Some(f), Some(s)) if f > s);
+                let crossed = track.fast_above == Some(false) && above;
+                if let (Some(f), Some(s)) = (f, s) {
+                    track.fast_above = Some(f > s);
+                }
+                crossed
+            })
+        };
+        let (sma, ema) = (cross_bar("sma").unwrap(), cross_bar("ema").unwrap());
+        assert!(ema <= sma, "ema {ema} sma {sma}");
+        assert!(sma > 20);
+    }
+}

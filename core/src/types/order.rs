@@ -380,3 +380,168 @@ impl Order {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::types::Asset;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn order(amount: OrderAmount) -> Order {
+        Order::new(OrderRequest {
+            client_id: ClientOrderId::new("bot-1").unwrap(),
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            side: Side::Buy,
+            order_type: OrderType::Limit,
+            amount,
+            price: Some(dec("100")),
+            ts: Timestamp(0),
+        })
+    }
+
+    fn fill(trade_id: &str, quantity: &str) -> Fill {
+        Fill {
+            client_id: ClientOrderId::new("bot-1").unwrap(),
+            trade_id: trade_id.to_owned(),
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            side: Side::Buy,
+            price: dec("100"),
+            quantity: dec(quantity),
+            fee: Decimal::ZERO,
+            fee_asset: Asset::new("USDT").unwrap(),
+            is_maker: true,
+            ts: Timestamp(5),
+        }
+    }
+
+    #[test]
+    fn the_documented_path_is_legal_and_shortcuts_are_not() {
+        use OrderStatus::*;
+        let legal = [
+            (PendingSend, Submitted),
+            (PendingSend, Unknown),
+            (PendingSend, Rejected),
+            (Submitted, Accepted),
+            (Submitted, Filled),
+            (Unknown, Accepted),
+            (Unknown, Rejected),
+            (Accepted, PartiallyFilled),
+            (PartiallyFilled, PartiallyFilled),
+            (PartiallyFilled, Filled),
+            (PartiallyFilled, Canceled),
+            (Accepted, Expired),
+        ];
+        for (from, to) in legal {
+            assert!(from.can_become(to), "{from:?} -> {to:?}");
+        }
+        let illegal = [
+            (PendingSend, Accepted),
+            (PendingSend, Filled),
+            (Accepted, Submitted),
+            (Accepted, Rejected),
+            (Unknown, Submitted),
+            (Filled, Canceled),
+            (Canceled, Accepted),
+            (Rejected, Accepted),
+            (Expired, Filled),
+        ];
+        for (from, to) in illegal {
+            assert!(!from.can_become(to), "{from:?} -> {to:?}");
+        }
+        let all = [
+            PendingSend,
+            Submitted,
+            Unknown,
+            Accepted,
+            PartiallyFilled,
+            Filled,
+            Canceled,
+            Rejected,
+            Expired,
+        ];
+        for terminal in all.into_iter().filter(|s| s.is_terminal()) {
+            assert!(all.iter().all(|to| !terminal.can_become(*to)));
+        }
+    }
+
+    #[test]
+    fn illegal_transitions_are_errors_and_change_nothing() {
+        let mut o = order(OrderAmount::Base(dec("1")));
+        let err = o
+            .transition(OrderStatus::Accepted, Timestamp(1))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "order bot-1: illegal transition PendingSend -> Accepted"
+        );
+        assert_eq!(
+            (o.status, o.updated),
+            (OrderStatus::PendingSend, Timestamp(0))
+        );
+        o.transition(OrderStatus::Submitted, Timestamp(1)).unwrap();
+        o.transition(OrderStatus::Accepted, Timestamp(2)).unwrap();
+        assert_eq!((o.status, o.updated), (OrderStatus::Accepted, Timestamp(2)));
+    }
+
+    #[test]
+    fn fills_accumulate_and_must_agree_with_the_quantity() {
+        let mut o = order(OrderAmount::Base(dec("1")));
+        o.transition(OrderStatus::Submitted, Timestamp(1)).unwrap();
+        // Claiming completion with quantity left is refused.
+        let err = o.apply_fill(&fill("T1", "0.4"), true).unwrap_err();
+        assert!(
+            matches!(err, OrderError::FillCompletionMismatch { .. }),
+            "{err}"
+        );
+        o.apply_fill(&fill("T1", "0.4"), false).unwrap();
+        assert_eq!(o.status, OrderStatus::PartiallyFilled);
+        assert_eq!(o.remaining_quantity(), Some(dec("0.6")));
+        let err = o.apply_fill(&fill("T2", "0.7"), true).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "order bot-1: fill of 0.7 exceeds the remaining 0.6"
+        );
+        let mut wrong_side = fill("T2", "0.6");
+        wrong_side.side = Side::Sell;
+        assert!(matches!(
+            o.apply_fill(&wrong_side, true),
+            Err(OrderError::FillMismatch { what: "side", .. })
+        ));
+        o.apply_fill(&fill("T2", "0.6"), true).unwrap();
+        assert_eq!(
+            (o.status, o.filled_quote),
+            (OrderStatus::Filled, dec("100"))
+        );
+        assert!(o.has_trade("T1") && o.has_trade("T2"));
+        // Nothing more after the end.
+        assert!(o.apply_fill(&fill("T3", "0.1"), false).is_err());
+    }
+
+    #[test]
+    fn quote_amount_orders_end_when_the_exchange_says_so() {
+        let mut o = order(OrderAmount::Quote(dec("100")));
+        o.transition(OrderStatus::Submitted, Timestamp(1)).unwrap();
+        o.apply_fill(&fill("T1", "0.3"), false).unwrap();
+        o.apply_fill(&fill("T2", "0.69"), true).unwrap();
+        assert_eq!(
+            (o.status, o.filled_quantity),
+            (OrderStatus::Filled, dec("0.99"))
+        );
+        assert_eq!(o.remaining_quantity(), None);
+    }
+
+    #[test]
+    fn client_order_ids_follow_mexc_limits() {
+        assert!(ClientOrderId::new("a".repeat(32)).is_ok());
+        assert!(ClientOrderId::new("a".repeat(33)).is_err());
+        assert!(ClientOrderId::new("bot_1-42").is_ok());
+        let err = ClientOrderId::new("bot 1").unwrap_err().to_string();
+        assert!(err.contains("must contain only"), "{err}");
+        assert!(serde_json::from_str::<ClientOrderId>("\"\"").is_err());
+    }
+}
