@@ -14,7 +14,7 @@ use crate::strategy::{
     StrategyEntry, StrategySchema,
 };
 use crate::types::{
-    Asset, Bar, ClientOrderId, Fill, OrderAmount, OrderRequest, Side, Symbol, Timestamp,
+    Asset, Bar, ClientOrderId, Fill, Instrument, OrderAmount, OrderRequest, Side, Symbol, Timestamp,
 };
 
 pub use crate::types::instrument::stubs::btcusdt;
@@ -185,6 +185,7 @@ pub enum FeeAsset {
 /// An exchange that fills at once.
 #[derive(Debug)]
 pub struct InstantExchange {
+    instrument: Instrument,
     fee_asset: FeeAsset,
     trades: u64,
     resting: Vec<OrderRequest>,
@@ -197,6 +198,7 @@ impl InstantExchange {
     #[must_use]
     pub fn new(fee_asset: FeeAsset) -> Self {
         Self {
+            instrument: btcusdt(),
             fee_asset,
             trades: 0,
             resting: Vec::new(),
@@ -259,7 +261,7 @@ impl InstantExchange {
                 all.extend(self.feed(engine, &event, bar.close)?);
             }
         }
-        let event = Event::bar(symbol(), bar);
+        let event = Event::bar(self.instrument.symbol.clone(), bar);
         all.extend(self.feed(engine, &event, bar.close)?);
         Ok(all)
     }
@@ -328,7 +330,7 @@ impl InstantExchange {
         precision: u32,
         ts: Timestamp,
     ) -> Option<Fill> {
-        let instrument = btcusdt();
+        let instrument = &self.instrument;
         let quantity = match order.amount {
             OrderAmount::Base(q) => q,
             OrderAmount::Quote(a) => (a / price)

@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 
 use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, StateReason};
 use crate::error::ValidationError;
+use crate::money::rounding::to_f64;
 use crate::risk::{ExitReason, LimitKind};
 use crate::strategy::{Intent, OrderIntent, Pricing};
 use crate::types::{MarketData, Side, Symbol, Timestamp};
@@ -82,7 +83,12 @@ impl Engine {
         let Some(protection) = self.protections.get_mut(symbol) else {
             return;
         };
-        let Some(exit) = protection.evaluate(&self.config.risk, average_cost, low, high) else {
+        let precision = self
+            .instruments
+            .get(symbol)
+            .map_or(0, |i| i.price_precision);
+        let Some(exit) = protection.evaluate(&self.config.risk, average_cost, precision, low, high)
+        else {
             return;
         };
         let (code, what) = match exit.reason {
@@ -117,7 +123,7 @@ impl Engine {
         if risk.max_drawdown.is_none() && risk.daily_loss.is_none() && risk.weekly_loss.is_none() {
             return;
         }
-        let equity = self.equity();
+        let equity = to_f64(self.equity());
         let Some(breach) = self.limits.observe(&self.config.risk, ts, equity) else {
             return;
         };

@@ -56,8 +56,8 @@ impl Engine {
                     .ok_or_else(|| EngineError::UnknownSymbol(fill.symbol.clone()))?;
                 let mut trial = order.clone();
                 trial.apply_fill(fill, !partial)?;
-                let mut wallet = self.wallet.clone();
-                wallet.apply_fill(fill, instrument, self.release_for(fill))?;
+                self.wallet
+                    .check_fill(fill, instrument, self.release_for(fill))?;
             }
             _ => {
                 if let Some(to) = target_status(report)

@@ -1,10 +1,12 @@
 //! Loss limits over time: drawdown from the equity peak, and daily and weekly losses.
+//!
+//! The equity series is analytics (the ledger itself stays in decimals), so the limits
+//! compare `f64` values: a limit is reached when the loss is at least the limit.
 
-use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
 use serde::{Deserialize, Serialize};
 
 use super::config::{Limit, RiskConfig};
+use crate::money::rounding::to_f64;
 use crate::types::Timestamp;
 use crate::types::time::{DAY_MS, WEEK_MS};
 
@@ -32,34 +34,29 @@ pub struct Breach {
 }
 
 /// Equity reference points for the limits.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LossLimits {
-    peak: Option<Decimal>,
-    day: Option<(Timestamp, Decimal)>,
-    week: Option<(Timestamp, Decimal)>,
+    peak: Option<f64>,
+    day: Option<(Timestamp, f64)>,
+    week: Option<(Timestamp, f64)>,
 }
 
-fn exceeded(limit: Limit, reference: Decimal, loss: Decimal) -> bool {
+fn exceeded(limit: Limit, reference: f64, loss: f64) -> bool {
     match limit {
-        Limit::Percent(p) => loss >= reference * Decimal::from_f64(p).unwrap_or(Decimal::ONE),
-        Limit::Absolute(a) => loss >= a,
+        Limit::Percent(p) => loss >= reference * p,
+        Limit::Absolute(a) => loss >= to_f64(a),
     }
 }
 
 impl LossLimits {
     /// Forgets the peak (after a manual resume following a drawdown pause).
-    pub fn reset_peak(&mut self, equity: Decimal) {
+    pub fn reset_peak(&mut self, equity: f64) {
         self.peak = Some(equity);
     }
 
     /// Updates the reference points with `equity` at `ts` and reports the first limit
     /// broken (drawdown, then weekly, then daily).
-    pub fn observe(
-        &mut self,
-        config: &RiskConfig,
-        ts: Timestamp,
-        equity: Decimal,
-    ) -> Option<Breach> {
+    pub fn observe(&mut self, config: &RiskConfig, ts: Timestamp, equity: f64) -> Option<Breach> {
         let peak = self.peak.map_or(equity, |p| p.max(equity));
         self.peak = Some(peak);
         let day = ts.day_start();
@@ -114,8 +111,8 @@ impl LossLimits {
 mod tests {
     use super::*;
 
-    fn d(v: i64) -> Decimal {
-        Decimal::from(v)
+    fn d(v: i32) -> f64 {
+        f64::from(v)
     }
 
     #[test]
@@ -137,7 +134,7 @@ mod tests {
     #[test]
     fn daily_limit_pauses_until_the_next_day_and_resets_there() {
         let cfg = RiskConfig {
-            daily_loss: Some(Limit::Absolute(d(50))),
+            daily_loss: Some(Limit::Absolute(rust_decimal::Decimal::from(50))),
             ..RiskConfig::default()
         };
         let mut l = LossLimits::default();

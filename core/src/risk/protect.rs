@@ -4,6 +4,11 @@
 //! update, pessimistic like the backtester's default: stops are checked first against the
 //! levels known before this update; only then does the high raise the trailing level and
 //! reach take-profit targets. One protective exit is working at a time.
+//!
+//! Levels are market-data analytics, so they are `f64` (DESIGN.md §3) — the same numbers
+//! the vectorised backtester computes. Each level is rounded to the instrument's price grid
+//! before it is compared, so a +10 % target on a cost of 100 triggers at a high of exactly
+//! 110 rather than at 110.00000000000001.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -26,10 +31,10 @@ pub enum ExitReason {
 }
 
 /// Protection state of one position.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Protection {
-    /// Highest price seen since entry (for the trailing stop), as `f64` bits-safe decimal.
-    high_water: Option<Decimal>,
+    /// Highest price seen since entry (for the trailing stop).
+    high_water: Option<f64>,
     /// Largest quantity held since entry (take-profit fractions refer to it).
     peak_quantity: Decimal,
     /// Take-profit targets already taken.
@@ -47,11 +52,18 @@ pub struct ExitWanted {
     pub size: Size,
 }
 
+/// `value` rounded to `precision` decimals (half away from zero), in `f64`.
+#[must_use]
+pub fn to_price_grid(value: f64, precision: u32) -> f64 {
+    let scale = 10_f64.powi(i32::try_from(precision).unwrap_or(i32::MAX));
+    (value * scale).round() / scale
+}
+
 impl Protection {
     /// Records a buy fill: the position now holds `held`, bought at `price`.
     pub fn on_entry(&mut self, price: Decimal, held: Decimal) {
         if self.high_water.is_none() {
-            self.high_water = Some(price);
+            self.high_water = Some(to_f64(price));
         }
         self.peak_quantity = self.peak_quantity.max(held);
     }
@@ -61,30 +73,34 @@ impl Protection {
     pub fn stop_level(
         &self,
         config: &RiskConfig,
-        average_cost: Decimal,
-    ) -> Option<(Decimal, ExitReason)> {
+        average_cost: f64,
+        precision: u32,
+    ) -> Option<(f64, ExitReason)> {
         let fixed = config.stop_loss.map(|limit| match limit {
-            Limit::Percent(p) => average_cost * (Decimal::ONE - dec(p)),
-            Limit::Absolute(a) => average_cost - a,
+            Limit::Percent(p) => average_cost * (1.0 - p),
+            Limit::Absolute(a) => average_cost - to_f64(a),
         });
         let trailing = config
             .trailing_stop
             .zip(self.high_water)
-            .map(|(t, high)| high * (Decimal::ONE - dec(t)));
-        match (fixed, trailing) {
-            (Some(f), Some(t)) if t > f => Some((t, ExitReason::TrailingStop)),
-            (Some(f), _) => Some((f, ExitReason::StopLoss)),
-            (None, Some(t)) => Some((t, ExitReason::TrailingStop)),
-            (None, None) => None,
-        }
+            .map(|(t, high)| high * (1.0 - t));
+        let (level, reason) = match (fixed, trailing) {
+            (Some(f), Some(t)) if t > f => (t, ExitReason::TrailingStop),
+            (Some(f), _) => (f, ExitReason::StopLoss),
+            (None, Some(t)) => (t, ExitReason::TrailingStop),
+            (None, None) => return None,
+        };
+        Some((to_price_grid(level, precision), reason))
     }
 
-    /// Evaluates a price update (`low`..`high`) for a position with `average_cost`.
-    /// Returns the exit to send, if any; the caller records its order in `exit_order`.
+    /// Evaluates a price update (`low`..`high`) for a position with `average_cost`, on an
+    /// instrument with `precision` price decimals. Returns the exit to send, if any; the
+    /// caller records its order in `exit_order`.
     pub fn evaluate(
         &mut self,
         config: &RiskConfig,
         average_cost: Decimal,
+        precision: u32,
         low: f64,
         high: f64,
     ) -> Option<ExitWanted> {
@@ -92,8 +108,9 @@ impl Protection {
             self.raise_high_water(high);
             return None;
         }
-        if let Some((level, reason)) = self.stop_level(config, average_cost)
-            && low <= to_f64(level)
+        let cost = to_f64(average_cost);
+        if let Some((level, reason)) = self.stop_level(config, cost, precision)
+            && low <= level
         {
             return Some(ExitWanted {
                 reason,
@@ -102,8 +119,7 @@ impl Protection {
         }
         self.raise_high_water(high);
         let target = config.take_profit.get(self.targets_hit)?;
-        // Compared in decimals: 100 × 1.1 must reach a high of exactly 110.
-        if dec(high) < average_cost * (Decimal::ONE + dec(target.gain)) {
+        if high < to_price_grid(cost * (1.0 + target.gain), precision) {
             return None;
         }
         let index = self.targets_hit;
@@ -125,14 +141,10 @@ impl Protection {
     }
 
     fn raise_high_water(&mut self, high: f64) {
-        if let Some(h) = rust_decimal::prelude::FromPrimitive::from_f64(high) {
-            self.high_water = Some(self.high_water.map_or(h, |w: Decimal| w.max(h)));
+        if high.is_finite() {
+            self.high_water = Some(self.high_water.map_or(high, |w| w.max(high)));
         }
     }
-}
-
-fn dec(value: f64) -> Decimal {
-    rust_decimal::prelude::FromPrimitive::from_f64(value).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -163,11 +175,11 @@ mod tests {
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::ONE);
         assert_eq!(
-            p.evaluate(&config(), Decimal::from(100), 95.01, 101.0),
+            p.evaluate(&config(), Decimal::from(100), 2, 95.01, 101.0),
             None
         );
         let exit = p
-            .evaluate(&config(), Decimal::from(100), 95.0, 101.0)
+            .evaluate(&config(), Decimal::from(100), 2, 95.0, 101.0)
             .unwrap();
         assert_eq!(exit.reason, ExitReason::StopLoss);
         assert_eq!(exit.size, Size::PositionShare(1.0));
@@ -181,8 +193,11 @@ mod tests {
         };
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::ONE);
-        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 97.5, 100.0), None);
-        assert!(p.evaluate(&cfg, Decimal::from(100), 97.0, 100.0).is_some());
+        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 2, 97.5, 100.0), None);
+        assert!(
+            p.evaluate(&cfg, Decimal::from(100), 2, 97.0, 100.0)
+                .is_some()
+        );
     }
 
     #[test]
@@ -195,14 +210,14 @@ mod tests {
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::ONE);
         // The high of this update only counts after the stop check.
-        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 91.0, 150.0), None);
+        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 2, 91.0, 150.0), None);
         assert_eq!(
-            p.stop_level(&cfg, Decimal::from(100)),
-            Some((Decimal::from(135), ExitReason::TrailingStop))
+            p.stop_level(&cfg, 100.0, 2),
+            Some((135.0, ExitReason::TrailingStop))
         );
-        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 135.01, 140.0), None);
+        assert_eq!(p.evaluate(&cfg, Decimal::from(100), 2, 135.01, 140.0), None);
         assert_eq!(
-            p.evaluate(&cfg, Decimal::from(100), 135.0, 140.0)
+            p.evaluate(&cfg, Decimal::from(100), 2, 135.0, 140.0)
                 .map(|e| e.reason),
             Some(ExitReason::TrailingStop)
         );
@@ -213,11 +228,11 @@ mod tests {
         let mut p = Protection::default();
         p.on_entry(Decimal::from(100), Decimal::from(2));
         assert_eq!(
-            p.evaluate(&config(), Decimal::from(100), 99.0, 109.99),
+            p.evaluate(&config(), Decimal::from(100), 2, 99.0, 109.99),
             None
         );
         let first = p
-            .evaluate(&config(), Decimal::from(100), 99.0, 110.0)
+            .evaluate(&config(), Decimal::from(100), 2, 99.0, 110.0)
             .unwrap();
         assert_eq!(
             (first.reason, first.size),
@@ -225,20 +240,20 @@ mod tests {
         );
         p.exit_order = Some(ClientOrderId::new("b-1").unwrap());
         assert_eq!(
-            p.evaluate(&config(), Decimal::from(100), 120.0, 125.0),
+            p.evaluate(&config(), Decimal::from(100), 2, 120.0, 125.0),
             None,
             "one exit at a time"
         );
         p.exit_order = None;
         let second = p
-            .evaluate(&config(), Decimal::from(100), 120.0, 125.0)
+            .evaluate(&config(), Decimal::from(100), 2, 120.0, 125.0)
             .unwrap();
         assert_eq!(
             (second.reason, second.size),
             (ExitReason::TakeProfit(1), Size::PositionShare(1.0))
         );
         assert_eq!(
-            p.evaluate(&config(), Decimal::from(100), 120.0, 200.0),
+            p.evaluate(&config(), Decimal::from(100), 2, 120.0, 200.0),
             None,
             "no targets left"
         );

@@ -104,7 +104,7 @@ impl Instrument {
 /// Builders of instruments for tests and examples.
 #[cfg(any(test, feature = "stubs"))]
 pub mod stubs {
-    use super::*;
+    use super::{Asset, Decimal, Instrument, Symbol};
 
     /// BTCUSDT with MEXC's default fees (0 % maker, 0.05 % taker), 2 price and 6 quantity
     /// decimals, a 0.000001 BTC minimum quantity and a 1 USDT minimum notional.

@@ -317,7 +317,8 @@ impl Wallet {
         })
     }
 
-    fn check_fill(
+    /// Checks that `apply_fill` would succeed, without changing anything.
+    pub fn check_fill(
         &self,
         fill: &Fill,
         instrument: &Instrument,
