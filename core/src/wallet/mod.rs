@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use position::{ClosedLot, Lot, Position, PositionError};
+pub use position::{ClosedLot, LEDGER_SCALE, Lot, Position, PositionError};
 
 use crate::types::{Asset, Fill, Instrument, Side, Symbol};
 

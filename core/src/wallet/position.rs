@@ -8,6 +8,11 @@ use thiserror::Error;
 
 use crate::types::{Symbol, Timestamp};
 
+/// Decimals kept when a cost or proceeds is split among lots. Unrounded, a split carries
+/// 28 significant digits, and sums of such splits get silently rounded by `Decimal` —
+/// leaving the ledger off in its last digit (e.g. capital 1e-26 above the budget).
+pub const LEDGER_SCALE: u32 = 16;
+
 /// An open lot: base quantity bought together and what it cost, fees included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lot {
@@ -206,16 +211,17 @@ impl Position {
             let opened = lot.opened;
             let take = left.min(lot.quantity);
             let last = take == left;
+            // Slices are rounded to the ledger scale and the last slice of a lot (or of the
+            // proceeds) takes the exact remainder, so every ledger sum stays exact.
             let cost = if take == lot.quantity {
                 lot.cost
             } else {
-                lot.cost * take / lot.quantity
+                (lot.cost * take / lot.quantity).round_dp(LEDGER_SCALE)
             };
-            // The last slice takes what is left of the proceeds so they add up exactly.
             let share = if last {
                 proceeds_left
             } else {
-                proceeds * take / quantity
+                (proceeds * take / quantity).round_dp(LEDGER_SCALE)
             };
             proceeds_left -= share;
             lot.quantity -= take;
@@ -298,6 +304,37 @@ mod tests {
         assert_eq!(total, dec("100"));
         assert!(p.is_flat());
         assert_eq!(p.average_cost(), None);
+    }
+
+    #[test]
+    fn partial_sells_keep_the_ledger_exact() {
+        // The case the property tests found: splits of an odd cost used to leave 1e-26
+        // residues that pushed the capital above the budget.
+        let mut p = position();
+        let cost = dec("91.10413320");
+        p.add(Timestamp(1), dec("1.439986"), cost).unwrap();
+        let sells = [
+            ("0.092830", "6.07826965"),
+            ("0.121560", "7.95933310"),
+            ("1.225596", "80.60389469"),
+        ];
+        let mut proceeds_total = Decimal::ZERO;
+        let mut realized_total = Decimal::ZERO;
+        for (i, (qty, proceeds)) in sells.iter().enumerate() {
+            realized_total += p
+                .remove(Timestamp(2 + i as i64), dec(qty), dec(proceeds))
+                .unwrap();
+            proceeds_total += dec(proceeds);
+        }
+        assert!(p.is_flat());
+        let cost_total: Decimal = p.closed_lots().iter().map(|c| c.cost).sum();
+        assert_eq!(cost_total, cost);
+        assert_eq!(realized_total, proceeds_total - cost);
+        assert!(
+            p.closed_lots()
+                .iter()
+                .all(|c| c.cost.scale() <= LEDGER_SCALE)
+        );
     }
 
     #[test]
