@@ -6,15 +6,20 @@
 //! limit orders when a later bar trades through them, and answers cancels.
 
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+use rust_decimal::RoundingStrategy;
 use rust_decimal::prelude::FromPrimitive;
 
-use crate::engine::{Command, Engine, EngineError, Event, OrderReport};
+use crate::engine::{BotConfig, BotId, Command, Control, Engine, EngineError, Event, OrderReport};
+use crate::money::rounding::to_f64;
+use crate::strategy::{BarSeries, StrategySpec};
 use crate::strategy::{
     Context, Intent, ParamError, ParamSpec, Params, Pricing, Registry, Size, Strategy,
     StrategyEntry, StrategySchema,
 };
 use crate::types::{
-    Asset, Bar, ClientOrderId, Fill, Instrument, OrderAmount, OrderRequest, Side, Symbol, Timestamp,
+    Asset, Bar, ClientOrderId, Fill, MarketData, OrderAmount, OrderRequest, Side, Symbol, Timestamp,
 };
 
 pub use crate::types::instrument::stubs::btcusdt;
@@ -145,7 +150,8 @@ pub fn scripted_entry() -> StrategyEntry {
             ],
         },
         check: |_| Ok(()),
-        build: |params| Ok(Box::new(Scripted::new(params)?)),
+        build: |params, _| Ok(Box::new(Scripted::new(params)?)),
+        signals: None,
     }
 }
 
@@ -182,13 +188,15 @@ pub enum FeeAsset {
     Quote,
 }
 
-/// An exchange that fills at once.
+/// An exchange that fills at once, for any of the engine's instruments. Market orders fill
+/// at the last price fed for their symbol (a bar's close or a trade's price); limit orders
+/// fill at their price when marketable, otherwise rest until a bar trades through them.
 #[derive(Debug)]
 pub struct InstantExchange {
-    instrument: Instrument,
     fee_asset: FeeAsset,
     trades: u64,
     resting: Vec<OrderRequest>,
+    last: BTreeMap<Symbol, f64>,
     /// Every event this exchange fed to the engine, in order.
     pub fed: Vec<Event>,
 }
@@ -198,32 +206,36 @@ impl InstantExchange {
     #[must_use]
     pub fn new(fee_asset: FeeAsset) -> Self {
         Self {
-            instrument: btcusdt(),
             fee_asset,
             trades: 0,
             resting: Vec::new(),
+            last: BTreeMap::new(),
             fed: Vec::new(),
         }
     }
 
-    /// Feeds `event` to the engine, then answers every command (recursively) at `price`.
-    /// Returns all commands the engine produced.
+    /// Feeds `event` to the engine, then answers every command (recursively); market
+    /// orders of a symbol without a last price fill at `price`. Returns all commands the
+    /// engine produced.
     pub fn feed(
         &mut self,
         engine: &mut Engine,
         event: &Event,
         price: f64,
     ) -> Result<Vec<Command>, EngineError> {
+        if let Event::Market(data) = event {
+            let mark = match data {
+                MarketData::Bar { bar, .. } => bar.close,
+                MarketData::Trade { trade, .. } => trade.price,
+                MarketData::BookTop { book, .. } => book.mid(),
+            };
+            self.last.insert(data.symbol().clone(), mark);
+        }
         self.fed.push(event.clone());
         let mut all: Vec<Command> = engine.on_event(event)?.to_vec();
         let mut i = 0;
         while i < all.len() {
-            let replies = self.answer(
-                &all[i],
-                engine.config().instruments[0].quantity_precision,
-                price,
-                event.ts(),
-            );
+            let replies = self.answer(engine, &all[i], price, event.ts());
             for reply in replies {
                 self.fed.push(reply.clone());
                 all.extend(engine.on_event(&reply)?.iter().cloned());
@@ -233,43 +245,47 @@ impl InstantExchange {
         Ok(all)
     }
 
-    /// Feeds a bar: first fills resting limit orders it trades through, then the bar itself.
+    /// Feeds a BTCUSDT bar (see [`InstantExchange::market_bar`]).
     pub fn bar(&mut self, engine: &mut Engine, bar: Bar) -> Result<Vec<Command>, EngineError> {
+        self.market_bar(engine, &symbol(), bar)
+    }
+
+    /// Feeds a bar of `symbol`: first fills the resting limit orders of that symbol it
+    /// trades through, then the bar itself.
+    pub fn market_bar(
+        &mut self,
+        engine: &mut Engine,
+        symbol: &Symbol,
+        bar: Bar,
+    ) -> Result<Vec<Command>, EngineError> {
         let mut all = Vec::new();
         let crossed: Vec<OrderRequest> = self
             .resting
             .iter()
             .filter(|o| {
-                let p = o
-                    .price
-                    .and_then(|p| rust_decimal::prelude::ToPrimitive::to_f64(&p))
-                    .unwrap_or(f64::NAN);
-                (o.side == Side::Buy && bar.low <= p) || (o.side == Side::Sell && bar.high >= p)
+                let p = o.price.map_or(f64::NAN, to_f64);
+                &o.symbol == symbol
+                    && ((o.side == Side::Buy && bar.low <= p)
+                        || (o.side == Side::Sell && bar.high >= p))
             })
             .cloned()
             .collect();
         self.resting.retain(|o| !crossed.contains(o));
         for order in crossed {
-            let fill = self.fill_for(
-                &order,
-                order.price.unwrap_or_default(),
-                engine.config().instruments[0].quantity_precision,
-                bar.ts,
-            );
-            if let Some(fill) = fill {
-                let event = Event::fill(fill, false);
-                all.extend(self.feed(engine, &event, bar.close)?);
+            if let Some(fill) =
+                self.fill_for(engine, &order, order.price.unwrap_or_default(), bar.ts)
+            {
+                all.extend(self.feed(engine, &Event::fill(fill, false), bar.close)?);
             }
         }
-        let event = Event::bar(self.instrument.symbol.clone(), bar);
-        all.extend(self.feed(engine, &event, bar.close)?);
+        all.extend(self.feed(engine, &Event::bar(symbol.clone(), bar), bar.close)?);
         Ok(all)
     }
 
     fn answer(
         &mut self,
+        engine: &Engine,
         command: &Command,
-        precision: u32,
         price: f64,
         ts: Timestamp,
     ) -> Vec<Event> {
@@ -287,16 +303,17 @@ impl InstantExchange {
                         ts,
                     }),
                 ];
+                let last = self.last.get(&order.symbol).copied().unwrap_or(price);
                 let marketable = order.price.is_none_or(|p| {
-                    let p = rust_decimal::prelude::ToPrimitive::to_f64(&p).unwrap_or(f64::NAN);
-                    (order.side == Side::Buy && price <= p)
-                        || (order.side == Side::Sell && price >= p)
+                    let p = to_f64(p);
+                    (order.side == Side::Buy && last <= p)
+                        || (order.side == Side::Sell && last >= p)
                 });
                 if marketable {
                     let fill_price = order
                         .price
-                        .unwrap_or_else(|| Decimal::from_f64(price).unwrap_or_default());
-                    if let Some(fill) = self.fill_for(order, fill_price, precision, ts) {
+                        .unwrap_or_else(|| Decimal::from_f64(last).unwrap_or_default());
+                    if let Some(fill) = self.fill_for(engine, order, fill_price, ts) {
                         replies.push(Event::fill(fill, false));
                     }
                 } else {
@@ -325,16 +342,20 @@ impl InstantExchange {
 
     fn fill_for(
         &mut self,
+        engine: &Engine,
         order: &OrderRequest,
         price: Decimal,
-        precision: u32,
         ts: Timestamp,
     ) -> Option<Fill> {
-        let instrument = &self.instrument;
+        let instrument = engine
+            .config()
+            .instruments
+            .iter()
+            .find(|i| i.symbol == order.symbol)?;
         let quantity = match order.amount {
             OrderAmount::Base(q) => q,
             OrderAmount::Quote(a) => (a / price)
-                .round_dp_with_strategy(precision, rust_decimal::RoundingStrategy::ToZero),
+                .round_dp_with_strategy(instrument.quantity_precision, RoundingStrategy::ToZero),
         };
         if quantity <= Decimal::ZERO {
             return None;
@@ -362,6 +383,253 @@ impl InstantExchange {
             ts,
         })
     }
+}
+
+/// One input of a test run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Feed {
+    /// A bar of a symbol (resting orders it trades through fill first).
+    Bar(Symbol, Bar),
+    /// Any other event (signals, timers, controls).
+    Event(Event),
+}
+
+impl Feed {
+    /// A BTCUSDT bar.
+    #[must_use]
+    pub fn btc(bar: Bar) -> Self {
+        Self::Bar(symbol(), bar)
+    }
+}
+
+/// A started bot `bot` trading BTCUSDT with `budget` USDT and `strategy`.
+#[must_use]
+pub fn bot(strategy: StrategySpec, budget: i64) -> BotConfig {
+    let id = BotId::new("t").unwrap_or_else(|e| unreachable!("literal: {e}"));
+    BotConfig::new(id, vec![btcusdt()], Decimal::from(budget), strategy)
+}
+
+/// Runs `feed` through a fresh engine for `config` (started at time 0) with an
+/// [`InstantExchange`] charging fees in the received asset; returns the commands of each
+/// input in turn.
+pub fn run_feed(
+    registry: &Registry,
+    config: BotConfig,
+    feed: &[Feed],
+) -> Result<Vec<Vec<Command>>, EngineError> {
+    let mut engine = Engine::new(config, registry)?;
+    let start = feed.first().map_or(Timestamp(0), |f| match f {
+        Feed::Bar(_, bar) => bar.ts,
+        Feed::Event(event) => event.ts(),
+    });
+    engine.on_event(&Event::control(start, Control::Start))?;
+    let mut exchange = InstantExchange::new(FeeAsset::Received);
+    feed.iter()
+        .map(|input| match input {
+            Feed::Bar(symbol, bar) => exchange.market_bar(&mut engine, symbol, *bar),
+            Feed::Event(event) => exchange.feed(&mut engine, event, f64::NAN),
+        })
+        .collect()
+}
+
+/// [`run_feed`] over BTCUSDT bars.
+pub fn run_bars(
+    registry: &Registry,
+    config: BotConfig,
+    bars: &[Bar],
+) -> Result<Vec<Vec<Command>>, EngineError> {
+    let feed: Vec<Feed> = bars.iter().map(|b| Feed::btc(*b)).collect();
+    run_feed(registry, config, &feed)
+}
+
+/// `(input index, order)` of every submitted order.
+#[must_use]
+pub fn submits(out: &[Vec<Command>]) -> Vec<(usize, OrderRequest)> {
+    out.iter()
+        .enumerate()
+        .flat_map(|(i, commands)| {
+            commands.iter().filter_map(move |c| match c {
+                Command::Submit(order) => Some((i, order.clone())),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// Asserts that the strategy does not look ahead: for every cut, running only
+/// `feed[..cut]` gives exactly the commands the full run gave for those inputs.
+pub fn assert_no_lookahead(registry: &Registry, config: &BotConfig, feed: &[Feed], cuts: &[usize]) {
+    let full = run_feed(registry, config.clone(), feed).unwrap_or_else(|e| panic!("full run: {e}"));
+    for &cut in cuts {
+        let cut = cut.min(feed.len());
+        let part = run_feed(registry, config.clone(), &feed[..cut])
+            .unwrap_or_else(|e| panic!("run to {cut}: {e}"));
+        assert_eq!(
+            part,
+            full[..cut],
+            "decisions before input {cut} changed when the data after it was removed"
+        );
+    }
+}
+
+/// `count` cut points in `1..len`, from a seeded generator (the same cuts every run).
+#[must_use]
+pub fn cuts(len: usize, count: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed | 1;
+    (0..count)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            1 + usize::try_from(state >> 33).unwrap_or(0) % len.max(2).saturating_sub(1)
+        })
+        .collect()
+}
+
+/// Asserts that the strategy's vectorised form makes the same trades as the engine:
+/// the registry's entry/exit columns, walked long-only, give the bars where the engine
+/// submitted its buys and sells (with orders filling at once at the bar's close). Returns
+/// the number of trades compared, so tests can insist the series produced some.
+pub fn assert_signal_parity(registry: &Registry, spec: &StrategySpec, bars: &[Bar]) -> usize {
+    let series = BarSeries::from_bars(bars);
+    let signals = registry
+        .signals(spec, &series.columns())
+        .unwrap_or_else(|e| panic!("signals: {e}"))
+        .unwrap_or_else(|| panic!("{} has no vectorised form", spec.name));
+    let walked = signals.walk();
+    let out = run_bars(registry, bot(spec.clone(), 100_000), bars)
+        .unwrap_or_else(|e| panic!("engine: {e}"));
+    let engine: Vec<(usize, bool)> = submits(&out)
+        .into_iter()
+        .map(|(i, o)| (i, o.side == Side::Buy))
+        .collect();
+    assert_eq!(
+        engine, walked,
+        "the engine and the vectorised form trade on different bars"
+    );
+    walked.len()
+}
+
+/// `n` one-minute bars whose closes follow a sine wave around `mid` with `amplitude` and a
+/// `period` in bars (open = previous close, high/low the extremes, volume 10).
+#[must_use]
+pub fn sine_bars(n: usize, mid: f64, amplitude: f64, period: f64) -> Vec<Bar> {
+    let closes: Vec<f64> = (0..n)
+        .map(|i| {
+            #[allow(clippy::cast_precision_loss, reason = "test series are short")]
+            let x = i as f64;
+            mid + amplitude * (std::f64::consts::TAU * x / period).sin()
+        })
+        .collect();
+    bars_from_closes(&closes, 10.0)
+}
+
+/// A seeded random walk of `n` one-minute bars from `start` (steps within ±`step` share).
+#[must_use]
+pub fn random_walk(n: usize, start: f64, step: f64, seed: u64) -> Vec<Bar> {
+    let mut state = seed | 1;
+    let mut price = start;
+    let mut volumes = Vec::with_capacity(n);
+    let closes: Vec<f64> = (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            #[allow(clippy::cast_precision_loss, reason = "a uniform draw from 53 bits")]
+            let u = (state >> 11) as f64 / (1_u64 << 53) as f64;
+            price = (price * (1.0 + (2.0 * u - 1.0) * step) * 100.0).round() / 100.0;
+            volumes.push(5.0 + 10.0 * u);
+            price
+        })
+        .collect();
+    let mut bars = bars_from_closes(&closes, 10.0);
+    for (bar, volume) in bars.iter_mut().zip(volumes) {
+        bar.volume = volume;
+    }
+    bars
+}
+
+/// One-minute bars from closes: open = previous close, high/low = their extremes.
+#[must_use]
+pub fn bars_from_closes(closes: &[f64], volume: f64) -> Vec<Bar> {
+    let mut previous = closes.first().copied().unwrap_or_default();
+    closes
+        .iter()
+        .enumerate()
+        .map(|(i, &close)| {
+            let open = previous;
+            previous = close;
+            let minute = i64::try_from(i).unwrap_or(i64::MAX);
+            bar(
+                minute,
+                open,
+                open.max(close),
+                open.min(close),
+                close,
+                volume,
+            )
+        })
+        .collect()
+}
+
+/// The first `n` real one-minute BTC bars of `shared/data/real/nautilus_trader`
+/// (LGPL-3.0 test input, read from beside the repository, never shipped), or `None` with a
+/// message on stderr when that folder is absent.
+#[must_use]
+pub fn real_btc_1m(n: usize) -> Option<Vec<Bar>> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/real/nautilus_trader/btc-perp-20211231-20220201_1m.csv");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        #[allow(clippy::print_stderr, reason = "a skipped real-data test says so")]
+        {
+            eprintln!("SKIPPED: real data not found at {}", path.display());
+        }
+        return None;
+    };
+    let bars = text
+        .lines()
+        .skip(1)
+        .take(n)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let num = |i: usize| {
+                f.get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(f64::NAN)
+            };
+            let ts = f.first().and_then(|v| parse_minute_ts(v)).unwrap_or(0);
+            Bar {
+                ts: Timestamp(ts),
+                open: num(1),
+                high: num(2),
+                low: num(3),
+                close: num(4),
+                volume: num(5),
+            }
+        })
+        .collect();
+    Some(bars)
+}
+
+/// `2021-12-31 23:01:00+00:00`-style timestamps as ms (UTC), without a date crate.
+fn parse_minute_ts(text: &str) -> Option<i64> {
+    let digits: Vec<i64> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .take(6)
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [y, m, d, hh, mm, ss] = digits[..] else {
+        return None;
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000)
 }
 
 /// A client order id literal.

@@ -35,6 +35,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
                 ParamKind::Float => "float".to_owned(),
                 ParamKind::Bool => "bool".to_owned(),
                 ParamKind::Choice(c) => c.join("|"),
+                ParamKind::Strategy => "strategy".to_owned(),
             };
             let bounds = match (p.min, p.max) {
                 (Some(lo), Some(hi)) => format!(" [{lo}, {hi}]"),

@@ -104,7 +104,8 @@ pub enum Command {
     Alert(Alert),
     /// The bot's state changed.
     State(StateChange),
-    /// The breaker switched strategies.
+    /// The strategy trading changed: the loss breaker rotated it, or a strategy that runs
+    /// others (auto mode) switched between them.
     Rotated {
         /// When.
         ts: Timestamp,
@@ -112,5 +113,7 @@ pub enum Command {
         from: String,
         /// Strategy after.
         to: String,
+        /// Why.
+        reason: String,
     },
 }

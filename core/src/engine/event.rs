@@ -121,6 +121,20 @@ pub enum Control {
     UpdateParams(Params),
 }
 
+/// An external score for a symbol: news sentiment, a model's prediction, an AI provider's
+/// view. A data column in backtests; an event from the runner's API live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    /// When the score was published.
+    pub ts: Timestamp,
+    /// Who produced it (e.g. `sentiment`, `model_a`).
+    pub source: String,
+    /// The symbol it is about.
+    pub symbol: Symbol,
+    /// The score, in `[-1, 1]`: -1 strongly bearish, 1 strongly bullish.
+    pub value: f64,
+}
+
 /// Everything that reaches the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "event")]
@@ -129,6 +143,8 @@ pub enum Event {
     Market(MarketData),
     /// A report about one of the bot's orders.
     Order(OrderReport),
+    /// An external score.
+    Signal(Signal),
     /// A timer tick delivered by the driver.
     Timer {
         /// The tick's time.
@@ -150,6 +166,7 @@ impl Event {
         match self {
             Self::Market(data) => data.ts(),
             Self::Order(report) => report.ts(),
+            Self::Signal(signal) => signal.ts,
             Self::Timer { ts } | Self::Control { ts, .. } => *ts,
         }
     }

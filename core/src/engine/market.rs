@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, StateReason};
+use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, Signal, StateReason};
 use crate::error::ValidationError;
 use crate::money::rounding::to_f64;
 use crate::risk::{ExitReason, LimitKind};
@@ -62,6 +62,34 @@ impl Engine {
             MarketData::Trade { trade, .. } => strategy.on_trade(ctx, &symbol, trade, intents),
             MarketData::BookTop { book, .. } => strategy.on_book(ctx, &symbol, book, intents),
         });
+    }
+
+    /// Refuses signals the engine cannot use, before anything changes.
+    pub(super) fn check_signal(&self, signal: &Signal) -> Result<(), EngineError> {
+        let invalid = |rule: String| EngineError::InvalidSignal {
+            source_name: signal.source.clone(),
+            ts: signal.ts,
+            rule,
+        };
+        if !self.instruments.contains_key(&signal.symbol) {
+            return Err(invalid(format!(
+                "{} is not one of the bot's instruments",
+                signal.symbol
+            )));
+        }
+        if !(signal.value.is_finite() && (-1.0..=1.0).contains(&signal.value)) {
+            return Err(invalid(format!("value {} is not in [-1, 1]", signal.value)));
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_signal(&mut self, signal: &Signal) {
+        self.check_limits(signal.ts);
+        if self.state.sees_market() {
+            self.run_strategy(signal.ts, |strategy, ctx, intents| {
+                strategy.on_signal(ctx, signal, intents);
+            });
+        }
     }
 
     pub(super) fn on_timer(&mut self, ts: Timestamp) {

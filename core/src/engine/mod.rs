@@ -32,7 +32,7 @@ use thiserror::Error;
 
 pub use command::{Alert, AlertCode, AlertLevel, Command, StateChange};
 pub use config::{BotConfig, BotId};
-pub use event::{Control, Event, OrderReport};
+pub use event::{Control, Event, OrderReport, Signal};
 pub use lifecycle::{BotState, StateReason};
 
 use crate::error::ValidationError;
@@ -69,6 +69,16 @@ pub enum EngineError {
     /// Market data or a fill for a symbol the bot does not trade.
     #[error("symbol {0} is not one of the bot's instruments")]
     UnknownSymbol(Symbol),
+    /// A signal outside `[-1, 1]` or for a symbol the bot does not trade.
+    #[error("invalid signal from {source_name} at {ts}: {rule}")]
+    InvalidSignal {
+        /// Who sent it.
+        source_name: String,
+        /// When.
+        ts: Timestamp,
+        /// What is wrong.
+        rule: String,
+    },
     /// Market data that breaks its own rules.
     #[error("invalid market data: {0}")]
     InvalidMarketData(ValidationError),
@@ -184,6 +194,7 @@ impl Engine {
         match event {
             Event::Market(data) => self.check_market(data)?,
             Event::Order(report) => self.check_report(report)?,
+            Event::Signal(signal) => self.check_signal(signal)?,
             Event::Timer { .. } | Event::Control { .. } => {}
         }
         if let Event::Control { control, .. } = event {
@@ -194,6 +205,7 @@ impl Engine {
         match event {
             Event::Market(data) => self.on_market(data),
             Event::Order(report) => self.on_report(report)?,
+            Event::Signal(signal) => self.on_signal(signal),
             Event::Timer { ts } => self.on_timer(*ts),
             Event::Control { ts, control } => self.on_control(*ts, control)?,
         }
@@ -299,6 +311,15 @@ impl Engine {
                         "no such open order",
                     ),
                 }
+                None
+            }
+            Intent::Switch { from, to, reason } => {
+                self.out.push(Command::Rotated {
+                    ts,
+                    from,
+                    to,
+                    reason,
+                });
                 None
             }
             Intent::CancelAll { symbol } => {

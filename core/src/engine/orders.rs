@@ -259,12 +259,13 @@ impl Engine {
                     self.active = next;
                     self.stats.consecutive_losses = 0;
                     let to = self.candidates[next].name.clone();
+                    let message = format!("{losses} losses in a row with {from}: rotated to {to}");
                     self.out.push(Command::Rotated {
                         ts,
                         from: from.clone(),
                         to: to.clone(),
+                        reason: message.clone(),
                     });
-                    let message = format!("{losses} losses in a row with {from}: rotated to {to}");
                     self.alert(ts, AlertLevel::Warning, AlertCode::StrategyRotated, message);
                 }
                 Err(e) => self.breaker_pause(

@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
+use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
-use crate::indicators::{Ema, Sma};
+use crate::indicators::{self, Ema, Sma};
 use crate::types::{Bar, Symbol};
 
 const NAME: &str = "crossover";
@@ -37,7 +38,8 @@ pub fn entry() -> StrategyEntry {
             ],
         },
         check: check_params,
-        build: |params| Ok(Box::new(Crossover::new(params)?)),
+        build: |params, _| Ok(Box::new(Crossover::new(params)?)),
+        signals: Some(signals),
     }
 }
 
@@ -53,6 +55,34 @@ fn check_params(params: &Params) -> Result<(), ParamError> {
         ));
     }
     Ok(())
+}
+
+/// The vectorised form: entries on cross-up bars, exits on cross-down bars.
+fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError> {
+    check_params(params)?;
+    let fast = params.usize(NAME, "fast")?;
+    let slow = params.usize(NAME, "slow")?;
+    let average = |period| {
+        let series = if params.text(NAME, "ma")? == "ema" {
+            indicators::ema(bars.close, period)
+        } else {
+            indicators::sma(bars.close, period)
+        };
+        series.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
+    };
+    let (fast, slow) = (average(fast)?, average(slow)?);
+    let mut signals = Signals::none(bars.len());
+    let mut fast_above: Option<bool> = None;
+    for (i, (f, s)) in fast.iter().zip(&slow).enumerate() {
+        if f.is_nan() || s.is_nan() {
+            continue;
+        }
+        let above = f > s;
+        signals.entries[i] = fast_above == Some(false) && above;
+        signals.exits[i] = fast_above == Some(true) && !above;
+        fast_above = Some(above);
+    }
+    Ok(signals)
 }
 
 /// A moving average of either kind.
@@ -157,6 +187,7 @@ impl Strategy for Crossover {
 mod tests {
     use super::*;
     use crate::strategy::{Registry, StrategySpec};
+    use crate::testkit::{self, Feed};
 
     #[test]
     fn defaults_are_valid_and_both_averages_build() {
@@ -177,6 +208,37 @@ mod tests {
             err.contains("parameter `ma` = \"hull\" must be one of sma, ema"),
             "{err}"
         );
+    }
+
+    fn spec(fast: i64, slow: i64, ma: &str) -> StrategySpec {
+        let mut params = Params::new();
+        params.set("fast", fast).set("slow", slow).set("ma", ma);
+        StrategySpec::new(NAME, params)
+    }
+
+    #[test]
+    fn vectorised_form_trades_on_the_same_bars_as_the_engine() {
+        let registry = Registry::builtin();
+        let walk = testkit::random_walk(3_000, 100.0, 0.004, 7);
+        for ma in ["sma", "ema"] {
+            let trades = testkit::assert_signal_parity(&registry, &spec(5, 20, ma), &walk);
+            assert!(trades > 20, "{ma}: only {trades} trades");
+        }
+        if let Some(real) = testkit::real_btc_1m(5_000) {
+            let trades = testkit::assert_signal_parity(&registry, &spec(10, 30, "ema"), &real);
+            assert!(trades > 20, "real data: only {trades} trades");
+        }
+    }
+
+    #[test]
+    fn decisions_do_not_look_ahead() {
+        let registry = Registry::builtin();
+        let feed: Vec<Feed> = testkit::random_walk(600, 100.0, 0.004, 3)
+            .into_iter()
+            .map(Feed::btc)
+            .collect();
+        let config = testkit::bot(spec(5, 20, "ema"), 1_000);
+        testkit::assert_no_lookahead(&registry, &config, &feed, &testkit::cuts(feed.len(), 8, 11));
     }
 
     #[test]

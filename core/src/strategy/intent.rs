@@ -74,6 +74,16 @@ pub enum Intent {
         /// The order to cancel.
         client_id: ClientOrderId,
     },
+    /// Record that the strategy now trades as `to` (a strategy that runs others, such as
+    /// auto mode, switching between them). The engine records it as a rotation.
+    Switch {
+        /// The strategy trading until now.
+        from: String,
+        /// The strategy now trading.
+        to: String,
+        /// Why (e.g. the regime detected).
+        reason: String,
+    },
     /// Cancel all of the bot's open orders, in one symbol or in all.
     CancelAll {
         /// Only this symbol, or every symbol when `None`.

@@ -10,6 +10,7 @@ pub mod crossover;
 pub mod intent;
 pub mod params;
 pub mod registry;
+pub mod vector;
 
 use std::fmt;
 
@@ -17,7 +18,9 @@ pub use context::Context;
 pub use intent::{Intent, OrderIntent, Pricing, Size};
 pub use params::{ParamError, ParamKind, ParamSpec, ParamValue, Params, StrategySchema};
 pub use registry::{Registry, RegistryError, StrategyEntry, StrategySpec};
+pub use vector::{BarColumns, BarSeries, SignalFn, Signals};
 
+use crate::engine::Signal;
 use crate::types::{Bar, BookTop, Fill, Order, Symbol, Trade};
 
 /// A trading strategy. Every method gets the context and a list to push intents into;
@@ -48,6 +51,9 @@ pub trait Strategy: Send + fmt::Debug {
         _intents: &mut Vec<Intent>,
     ) {
     }
+
+    /// An external score arrived (signal follower, models, AI providers).
+    fn on_signal(&mut self, _ctx: &Context<'_>, _signal: &Signal, _intents: &mut Vec<Intent>) {}
 
     /// A timer the driver delivers (`ctx.ts` is its time).
     fn on_timer(&mut self, _ctx: &Context<'_>, _intents: &mut Vec<Intent>) {}

@@ -7,6 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::registry::StrategySpec;
+
 /// One parameter value, as written in a configuration file or passed from Python.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -19,6 +21,9 @@ pub enum ParamValue {
     Float(f64),
     /// A word, for choices such as `ma = "ema"`.
     Text(String),
+    /// A strategy with its own parameters, for strategies that run others (auto mode):
+    /// `trend = { name = "crossover", params = { fast = 10 } }`.
+    Strategy(Box<StrategySpec>),
 }
 
 impl fmt::Display for ParamValue {
@@ -28,6 +33,18 @@ impl fmt::Display for ParamValue {
             Self::Int(v) => write!(f, "{v}"),
             Self::Float(v) => write!(f, "{v}"),
             Self::Text(v) => write!(f, "{v:?}"),
+            Self::Strategy(spec) => {
+                write!(f, "{}", spec.name)?;
+                if !spec.params.is_empty() {
+                    let shown: Vec<String> = spec
+                        .params
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    write!(f, "({})", shown.join(", "))?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -65,6 +82,8 @@ pub enum ParamKind {
     Bool,
     /// One of the listed words.
     Choice(Vec<&'static str>),
+    /// A registered strategy with its parameters (checked when the strategy is built).
+    Strategy,
 }
 
 /// One parameter of a strategy: name, type, default, bounds and meaning.
@@ -137,6 +156,19 @@ impl ParamSpec {
         }
     }
 
+    /// A strategy run by this one, with `default` as its default (default parameters).
+    #[must_use]
+    pub fn strategy(name: &'static str, default: &str, description: &'static str) -> Self {
+        Self {
+            name,
+            kind: ParamKind::Strategy,
+            default: ParamValue::Strategy(Box::new(StrategySpec::new(default, Params::new()))),
+            min: None,
+            max: None,
+            description,
+        }
+    }
+
     /// A choice among words.
     #[must_use]
     pub fn choice(
@@ -167,7 +199,8 @@ impl ParamSpec {
             (ParamKind::Float, ParamValue::Float(v)) => *v,
             #[allow(clippy::cast_precision_loss, reason = "integers given for reals")]
             (ParamKind::Float, ParamValue::Int(v)) => *v as f64,
-            (ParamKind::Bool, ParamValue::Bool(_)) => return Ok(value.clone()),
+            (ParamKind::Bool, ParamValue::Bool(_))
+            | (ParamKind::Strategy, ParamValue::Strategy(_)) => return Ok(value.clone()),
             (ParamKind::Choice(choices), ParamValue::Text(t)) => {
                 return if choices.contains(&t.as_str()) {
                     Ok(value.clone())
@@ -203,6 +236,7 @@ fn kind_name(kind: &ParamKind) -> &'static str {
         ParamKind::Float => "a number",
         ParamKind::Bool => "true or false",
         ParamKind::Choice(_) => "one of the listed words",
+        ParamKind::Strategy => "a strategy: { name = \"...\", params = { ... } }",
     }
 }
 
@@ -343,6 +377,14 @@ impl Params {
         match self.0.get(name) {
             Some(ParamValue::Text(v)) => Ok(v),
             other => Err(missing(strategy, name, other, "must be a word")),
+        }
+    }
+
+    /// The strategy `name` of `strategy`.
+    pub fn strategy(&self, strategy: &str, name: &str) -> Result<&StrategySpec, ParamError> {
+        match self.0.get(name) {
+            Some(ParamValue::Strategy(spec)) => Ok(spec),
+            other => Err(missing(strategy, name, other, "must be a strategy")),
         }
     }
 

@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::params::{ParamError, Params, StrategySchema};
+use super::vector::{BarColumns, SignalFn, Signals};
 use super::{Strategy, crossover};
 
-/// Builds a strategy from parameters already resolved against its schema.
-pub type BuildFn = fn(&Params) -> Result<Box<dyn Strategy>, ParamError>;
+/// Builds a strategy from parameters already resolved against its schema. The registry is
+/// given so strategies that run others (auto mode) can build them.
+pub type BuildFn = fn(&Params, &Registry) -> Result<Box<dyn Strategy>, RegistryError>;
 
 /// Cross-parameter rules (such as `fast < slow`), run after the schema's checks.
 pub type CheckFn = fn(&Params) -> Result<(), ParamError>;
@@ -23,6 +25,8 @@ pub struct StrategyEntry {
     pub check: CheckFn,
     /// Constructor.
     pub build: BuildFn,
+    /// The vectorised form (entry/exit columns), where the logic allows one.
+    pub signals: Option<SignalFn>,
 }
 
 /// A strategy by name with its parameters: the unit a configuration file names.
@@ -132,10 +136,24 @@ impl Registry {
         Ok(params)
     }
 
+    /// The entry/exit columns of `spec` over `bars`, for strategies with a vectorised form;
+    /// `Ok(None)` for the others.
+    pub fn signals(
+        &self,
+        spec: &StrategySpec,
+        bars: &BarColumns<'_>,
+    ) -> Result<Option<Signals>, RegistryError> {
+        let params = self.resolve(spec)?;
+        match self.get(&spec.name)?.signals {
+            Some(signals) => Ok(Some(signals(&params, bars)?)),
+            None => Ok(None),
+        }
+    }
+
     /// A new strategy instance for `spec`.
     pub fn build(&self, spec: &StrategySpec) -> Result<Box<dyn Strategy>, RegistryError> {
         let params = self.resolve(spec)?;
-        Ok((self.get(&spec.name)?.build)(&params)?)
+        (self.get(&spec.name)?.build)(&params, self)
     }
 }
 
