@@ -30,6 +30,12 @@ pub fn symbol() -> Symbol {
     btcusdt().symbol
 }
 
+/// The BTC asset.
+#[must_use]
+pub fn btc() -> Asset {
+    btcusdt().base
+}
+
 /// A bar at minute `minute` with the given prices; `volume` carries the scripted action.
 #[must_use]
 pub fn bar(minute: i64, open: f64, high: f64, low: f64, close: f64, volume: f64) -> Bar {

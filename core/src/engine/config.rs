@@ -75,7 +75,8 @@ impl fmt::Display for BotId {
 pub struct BotConfig {
     /// Identity; prefixes every client order id.
     pub bot_id: BotId,
-    /// Instruments traded, all quoted in the budget's asset.
+    /// Instruments traded. The first one's quote asset is the budget asset; every other
+    /// instrument is quoted in it, or in an asset the bot also trades against it.
     pub instruments: Vec<Instrument>,
     /// Trading capital in the instruments' quote asset.
     pub budget: Decimal,
@@ -124,13 +125,20 @@ impl BotConfig {
         };
         for (i, instrument) in self.instruments.iter().enumerate() {
             instrument.validate()?;
-            if instrument.quote != first.quote {
+            // A pair quoted in another asset (ETHBTC in a USDT bot) is valued through the
+            // bot's pair of that asset against the budget asset (BTCUSDT).
+            let valued = instrument.quote == first.quote
+                || self
+                    .instruments
+                    .iter()
+                    .any(|o| o.base == instrument.quote && o.quote == first.quote);
+            if !valued {
                 return Err(ValidationError::new(
                     format!("instruments[{i}].quote"),
                     &instrument.quote,
                     format!(
-                        "all instruments of a bot must be quoted in one asset ({})",
-                        first.quote
+                        "must be the budget asset {} or an asset the bot also trades against {}",
+                        first.quote, first.quote
                     ),
                 ));
             }

@@ -1,7 +1,5 @@
 //! Market data and timers: marks, protections, loss limits, then the strategy.
 
-use rust_decimal::Decimal;
-
 use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, Signal, StateReason};
 use crate::error::ValidationError;
 use crate::money::rounding::to_f64;
@@ -101,9 +99,18 @@ impl Engine {
 
     /// Stops, trailing stops and take-profit targets of the position in `symbol`.
     fn protect(&mut self, ts: Timestamp, symbol: &Symbol, low: f64, high: f64) {
+        // Stops compare the position's cost (in the budget asset) with this pair's prices,
+        // so they apply to pairs quoted in the budget asset only.
+        let Some(instrument) = self.instruments.get(symbol) else {
+            return;
+        };
+        if &instrument.quote != self.wallet.asset() {
+            return;
+        }
+        let precision = instrument.price_precision;
         let Some(average_cost) = self
             .wallet
-            .position(symbol)
+            .position(&instrument.base)
             .and_then(Position::average_cost)
         else {
             return;
@@ -111,10 +118,6 @@ impl Engine {
         let Some(protection) = self.protections.get_mut(symbol) else {
             return;
         };
-        let precision = self
-            .instruments
-            .get(symbol)
-            .map_or(0, |i| i.price_precision);
         let Some(exit) = protection.evaluate(&self.config.risk, average_cost, precision, low, high)
         else {
             return;
@@ -182,15 +185,5 @@ impl Engine {
             code,
             format!("{}; paused, {resume}", breach.detail),
         );
-    }
-
-    /// Whether the position in `symbol` is at least the instrument's minimum quantity.
-    pub(super) fn is_long(&self, symbol: &Symbol) -> bool {
-        let held = self.wallet.held(symbol);
-        let min = self
-            .instruments
-            .get(symbol)
-            .map_or(Decimal::ZERO, |i| i.min_quantity);
-        held > Decimal::ZERO && held >= min
     }
 }

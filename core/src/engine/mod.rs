@@ -27,7 +27,6 @@ mod tests;
 use std::collections::{BTreeMap, VecDeque};
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
 use thiserror::Error;
 
 pub use command::{Alert, AlertCode, AlertLevel, Command, StateChange};
@@ -43,8 +42,10 @@ use crate::risk::{
 use crate::strategy::{
     Context, Intent, OrderIntent, Registry, RegistryError, Strategy, StrategySpec,
 };
-use crate::types::{ClientOrderId, Instrument, Order, OrderError, OrderRequest, Symbol, Timestamp};
-use crate::wallet::{Wallet, WalletError};
+use crate::types::{
+    Asset, ClientOrderId, Instrument, Order, OrderError, OrderRequest, Symbol, Timestamp,
+};
+use crate::wallet::{Position, Wallet, WalletError, value_of};
 
 /// Terminal orders kept to recognise late duplicate reports.
 const RECENT_CLOSED_ORDERS: usize = 256;
@@ -125,7 +126,7 @@ pub struct Engine {
     sequence: u64,
     last_ts: Option<Timestamp>,
     protections: BTreeMap<Symbol, Protection>,
-    trip_pnl: BTreeMap<Symbol, Decimal>,
+    trip_pnl: BTreeMap<Asset, Decimal>,
     stats: TradeStats,
     limits: LossLimits,
     breaker: BreakerState,
@@ -263,8 +264,42 @@ impl Engine {
     /// Equity at the last known prices.
     #[must_use]
     pub fn equity(&self) -> Decimal {
-        self.wallet
-            .equity(|s| self.last_prices.get(s).and_then(|p| Decimal::from_f64(*p)))
+        self.wallet.equity(|asset| self.value_of(asset))
+    }
+
+    /// What one unit of `asset` is worth in the budget asset at the last prices.
+    fn value_of(&self, asset: &Asset) -> Option<Decimal> {
+        value_of(
+            asset,
+            self.wallet.asset(),
+            &self.instruments,
+            &self.last_prices,
+        )
+    }
+
+    /// The value used to book a fill on `instrument`: its quote asset in the budget asset,
+    /// from the last price, else the average cost of what is held of it; zero (which the
+    /// wallet refuses) when neither is known.
+    fn quote_value(&self, instrument: &Instrument) -> Decimal {
+        self.value_of(&instrument.quote)
+            .or_else(|| {
+                self.wallet
+                    .position(&instrument.quote)
+                    .and_then(Position::average_cost)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the bot holds at least the minimum quantity of `asset` (the minimum of its
+    /// pair against the budget asset; dust below it does not count as a position).
+    fn asset_is_long(&self, asset: &Asset) -> bool {
+        let held = self.wallet.held(asset);
+        let min = self
+            .instruments
+            .values()
+            .find(|i| &i.base == asset && &i.quote == self.wallet.asset())
+            .map_or(Decimal::ZERO, |i| i.min_quantity);
+        held > Decimal::ZERO && held >= min
     }
 
     /// Runs the strategy callback `call` with a fresh context and processes its intents.
@@ -373,7 +408,15 @@ impl Engine {
                 return None;
             }
         };
-        if let Err(e) = self.wallet.reserve(approved.reserve) {
+        let quote = self
+            .instruments
+            .get(&approved.symbol)
+            .map(|i| i.quote.clone());
+        let reserved = match quote {
+            Some(quote) => self.wallet.reserve(&quote, approved.reserve),
+            None => Ok(()),
+        };
+        if let Err(e) = reserved {
             self.deny(
                 ts,
                 Intent::Place(intent),

@@ -54,10 +54,11 @@ impl Engine {
                     .instruments
                     .get(&fill.symbol)
                     .ok_or_else(|| EngineError::UnknownSymbol(fill.symbol.clone()))?;
+                let quote_value = self.quote_value(instrument);
                 let mut trial = order.clone();
                 trial.apply_fill(fill, !partial)?;
                 self.wallet
-                    .check_fill(fill, instrument, self.release_for(fill))?;
+                    .check_fill(fill, instrument, self.release_for(fill), quote_value)?;
             }
             _ => {
                 if let Some(to) = target_status(report)
@@ -154,7 +155,10 @@ impl Engine {
             .get_mut(&fill.client_id)
             .ok_or_else(|| EngineError::UnknownOrder(fill.client_id.clone()))?;
         order.apply_fill(fill, !partial)?;
-        let effect = self.wallet.apply_fill(fill, &instrument, release)?;
+        let quote_value = self.quote_value(&instrument);
+        let effect = self
+            .wallet
+            .apply_fill(fill, &instrument, release, quote_value)?;
         if let Some(r) = self.reservations.get_mut(&fill.client_id) {
             *r -= release;
         }
@@ -171,22 +175,25 @@ impl Engine {
                 message,
             );
         }
-        match fill.side {
-            Side::Buy => {
-                let held = self.wallet.held(&symbol);
+        // The asset this fill disposed of: the base sold, or the non-budget asset paid with.
+        let disposed = match fill.side {
+            Side::Sell => Some(&instrument.base),
+            Side::Buy => Some(&instrument.quote).filter(|q| *q != self.wallet.asset()),
+        };
+        if fill.side == Side::Buy && &instrument.quote == self.wallet.asset() {
+            let held = self.wallet.held(&instrument.base);
+            self.protections
+                .entry(symbol.clone())
+                .or_default()
+                .on_entry(fill.price, held);
+        }
+        if let (Some(asset), Some(realized)) = (disposed, effect.realized_pnl) {
+            *self.trip_pnl.entry(asset.clone()).or_default() += realized;
+            if !self.asset_is_long(asset) {
+                let pnl = self.trip_pnl.remove(asset).unwrap_or_default();
                 self.protections
-                    .entry(symbol.clone())
-                    .or_default()
-                    .on_entry(fill.price, held);
-            }
-            Side::Sell => {
-                let realized = effect.realized_pnl.unwrap_or_default();
-                *self.trip_pnl.entry(symbol.clone()).or_default() += realized;
-                if !self.is_long(&symbol) {
-                    let pnl = self.trip_pnl.remove(&symbol).unwrap_or_default();
-                    self.protections.remove(&symbol);
-                    self.on_round_trip(ts, pnl);
-                }
+                    .retain(|s, _| self.instruments.get(s).is_none_or(|i| &i.base != asset));
+                self.on_round_trip(ts, pnl);
             }
         }
         self.after_order_change(ts, &fill.client_id)?;
@@ -209,7 +216,13 @@ impl Engine {
         );
         if terminal {
             if let Some(rest) = self.reservations.remove(id) {
-                self.wallet.release(rest)?;
+                let quote = self
+                    .instruments
+                    .get(&order.request.symbol)
+                    .map(|i| i.quote.clone());
+                if let Some(quote) = quote {
+                    self.wallet.release(&quote, rest)?;
+                }
             }
             for protection in self.protections.values_mut() {
                 if protection.exit_order.as_ref() == Some(id) {

@@ -22,9 +22,9 @@ use super::sizing::TradeStats;
 use crate::money::rounding::{decimal_down, to_f64};
 use crate::strategy::{OrderIntent, Size};
 use crate::types::{
-    ClientOrderId, Instrument, Order, OrderAmount, OrderType, Side, Symbol, Timestamp,
+    Asset, ClientOrderId, Instrument, Order, OrderAmount, OrderType, Side, Symbol, Timestamp,
 };
-use crate::wallet::Wallet;
+use crate::wallet::{Wallet, value_of};
 
 /// What the gate needs to see of the bot.
 #[derive(Debug, Clone, Copy)]
@@ -44,55 +44,69 @@ pub struct GateView<'a> {
 }
 
 impl GateView<'_> {
-    /// The mark of `symbol` as a decimal.
-    fn mark(&self, symbol: &Symbol) -> Option<Decimal> {
-        self.last_prices
-            .get(symbol)
-            .and_then(|p| Decimal::from_f64(*p))
+    /// What one unit of `asset` is worth in the budget asset.
+    fn value(&self, asset: &Asset) -> Option<Decimal> {
+        value_of(
+            asset,
+            self.wallet.asset(),
+            self.instruments,
+            self.last_prices,
+        )
     }
 
     /// Equity at the last prices.
     pub fn equity(&self) -> Decimal {
-        self.wallet.equity(|s| self.mark(s))
+        self.wallet.equity(|a| self.value(a))
     }
 
-    /// Value of the positions at the last prices.
-    fn positions_value(&self, only: Option<&Symbol>) -> Decimal {
+    /// Value in the budget asset of the positions, in one asset or all.
+    fn positions_value(&self, only: Option<&Asset>) -> Decimal {
         self.wallet
             .positions()
             .iter()
-            .filter(|(s, _)| only.is_none_or(|o| o == *s))
-            .map(|(s, p)| {
-                self.mark(s)
-                    .map_or_else(|| p.cost_basis(), |m| m * p.quantity())
+            .filter(|(a, _)| only.is_none_or(|o| o == *a))
+            .map(|(a, p)| {
+                self.value(a)
+                    .map_or_else(|| p.cost_basis(), |v| v * p.quantity())
             })
             .sum()
     }
 
-    /// Capital reserved for open buys, in one symbol or all.
-    fn reserved_for(&self, only: Option<&Symbol>) -> Decimal {
+    /// Value in the budget asset of what is reserved for open buys of one base asset, or
+    /// of all.
+    fn reserved_for(&self, only: Option<&Asset>) -> Decimal {
         self.reservations
             .iter()
-            .filter(|(id, _)| {
-                only.is_none_or(|s| {
-                    self.open_orders
-                        .get(*id)
-                        .is_some_and(|o| &o.request.symbol == s)
-                })
+            .filter_map(|(id, reserved)| {
+                let order = self.open_orders.get(id)?;
+                let instrument = self.instruments.get(&order.request.symbol)?;
+                if only.is_some_and(|a| a != &instrument.base) {
+                    return None;
+                }
+                Some(*reserved * self.value(&instrument.quote).unwrap_or(Decimal::ONE))
             })
-            .map(|(_, r)| *r)
             .sum()
     }
 
-    /// Base quantity held in `symbol` and not already offered by open sells.
+    /// Quantity of `symbol`'s base asset held and not already offered by open sells (on any
+    /// pair of that asset) nor reserved to pay for open buys.
     pub fn sellable(&self, symbol: &Symbol) -> Decimal {
+        let Some(base) = self.instruments.get(symbol).map(|i| &i.base) else {
+            return Decimal::ZERO;
+        };
         let offered: Decimal = self
             .open_orders
             .values()
-            .filter(|o| &o.request.symbol == symbol && o.request.side == Side::Sell)
+            .filter(|o| {
+                o.request.side == Side::Sell
+                    && self
+                        .instruments
+                        .get(&o.request.symbol)
+                        .is_some_and(|i| &i.base == base)
+            })
             .filter_map(Order::remaining_quantity)
             .sum();
-        (self.wallet.held(symbol) - offered).max(Decimal::ZERO)
+        (self.wallet.held(base) - offered - self.wallet.reserved_of(base)).max(Decimal::ZERO)
     }
 }
 
@@ -266,7 +280,9 @@ fn size_buy(
     price: Option<Decimal>,
     reference: Decimal,
 ) -> Result<Approved, Refusal> {
-    let available = view.wallet.available();
+    // Buys pay with the pair's quote asset: USDT for BTCUSDT, BTC for ETHBTC.
+    let quote_asset = &instrument.quote;
+    let available = view.wallet.available_of(quote_asset);
     // What the size asks for, in quote (or in base for Size::Base).
     let quote_budget = match size {
         Size::Quote(q) => Some(decimal("quote size", q)?),
@@ -278,8 +294,12 @@ fn size_buy(
                     format!("Kelly fraction {k:.4} over {} trades", stats.trades()),
                 )
             })?;
+            let fraction = decimal("sizing fraction", fraction)?;
+            // The trading equity (cash and positions, not the profit reserve) in the quote
+            // asset; never more than is free.
+            let quote_value = view.value(quote_asset).unwrap_or(Decimal::ONE);
             let trading_equity = view.wallet.cash() + view.positions_value(None);
-            Some((trading_equity * decimal("sizing fraction", fraction)?).min(available))
+            Some((trading_equity * fraction / quote_value).min(available))
         }
         Size::Base(_) => None,
         Size::PositionShare(_) => {
@@ -407,9 +427,11 @@ fn check_exposure(
     approved: &Approved,
 ) -> Result<(), Refusal> {
     let symbol = &instrument.symbol;
+    let base = &instrument.base;
+    // The order's reservation in the budget asset.
+    let reserve = approved.reserve * view.value(&instrument.quote).unwrap_or(Decimal::ONE);
     if let Some(cap) = config.max_position_notional {
-        let after =
-            view.positions_value(Some(symbol)) + view.reserved_for(Some(symbol)) + approved.reserve;
+        let after = view.positions_value(Some(base)) + view.reserved_for(Some(base)) + reserve;
         if after > cap {
             return refuse(
                 DenyReason::PositionCap,
@@ -420,7 +442,7 @@ fn check_exposure(
     if let Some(max) = config.max_exposure {
         let equity = view.equity();
         let cap = equity * decimal("max_exposure", max)?;
-        let after = view.positions_value(None) + view.reserved_for(None) + approved.reserve;
+        let after = view.positions_value(None) + view.reserved_for(None) + reserve;
         if after > cap {
             return refuse(
                 DenyReason::ExposureCap,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::types::{ClientOrderId, Instrument, Order, Side, Symbol, Timestamp};
+use crate::types::{Asset, ClientOrderId, Instrument, Order, Side, Symbol, Timestamp};
 use crate::wallet::{Position, Wallet};
 
 /// What a strategy may look at while it decides: time, wallet, positions, open orders,
@@ -30,16 +30,24 @@ impl<'a> Context<'a> {
         self.instruments.get(symbol)
     }
 
-    /// The position in `symbol`, if one was ever opened.
+    /// The position in `symbol`'s base asset, if one was ever opened. Positions are per
+    /// asset: ETH bought on ETHUSDT or on ETHBTC is one position.
     #[must_use]
     pub fn position(&self, symbol: &Symbol) -> Option<&'a Position> {
-        self.wallet.position(symbol)
+        self.wallet.position(&self.instrument(symbol)?.base)
     }
 
-    /// Base quantity held in `symbol`.
+    /// Quantity of `symbol`'s base asset held.
     #[must_use]
     pub fn held(&self, symbol: &Symbol) -> Decimal {
-        self.wallet.held(symbol)
+        self.instrument(symbol)
+            .map_or(Decimal::ZERO, |i| self.wallet.held(&i.base))
+    }
+
+    /// Amount of `asset` held and not reserved for open buys (cash for the budget asset).
+    #[must_use]
+    pub fn available_of(&self, asset: &Asset) -> Decimal {
+        self.wallet.available_of(asset)
     }
 
     /// Whether the bot holds at least the instrument's minimum quantity of `symbol`

@@ -1,17 +1,26 @@
-//! The virtual wallet of one bot: a budget cap in the quote asset, reservations for open
-//! orders, positions with FIFO lots, and fees in whatever asset the exchange charged them.
+//! The virtual wallet of one bot: a budget cap in its budget asset (e.g. USDT),
+//! reservations for open orders, a position per held asset with FIFO lots, and fees in
+//! whatever asset the exchange charged them.
 //!
 //! Money rules (DESIGN.md §2):
-//! - The bot starts with `budget` of trading capital (`cash`).
+//! - The bot starts with `budget` of trading capital (`cash`, in the budget asset).
 //! - Losses reduce the capital. Profits are added to it only when `compound` is on;
-//!   otherwise each realized profit is moved to `profit_reserve`, out of reach of new orders.
-//! - Every buy order reserves its worst-case cost before it is sent; nothing may be
-//!   reserved beyond `available()`.
+//!   otherwise realized profits are moved to `profit_reserve`, out of reach of new orders,
+//!   as soon as the cash they end up in arrives.
+//! - Every buy reserves its worst-case cost in the asset it pays with before it is sent;
+//!   nothing may be reserved beyond what is free in that asset.
 //! - A base-asset fee reduces the base received (buy) or adds to the base given up (sell),
 //!   so exits are sized from what is really held. A fee in a third asset (such as MX) is
 //!   recorded in `fees` and does not touch the capital.
+//!
+//! Positions are kept per **asset**, not per symbol: BTC bought on BTCUSDT and spent on
+//! ETHBTC is one BTC position. Lots are costed in the budget asset; a trade on a pair
+//! quoted in another asset (ETHBTC) is valued at that asset's price in the budget asset
+//! (`quote_value`), so paying with BTC is a disposal of BTC lots at their market value —
+//! the way a crypto-to-crypto trade is booked for tax.
 
 pub mod position;
+pub mod valuation;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub use position::{ClosedLot, LEDGER_SCALE, Lot, Position, PositionError};
+pub use valuation::value_of;
 
 use crate::types::{Asset, Fill, Instrument, Side, Symbol};
 
@@ -40,16 +50,20 @@ pub enum WalletError {
         asset: Asset,
     },
     /// Releasing more than is reserved.
-    #[error("cannot release {requested}: only {reserved} is reserved")]
+    #[error("cannot release {requested} {asset}: only {reserved} is reserved")]
     ReleaseExceedsReserved {
         /// Amount asked to release.
         requested: Decimal,
         /// Amount reserved.
         reserved: Decimal,
+        /// The asset.
+        asset: Asset,
     },
-    /// The instrument is not quoted in the wallet's asset.
-    #[error("instrument {symbol} is quoted in {quote}, but the wallet holds {wallet}")]
-    QuoteMismatch {
+    /// A fill on a pair quoted in another asset, without that asset's value.
+    #[error("fill {trade_id} on {symbol}: no positive value of {quote} in {wallet} to book it")]
+    NoValuation {
+        /// Exchange trade id.
+        trade_id: String,
         /// The instrument.
         symbol: Symbol,
         /// Its quote asset.
@@ -87,9 +101,10 @@ pub enum WalletError {
 pub struct FillEffect {
     /// Base quantity added (buy) or removed (sell), fees included.
     pub base_change: Decimal,
-    /// Quote cash change, fees included (negative for a buy).
+    /// Quote quantity change, fees included (negative for a buy), in the quote asset.
     pub quote_change: Decimal,
-    /// Realized P&L of a sell.
+    /// Realized P&L (in the budget asset) of what the fill disposed of: the base sold, or
+    /// the non-budget quote asset paid with.
     pub realized_pnl: Option<Decimal>,
     /// Whether the fill cost more than the capital held (the exchange filled beyond what
     /// the bot reserved). The fill is still recorded: it happened.
@@ -103,9 +118,12 @@ pub struct Wallet {
     budget: Decimal,
     compound: bool,
     cash: Decimal,
-    reserved: Decimal,
+    reserved: BTreeMap<Asset, Decimal>,
     profit_reserve: Decimal,
-    positions: BTreeMap<Symbol, Position>,
+    /// Realized profits not yet moved to the profit reserve (compounding off): they are
+    /// moved when cash arrives.
+    unskimmed: Decimal,
+    positions: BTreeMap<Asset, Position>,
     fees: BTreeMap<Asset, Decimal>,
 }
 
@@ -120,14 +138,15 @@ impl Wallet {
             budget,
             compound,
             cash: budget,
-            reserved: Decimal::ZERO,
+            reserved: BTreeMap::new(),
             profit_reserve: Decimal::ZERO,
+            unskimmed: Decimal::ZERO,
             positions: BTreeMap::new(),
             fees: BTreeMap::new(),
         })
     }
 
-    /// The asset the budget is held in.
+    /// The budget asset.
     #[must_use]
     pub fn asset(&self) -> &Asset {
         &self.asset
@@ -145,22 +164,44 @@ impl Wallet {
         self.compound
     }
 
-    /// Trading capital held in cash (reserved part included).
+    /// Trading capital held in cash (reserved part included), in the budget asset.
     #[must_use]
     pub fn cash(&self) -> Decimal {
         self.cash
     }
 
-    /// Capital reserved for open buy orders.
+    /// Capital reserved for open buys paid in the budget asset.
     #[must_use]
     pub fn reserved(&self) -> Decimal {
-        self.reserved
+        self.reserved_of(&self.asset)
     }
 
-    /// Capital free for new orders.
+    /// Amount of `asset` reserved for open buys paid with it.
+    #[must_use]
+    pub fn reserved_of(&self, asset: &Asset) -> Decimal {
+        self.reserved.get(asset).copied().unwrap_or_default()
+    }
+
+    /// Capital free for new orders, in the budget asset.
     #[must_use]
     pub fn available(&self) -> Decimal {
-        self.cash - self.reserved
+        self.available_of(&self.asset)
+    }
+
+    /// Amount of `asset` held and not reserved.
+    #[must_use]
+    pub fn available_of(&self, asset: &Asset) -> Decimal {
+        self.balance(asset) - self.reserved_of(asset)
+    }
+
+    /// Amount of `asset` held: the cash for the budget asset, the position otherwise.
+    #[must_use]
+    pub fn balance(&self, asset: &Asset) -> Decimal {
+        if asset == &self.asset {
+            self.cash
+        } else {
+            self.held(asset)
+        }
     }
 
     /// Realized profits kept out of trading (only when `compound` is off).
@@ -175,84 +216,94 @@ impl Wallet {
         &self.fees
     }
 
-    /// The position in `symbol`, if one was ever opened.
+    /// The position in `asset`, if one was ever opened.
     #[must_use]
-    pub fn position(&self, symbol: &Symbol) -> Option<&Position> {
-        self.positions.get(symbol)
+    pub fn position(&self, asset: &Asset) -> Option<&Position> {
+        self.positions.get(asset)
     }
 
-    /// All positions, by symbol.
+    /// All positions, by asset.
     #[must_use]
-    pub fn positions(&self) -> &BTreeMap<Symbol, Position> {
+    pub fn positions(&self) -> &BTreeMap<Asset, Position> {
         &self.positions
     }
 
-    /// Base quantity held in `symbol`.
+    /// Quantity of `asset` held in its position (zero for the budget asset, which is cash).
     #[must_use]
-    pub fn held(&self, symbol: &Symbol) -> Decimal {
+    pub fn held(&self, asset: &Asset) -> Decimal {
         self.positions
-            .get(symbol)
+            .get(asset)
             .map_or(Decimal::ZERO, Position::quantity)
     }
 
-    /// Realized P&L over all positions.
+    /// Realized P&L over all positions, in the budget asset.
     #[must_use]
     pub fn realized_pnl(&self) -> Decimal {
         self.positions.values().map(Position::realized_pnl).sum()
     }
 
-    /// Total value in the wallet's asset: cash, the profit reserve, and every position at the
-    /// mark `mark(symbol)` gives (a position without a mark counts at its cost).
-    pub fn equity(&self, mut mark: impl FnMut(&Symbol) -> Option<Decimal>) -> Decimal {
+    /// Total value in the budget asset: cash, the profit reserve, and every position at the
+    /// value `mark(asset)` gives per unit (a position without a mark counts at its cost).
+    pub fn equity(&self, mut mark: impl FnMut(&Asset) -> Option<Decimal>) -> Decimal {
         let positions: Decimal = self
             .positions
             .iter()
-            .map(|(symbol, p)| mark(symbol).map_or_else(|| p.cost_basis(), |m| p.quantity() * m))
+            .map(|(asset, p)| mark(asset).map_or_else(|| p.cost_basis(), |m| p.quantity() * m))
             .sum();
         self.cash + self.profit_reserve + positions
     }
 
-    /// Reserves `amount` of free capital for an order.
-    pub fn reserve(&mut self, amount: Decimal) -> Result<(), WalletError> {
-        if amount > self.available() {
+    /// Reserves `amount` of free `asset` for an order.
+    pub fn reserve(&mut self, asset: &Asset, amount: Decimal) -> Result<(), WalletError> {
+        let available = self.available_of(asset);
+        if amount > available {
             return Err(WalletError::InsufficientFunds {
                 needed: amount,
-                available: self.available(),
-                asset: self.asset.clone(),
+                available,
+                asset: asset.clone(),
             });
         }
-        self.reserved += amount;
+        if !amount.is_zero() {
+            *self.reserved.entry(asset.clone()).or_default() += amount;
+        }
         Ok(())
     }
 
-    /// Returns `amount` of reserved capital to the free part.
-    pub fn release(&mut self, amount: Decimal) -> Result<(), WalletError> {
-        if amount > self.reserved {
+    /// Returns `amount` of reserved `asset` to the free part.
+    pub fn release(&mut self, asset: &Asset, amount: Decimal) -> Result<(), WalletError> {
+        let reserved = self.reserved_of(asset);
+        if amount > reserved {
             return Err(WalletError::ReleaseExceedsReserved {
                 requested: amount,
-                reserved: self.reserved,
+                reserved,
+                asset: asset.clone(),
             });
         }
-        self.reserved -= amount;
+        if amount == reserved {
+            self.reserved.remove(asset);
+        } else if let Some(r) = self.reserved.get_mut(asset) {
+            *r -= amount;
+        }
         Ok(())
     }
 
-    /// Applies a fill of `instrument` after releasing `release` of the order's reservation.
-    /// Checks everything first: on error, nothing has changed.
+    /// Applies a fill of `instrument` after releasing `release` (in the quote asset) of the
+    /// order's reservation. `quote_value` is the value of one unit of the instrument's quote
+    /// asset in the budget asset (1 when the pair is quoted in the budget asset). Checks
+    /// everything first: on error, nothing has changed.
     pub fn apply_fill(
         &mut self,
         fill: &Fill,
         instrument: &Instrument,
         release: Decimal,
+        quote_value: Decimal,
     ) -> Result<FillEffect, WalletError> {
-        self.check_fill(fill, instrument, release)?;
-        let notional = fill.notional();
+        self.check_fill(fill, instrument, release, quote_value)?;
         let fee_in_base = fill.fee_asset == instrument.base;
         let fee_in_quote = fill.fee_asset == instrument.quote;
-        let position = self
-            .positions
-            .entry(fill.symbol.clone())
-            .or_insert_with(|| Position::new(fill.symbol.clone()));
+        let notional = fill.notional();
+        let (base, quote) = (&instrument.base, &instrument.quote);
+        let mut realized: Option<Decimal> = None;
         let effect = match fill.side {
             Side::Buy => {
                 let received = if fee_in_base {
@@ -260,18 +311,26 @@ impl Wallet {
                 } else {
                     fill.quantity
                 };
-                let cost = if fee_in_quote {
+                let paid = if fee_in_quote {
                     notional + fill.fee
                 } else {
                     notional
                 };
+                self.release(quote, release)?;
+                let cost = paid * quote_value;
+                if quote != &self.asset {
+                    realized = Some(self.position_mut(quote).remove(fill.ts, paid, cost)?);
+                }
                 if received > Decimal::ZERO {
-                    position.add(fill.ts, received, cost)?;
+                    self.position_mut(base).add(fill.ts, received, cost)?;
+                }
+                if quote == &self.asset {
+                    self.cash -= paid;
                 }
                 FillEffect {
                     base_change: received,
-                    quote_change: -cost,
-                    realized_pnl: None,
+                    quote_change: -paid,
+                    realized_pnl: realized,
                     overdrawn: false,
                 }
             }
@@ -281,29 +340,44 @@ impl Wallet {
                 } else {
                     fill.quantity
                 };
-                let proceeds = if fee_in_quote {
+                let got = if fee_in_quote {
                     notional - fill.fee
                 } else {
                     notional
                 };
-                let realized = position.remove(fill.ts, given, proceeds)?;
+                let proceeds = got * quote_value;
+                realized = Some(self.position_mut(base).remove(fill.ts, given, proceeds)?);
+                if quote == &self.asset {
+                    self.cash += got;
+                } else if got > Decimal::ZERO {
+                    self.position_mut(quote).add(fill.ts, got, proceeds)?;
+                }
                 FillEffect {
                     base_change: -given,
-                    quote_change: proceeds,
-                    realized_pnl: Some(realized),
+                    quote_change: got,
+                    realized_pnl: realized,
                     overdrawn: false,
                 }
             }
         };
-        self.reserved -= release;
-        self.cash += effect.quote_change;
         let overdrawn = self.cash < Decimal::ZERO;
-        if let Some(realized) = effect.realized_pnl
-            && realized > Decimal::ZERO
-            && !self.compound
-        {
-            self.cash -= realized;
-            self.profit_reserve += realized;
+        if !self.compound {
+            if let Some(r) = realized
+                && r > Decimal::ZERO
+            {
+                self.unskimmed += r;
+            }
+            // Profits leave the capital as cash arrives (the sell that realized them, or a
+            // later one when they were realized into another asset).
+            if quote == &self.asset && effect.quote_change > Decimal::ZERO {
+                let skim = self
+                    .unskimmed
+                    .min(effect.quote_change)
+                    .min(self.cash.max(Decimal::ZERO));
+                self.cash -= skim;
+                self.profit_reserve += skim;
+                self.unskimmed -= skim;
+            }
         }
         if !fill.fee.is_zero() {
             *self
@@ -317,25 +391,33 @@ impl Wallet {
         })
     }
 
+    fn position_mut(&mut self, asset: &Asset) -> &mut Position {
+        self.positions
+            .entry(asset.clone())
+            .or_insert_with(|| Position::new(asset.clone()))
+    }
+
     /// Checks that `apply_fill` would succeed, without changing anything.
     pub fn check_fill(
         &self,
         fill: &Fill,
         instrument: &Instrument,
         release: Decimal,
+        quote_value: Decimal,
     ) -> Result<(), WalletError> {
-        if instrument.quote != self.asset {
-            return Err(WalletError::QuoteMismatch {
-                symbol: instrument.symbol.clone(),
-                quote: instrument.quote.clone(),
-                wallet: self.asset.clone(),
-            });
-        }
         if fill.symbol != instrument.symbol {
             return Err(WalletError::SymbolMismatch {
                 trade_id: fill.trade_id.clone(),
                 fill_symbol: fill.symbol.clone(),
                 symbol: instrument.symbol.clone(),
+            });
+        }
+        if quote_value <= Decimal::ZERO {
+            return Err(WalletError::NoValuation {
+                trade_id: fill.trade_id.clone(),
+                symbol: instrument.symbol.clone(),
+                quote: instrument.quote.clone(),
+                wallet: self.asset.clone(),
             });
         }
         let invalid = |what, value| WalletError::InvalidFill {
@@ -352,26 +434,43 @@ impl Wallet {
         if fill.fee < Decimal::ZERO {
             return Err(invalid("fee", fill.fee));
         }
-        if fill.fee_asset == instrument.base && fill.side == Side::Buy && fill.fee > fill.quantity {
+        let fee_in_base = fill.fee_asset == instrument.base;
+        if fee_in_base && fill.side == Side::Buy && fill.fee > fill.quantity {
             return Err(invalid("fee (larger than the quantity bought)", fill.fee));
         }
-        if release > self.reserved {
+        let reserved = self.reserved_of(&instrument.quote);
+        if release > reserved {
             return Err(WalletError::ReleaseExceedsReserved {
                 requested: release,
-                reserved: self.reserved,
+                reserved,
+                asset: instrument.quote.clone(),
             });
         }
-        if fill.side == Side::Sell {
-            let given = if fill.fee_asset == instrument.base {
-                fill.quantity + fill.fee
-            } else {
-                fill.quantity
-            };
-            let held = self.held(&fill.symbol);
-            if given > held {
+        // What the fill takes from a position must be there.
+        let (asset, taken) = match fill.side {
+            Side::Sell => {
+                let given = if fee_in_base {
+                    fill.quantity + fill.fee
+                } else {
+                    fill.quantity
+                };
+                (&instrument.base, given)
+            }
+            Side::Buy => {
+                let paid = if fill.fee_asset == instrument.quote {
+                    fill.notional() + fill.fee
+                } else {
+                    fill.notional()
+                };
+                (&instrument.quote, paid)
+            }
+        };
+        if asset != &self.asset {
+            let held = self.held(asset);
+            if taken > held {
                 return Err(PositionError::InsufficientQuantity {
-                    symbol: fill.symbol.clone(),
-                    requested: given,
+                    asset: asset.clone(),
+                    requested: taken,
                     held,
                 }
                 .into());

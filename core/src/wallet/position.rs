@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::types::{Symbol, Timestamp};
+use crate::types::{Asset, Timestamp};
 
 /// Decimals kept when a cost or proceeds is split among lots. Unrounded, a split carries
 /// 28 significant digits, and sums of such splits get silently rounded by `Decimal` —
@@ -27,8 +27,8 @@ pub struct Lot {
 /// A (part of a) lot that was sold: one row of the tax export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedLot {
-    /// Symbol of the position.
-    pub symbol: Symbol,
+    /// Asset of the position.
+    pub asset: Asset,
     /// When the lot was bought.
     pub opened: Timestamp,
     /// When it was sold.
@@ -53,20 +53,20 @@ impl ClosedLot {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum PositionError {
     /// More base would leave the position than it holds.
-    #[error("position {symbol}: cannot remove {requested}, only {held} held")]
+    #[error("position {asset}: cannot remove {requested}, only {held} held")]
     InsufficientQuantity {
         /// The position.
-        symbol: Symbol,
+        asset: Asset,
         /// Quantity asked to remove.
         requested: Decimal,
         /// Quantity held.
         held: Decimal,
     },
     /// Zero or negative quantities and costs are not trades.
-    #[error("position {symbol}: {what} must be positive, got {value}")]
+    #[error("position {asset}: {what} must be positive, got {value}")]
     NotPositive {
         /// The position.
-        symbol: Symbol,
+        asset: Asset,
         /// Which value.
         what: &'static str,
         /// The value.
@@ -74,11 +74,11 @@ pub enum PositionError {
     },
 }
 
-/// A long spot position in one symbol.
+/// What is held of one asset (long spot), with its lots costed in the budget asset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
-    /// The symbol.
-    pub symbol: Symbol,
+    /// The asset.
+    pub asset: Asset,
     /// Open lots, oldest first.
     lots: VecDeque<Lot>,
     /// Base quantity held (the sum of the lots).
@@ -92,9 +92,9 @@ pub struct Position {
 impl Position {
     /// An empty position.
     #[must_use]
-    pub fn new(symbol: Symbol) -> Self {
+    pub fn new(asset: Asset) -> Self {
         Self {
-            symbol,
+            asset,
             lots: VecDeque::new(),
             quantity: Decimal::ZERO,
             realized_pnl: Decimal::ZERO,
@@ -196,7 +196,7 @@ impl Position {
         }
         if quantity > self.quantity {
             return Err(PositionError::InsufficientQuantity {
-                symbol: self.symbol.clone(),
+                asset: self.asset.clone(),
                 requested: quantity,
                 held: self.quantity,
             });
@@ -231,7 +231,7 @@ impl Position {
             }
             left -= take;
             let closed = ClosedLot {
-                symbol: self.symbol.clone(),
+                asset: self.asset.clone(),
                 opened,
                 closed: ts,
                 quantity: take,
@@ -248,7 +248,7 @@ impl Position {
 
     fn not_positive(&self, what: &'static str, value: Decimal) -> PositionError {
         PositionError::NotPositive {
-            symbol: self.symbol.clone(),
+            asset: self.asset.clone(),
             what,
             value,
         }
@@ -265,7 +265,7 @@ mod tests {
     }
 
     fn position() -> Position {
-        Position::new(Symbol::new("BTCUSDT").unwrap())
+        Position::new(Asset::new("BTC").unwrap())
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub(super) fn check_budget(before: &Wallet, commands: &[Command]) {
 /// Within one event nothing fills after a submit, so the held quantity is the one after the
 /// event, and the other open sells are those open after it minus this and later submits.
 pub(super) fn check_sells(engine: &Engine, commands: &[Command]) {
-    let held = engine.wallet().held(&testkit::symbol());
+    let held = engine.wallet().held(&testkit::btc());
     let open = engine.open_orders().values();
     let sells = open.filter(|o| o.request.side == Side::Sell);
     let offered: Decimal = sells.filter_map(Order::remaining_quantity).sum();

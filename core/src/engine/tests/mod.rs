@@ -133,7 +133,7 @@ fn crossover_buys_on_the_cross_up_and_sells_on_the_cross_down() {
             (7, Side::Sell, "bot-2".into())
         ]
     );
-    assert!(engine.wallet().held(&symbol()).is_zero());
+    assert!(engine.wallet().held(&testkit::btc()).is_zero());
     assert_eq!(engine.trade_stats().trades(), 1);
 }
 
@@ -150,7 +150,7 @@ fn market_buys_spend_the_available_capital_with_room_for_the_fee() {
     assert_eq!(order.client_id, cid("bot-1"));
     let w = engine.wallet();
     assert!(w.cash() >= Decimal::ZERO && w.reserved().is_zero());
-    assert_eq!(w.held(&symbol()), dec("9.995"));
+    assert_eq!(w.held(&testkit::btc()), dec("9.995"));
 }
 
 #[test]
@@ -186,7 +186,7 @@ fn base_fee_shrinks_the_position_and_the_exit_sells_what_is_held() {
     exchange
         .bar(&mut engine, flat(1, 100.0, action::BUY))
         .unwrap();
-    let held = engine.wallet().held(&symbol());
+    let held = engine.wallet().held(&testkit::btc());
     // 99.95 USDT / 100 = 0.9995 BTC, less 0.05 % fee in BTC.
     assert_eq!(held, dec("0.9995") - dec("0.9995") * dec("0.0005"));
     let out = exchange
@@ -291,7 +291,7 @@ fn kill_cancels_pending_orders_and_never_liquidates() {
     exchange
         .bar(&mut engine, flat(3, 100.0, action::BUY))
         .unwrap(); // another rests
-    let held = engine.wallet().held(&symbol());
+    let held = engine.wallet().held(&testkit::btc());
     assert!(held > Decimal::ZERO);
     let out = exchange
         .feed(
@@ -303,7 +303,7 @@ fn kill_cancels_pending_orders_and_never_liquidates() {
     assert!(out.contains(&Command::CancelAll { symbol: symbol() }));
     assert!(submits(&out).is_empty());
     assert_eq!(alerts(&out), vec![AlertCode::Killed]);
-    assert_eq!(engine.wallet().held(&symbol()), held);
+    assert_eq!(engine.wallet().held(&testkit::btc()), held);
     assert!(engine.open_orders().is_empty());
     assert!(engine.wallet().reserved().is_zero());
 }
@@ -445,7 +445,7 @@ fn order_reports_follow_the_state_machine_and_duplicate_fills_are_ignored() {
         ts,
     };
     engine.on_event(&Event::fill(fill.clone(), true)).unwrap();
-    let held = engine.wallet().held(&symbol());
+    let held = engine.wallet().held(&testkit::btc());
     // The same trade again changes nothing.
     assert!(
         engine
@@ -453,7 +453,7 @@ fn order_reports_follow_the_state_machine_and_duplicate_fills_are_ignored() {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(engine.wallet().held(&symbol()), held);
+    assert_eq!(engine.wallet().held(&testkit::btc()), held);
     let rest = Fill {
         trade_id: "T2".into(),
         quantity: dec("0.4"),

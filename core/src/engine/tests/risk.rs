@@ -25,7 +25,7 @@ fn stop_loss_sells_everything_when_the_low_reaches_it() {
         (exit.side, exit.order_type),
         (Side::Sell, OrderType::Market)
     );
-    assert!(engine.wallet().held(&symbol()).is_zero());
+    assert!(engine.wallet().held(&testkit::btc()).is_zero());
     assert_eq!(engine.trade_stats().losses, 1);
 }
 
@@ -60,7 +60,7 @@ fn trailing_stop_and_take_profit_targets_exit_in_parts() {
         submits(&out[3])[0].amount,
         OrderAmount::Base(held_after_buy - dec("0.499750"))
     );
-    assert!(engine.wallet().held(&symbol()).is_zero());
+    assert!(engine.wallet().held(&testkit::btc()).is_zero());
 }
 
 #[test]
