@@ -166,10 +166,12 @@ mod tests {
         let err = Registry::builtin()
             .build(&StrategySpec::new("nope", Params::new()))
             .unwrap_err();
+        let known: Vec<&str> = Registry::builtin().names().collect();
         assert_eq!(
             err.to_string(),
-            "unknown strategy \"nope\" (known: crossover)"
+            format!("unknown strategy \"nope\" (known: {})", known.join(", "))
         );
+        assert!(known.contains(&"crossover"));
     }
 
     #[test]
