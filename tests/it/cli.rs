@@ -41,5 +41,8 @@ fn unknown_strategy_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     // The message lists every registered strategy.
     assert!(err.contains("unknown strategy \"nope\" (known: "), "{err}");
-    assert!(err.contains("crossover") && err.contains("triangular"), "{err}");
+    assert!(
+        err.contains("crossover") && err.contains("triangular"),
+        "{err}"
+    );
 }

@@ -5,13 +5,16 @@
 //! risk gate sizes, rounds and checks them before any order exists. The same strategy
 //! name and parameters run in backtests, sweeps, paper and live mode.
 
+pub mod breakout;
 pub mod context;
 pub mod crossover;
 pub mod intent;
+pub mod mean_reversion;
 pub mod params;
 pub mod registry;
 pub mod triangular;
 pub mod vector;
+pub mod volume_spike;
 
 use std::fmt;
 

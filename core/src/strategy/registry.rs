@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
-use super::{Strategy, crossover, triangular};
+use super::{Strategy, breakout, crossover, mean_reversion, triangular, volume_spike};
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
 /// given so strategies that run others (auto mode) can build them.
@@ -72,7 +72,13 @@ pub enum RegistryError {
 
 /// The entries of every built-in strategy.
 fn builtin_entries() -> Vec<StrategyEntry> {
-    vec![crossover::entry(), triangular::entry()]
+    vec![
+        breakout::entry(),
+        crossover::entry(),
+        mean_reversion::entry(),
+        triangular::entry(),
+        volume_spike::entry(),
+    ]
 }
 
 /// Strategy name → entry.
@@ -163,10 +169,12 @@ mod tests {
 
     #[test]
     fn unknown_names_list_the_known_ones() {
-        let err = Registry::builtin()
+        let registry = Registry::builtin();
+        let err = registry
             .build(&StrategySpec::new("nope", Params::new()))
             .unwrap_err();
-        let known: Vec<&str> = Registry::builtin().names().collect();
+        let known: Vec<&str> = registry.names().collect();
+        assert!(known.contains(&"crossover"), "{known:?}");
         assert_eq!(
             err.to_string(),
             format!("unknown strategy \"nope\" (known: {})", known.join(", "))
