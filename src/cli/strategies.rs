@@ -29,6 +29,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     }
     for schema in schemas {
         writeln!(out, "{}\n  {}", schema.name, schema.description)?;
+        let width = schema.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
         for p in &schema.params {
             let kind = match &p.kind {
                 ParamKind::Int => "int".to_owned(),
@@ -43,7 +44,7 @@ pub(crate) fn run(args: &Args) -> Result<()> {
             };
             writeln!(
                 out,
-                "  {:<12} {:<8} default {}{}  {}",
+                "  {:<width$} {:<8} default {}{}  {}",
                 p.name, kind, p.default, bounds, p.description
             )?;
         }
