@@ -8,9 +8,12 @@
 pub mod context;
 pub mod crossover;
 pub mod intent;
+pub mod new_listing;
 pub mod params;
 pub mod registry;
+pub mod twap;
 pub mod vector;
+pub mod vwap;
 
 use std::fmt;
 

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
-use super::{Strategy, crossover};
+use super::{Strategy, crossover, new_listing, twap, vwap};
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
 /// given so strategies that run others (auto mode) can build them.
@@ -72,7 +72,12 @@ pub enum RegistryError {
 
 /// The entries of every built-in strategy.
 fn builtin_entries() -> Vec<StrategyEntry> {
-    vec![crossover::entry()]
+    vec![
+        crossover::entry(),
+        new_listing::entry(),
+        twap::entry(),
+        vwap::entry(),
+    ]
 }
 
 /// Strategy name → entry.
@@ -163,12 +168,19 @@ mod tests {
 
     #[test]
     fn unknown_names_list_the_known_ones() {
-        let err = Registry::builtin()
+        let registry = Registry::builtin();
+        let err = registry
             .build(&StrategySpec::new("nope", Params::new()))
             .unwrap_err();
+        // Every built-in name, sorted (the list grows as strategies are added).
+        let known: Vec<&str> = registry.names().collect();
+        for name in ["crossover", "new_listing", "twap", "vwap"] {
+            assert!(known.contains(&name), "{name} is not registered");
+        }
+        assert!(known.windows(2).all(|w| w[0] < w[1]), "{known:?}");
         assert_eq!(
             err.to_string(),
-            "unknown strategy \"nope\" (known: crossover)"
+            format!("unknown strategy \"nope\" (known: {})", known.join(", "))
         );
     }
 
