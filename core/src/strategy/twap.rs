@@ -13,7 +13,9 @@
 //! - **Quantities.** The target is rounded down to the instrument's quantity step. On a
 //!   bar that reaches slice `k`, the quantity due so far is `target × (k + 1) / slices`
 //!   and the order is `due − executed`, rounded down to the quantity step, where `executed`
-//!   is the sum of the strategy's fills (from `on_fill`, the exchange's real quantities).
+//!   is the sum of the fills on the symbol and side (from `on_fill`, the exchange's real
+//!   quantities; a strategy cannot tell its orders from the risk layer's, so a stop-loss
+//!   sale counts toward a sell TWAP).
 //!   So a slice that was skipped, denied, or only partly filled is carried over into the
 //!   next slice, and the last slice asks for the whole remainder. No order ever asks for
 //!   more than `target − executed`, so the executed total never exceeds the target (at
