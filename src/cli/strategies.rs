@@ -29,7 +29,12 @@ pub(crate) fn run(args: &Args) -> Result<()> {
     }
     for schema in schemas {
         writeln!(out, "{}\n  {}", schema.name, schema.description)?;
-        let width = schema.params.iter().map(|p| p.name.len()).max().unwrap_or(0);
+        let width = schema
+            .params
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(0);
         for p in &schema.params {
             let kind = match &p.kind {
                 ParamKind::Int => "int".to_owned(),

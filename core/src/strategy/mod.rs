@@ -10,11 +10,14 @@ pub mod context;
 pub mod crossover;
 pub mod intent;
 pub mod mean_reversion;
+pub mod new_listing;
 pub mod params;
 pub mod registry;
 pub mod triangular;
+pub mod twap;
 pub mod vector;
 pub mod volume_spike;
+pub mod vwap;
 
 use std::fmt;
 

@@ -7,7 +7,10 @@ use thiserror::Error;
 
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
-use super::{Strategy, breakout, crossover, mean_reversion, triangular, volume_spike};
+use super::{
+    Strategy, breakout, crossover, mean_reversion, new_listing, triangular, twap, volume_spike,
+    vwap,
+};
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
 /// given so strategies that run others (auto mode) can build them.
@@ -76,8 +79,11 @@ fn builtin_entries() -> Vec<StrategyEntry> {
         breakout::entry(),
         crossover::entry(),
         mean_reversion::entry(),
+        new_listing::entry(),
         triangular::entry(),
+        twap::entry(),
         volume_spike::entry(),
+        vwap::entry(),
     ]
 }
 
@@ -173,8 +179,12 @@ mod tests {
         let err = registry
             .build(&StrategySpec::new("nope", Params::new()))
             .unwrap_err();
+        // Every built-in name, sorted (the list grows as strategies are added).
         let known: Vec<&str> = registry.names().collect();
-        assert!(known.contains(&"crossover"), "{known:?}");
+        for name in ["crossover", "new_listing", "twap", "vwap"] {
+            assert!(known.contains(&name), "{name} is not registered");
+        }
+        assert!(known.windows(2).all(|w| w[0] < w[1]), "{known:?}");
         assert_eq!(
             err.to_string(),
             format!("unknown strategy \"nope\" (known: {})", known.join(", "))
