@@ -5,7 +5,8 @@
 //! - Market buys are sent as a quote amount (MEXC `quoteOrderQty`) so they can never spend
 //!   more than was reserved. The amount leaves room for the taker fee
 //!   (`amount = budget / (1 + taker_fee)`, rounded down) so the fee fits whatever asset it
-//!   is charged in; `Size::Base` market buys become `base × last price` of quote.
+//!   is charged in. A `Size::Base` market buy spends `base × last price` (rounded down),
+//!   so it buys the quantity asked at the last price (never more), the fee on top.
 //! - Limit buys reserve `quantity × price × (1 + max(maker, taker))`.
 //! - Sells are sized from what is held and not already offered by open sells.
 //! - Quantities round down, prices to the nearest step (see `money::rounding`).
@@ -319,8 +320,15 @@ fn size_buy(
     };
     let (amount, reserve) = if order_type == OrderType::Market {
         let fee = Decimal::ONE + instrument.taker_fee;
-        let wanted = quote_budget.unwrap_or_else(|| base.unwrap_or_default() * reference);
-        let amount = decimal_down(wanted / fee, instrument.price_precision);
+        // A budget (quote, wallet share, risk-sized) includes the fee; a base quantity is
+        // its value at the last price, with the fee on top.
+        let amount = match (quote_budget, base) {
+            (Some(budget), _) => decimal_down(budget / fee, instrument.price_precision),
+            (None, quantity) => decimal_down(
+                quantity.unwrap_or_default() * reference,
+                instrument.price_precision,
+            ),
+        };
         (OrderAmount::Quote(amount), amount * fee)
     } else {
         let fee = Decimal::ONE + instrument.maker_fee.max(instrument.taker_fee);

@@ -40,14 +40,12 @@
 //!   the risk layer's resting take-profit, already offer part of it, and the slice is
 //!   carried over). A sell TWAP with less than the target in the wallet sells what is
 //!   there and leaves the rest undone.
-//! - **Buys.** The risk gate sends market buys as quote amounts that leave room for the
-//!   taker fee (`quote = base × last / (1 + taker_fee)`, rounded down to the price
-//!   precision). The strategy therefore asks for `quantity × (1 + taker_fee)` base (rounded
-//!   up to the quantity step), so that at the bar's close the order buys the slice's
-//!   quantity up to the quote rounding (at most one quote step / price less) and never
-//!   more. Shortfalls are made up by later slices. With fees charged in the base asset the
-//!   wallet then holds the executed quantity minus the fees: the target counts the
-//!   executed (filled) quantity.
+//! - **Buys.** The risk gate sends a market buy of a base quantity as the quote amount
+//!   `quantity × last price`, rounded down to the price precision, so at the bar's close
+//!   the order buys the slice's quantity up to the quote rounding (at most one quote step /
+//!   price less) and never more. Shortfalls are made up by later slices. With fees charged
+//!   in the base asset the wallet then holds the executed quantity minus the fees: the
+//!   target counts the executed (filled) quantity.
 //!
 //!   A quote-sized order cannot cap its base quantity: if the price falls between the
 //!   decision and the fill, a buy gets slightly more than asked. Later slices size from the
@@ -66,7 +64,7 @@
 //! which the long-only entry/exit columns (enter with everything, exit with everything)
 //! cannot express.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
 use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
@@ -323,17 +321,7 @@ impl Execution {
             return None;
         }
         Some(match self.side {
-            Side::Buy => {
-                // Asked: q × (1 + fee) rounded up to the step s (the gate divides by the
-                // fee again and rounds the quote down). The base bought at this price is
-                // below (q × (1 + fee) + s) / (1 + fee) < q + s, so never more than q.
-                let asked = (quantity * (Decimal::ONE + instrument.taker_fee))
-                    .round_dp_with_strategy(
-                        instrument.quantity_precision,
-                        RoundingStrategy::AwayFromZero,
-                    );
-                Intent::market_buy(symbol, Size::Base(to_f64(asked)))
-            }
+            Side::Buy => Intent::market_buy(symbol, Size::Base(to_f64(quantity))),
             Side::Sell => Intent::market_sell(symbol, Size::Base(to_f64(quantity))),
         })
     }

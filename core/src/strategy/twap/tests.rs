@@ -121,8 +121,7 @@ fn slice_times_follow_the_window() {
 #[test]
 fn twap_fills_exactly_the_target_in_the_set_number_of_slices() {
     // 1.2 BTC over 8 minutes in 4 slices: at minutes 0, 2, 4 and 6, 0.3 BTC each. A market
-    // buy of 0.3 at 100 is sent as 30.00 USDT (the gate divides by 1 + taker fee, the
-    // strategy asked for 0.3 × 1.0005).
+    // buy of 0.3 at 100 is sent as 30.00 USDT (0.3 × 100; the fee is reserved on top).
     let feed = flat_feed(&(0..12).map(|m| (m, 100.0)).collect::<Vec<_>>());
     let config = testkit::bot(spec(twap_params("buy", 1.2, 8, 4, &[])), 1_000);
     let (out, engine, exchange) = run(config, &feed);
@@ -154,11 +153,11 @@ fn twap_fills_exactly_the_target_in_the_set_number_of_slices() {
 fn rounding_shortfalls_are_made_up_and_the_total_never_exceeds_the_target() {
     // At 43210.55 a buy of 0.1 BTC is quote-rounded down and fills 0.099999: the next
     // slice asks for the shortfall too, and the last one leaves at most the rounding of its
-    // own order undone. Quantities worked out with the gate's rules (Python decimal):
-    // slice 1: 0.1 × 1.0005 = 0.10005 → 4321.05 USDT → 0.099999 filled;
-    // slice 2: due 0.2, asks 0.100001 × 1.0005 = 0.1000510005, up to 0.100052
-    //          → 4321.14 USDT → 0.100001 filled (executed 0.2 exactly);
-    // slices 3 and 5 repeat slice 1, slice 4 repeats slice 2: 0.499999 in total.
+    // own order undone. Quantities worked out with the gate's rules (base × price, rounded
+    // down to cents; the fill rounded down to 6 decimals):
+    // slice 1: 0.1 × 43210.55 = 4321.055 → 4321.05 USDT → 0.099999 filled;
+    // slices 2–5: due 0.1 more each, asks 0.100001 → 4321.098… → 4321.09 USDT
+    //             → 0.100000 filled; 0.499999 in total.
     let feed = flat_feed(&(0..10).map(|m| (m, 43_210.55)).collect::<Vec<_>>());
     let config = testkit::bot(spec(twap_params("buy", 0.5, 5, 5, &[])), 30_000);
     let (out, _, exchange) = run(config, &feed);
@@ -166,17 +165,17 @@ fn rounding_shortfalls_are_made_up_and_the_total_never_exceeds_the_target() {
         orders(&out),
         vec![
             (0, Side::Buy, quote("4321.05")),
-            (1, Side::Buy, quote("4321.14")),
-            (2, Side::Buy, quote("4321.05")),
-            (3, Side::Buy, quote("4321.14")),
-            (4, Side::Buy, quote("4321.05")),
+            (1, Side::Buy, quote("4321.09")),
+            (2, Side::Buy, quote("4321.09")),
+            (3, Side::Buy, quote("4321.09")),
+            (4, Side::Buy, quote("4321.09")),
         ]
     );
     let fills = fills(&exchange);
     let quantities: Vec<Decimal> = fills.iter().map(|f| f.2).collect();
     assert_eq!(
         quantities,
-        ["0.099999", "0.100001", "0.099999", "0.100001", "0.099999"].map(dec)
+        ["0.099999", "0.1", "0.1", "0.1", "0.1"].map(dec)
     );
     assert_eq!(total(&fills, Side::Buy), dec("0.499999"));
 }
