@@ -10,6 +10,7 @@ pub mod crossover;
 pub mod intent;
 pub mod params;
 pub mod registry;
+pub mod signal_follower;
 pub mod vector;
 
 use std::fmt;
