@@ -5,6 +5,7 @@
 //! risk gate sizes, rounds and checks them before any order exists. The same strategy
 //! name and parameters run in backtests, sweeps, paper and live mode.
 
+pub mod auto;
 pub mod context;
 pub mod crossover;
 pub mod intent;

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
-use super::{Strategy, crossover, signal_follower};
+use super::{Strategy, auto, crossover, signal_follower};
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
 /// given so strategies that run others (auto mode) can build them.
@@ -72,7 +72,7 @@ pub enum RegistryError {
 
 /// The entries of every built-in strategy.
 fn builtin_entries() -> Vec<StrategyEntry> {
-    vec![crossover::entry(), signal_follower::entry()]
+    vec![crossover::entry(), signal_follower::entry(), auto::entry()]
 }
 
 /// Strategy name → entry.
