@@ -5,6 +5,7 @@
 //! risk gate sizes, rounds and checks them before any order exists. The same strategy
 //! name and parameters run in backtests, sweeps, paper and live mode.
 
+pub mod auto;
 pub mod breakout;
 pub mod context;
 pub mod crossover;
@@ -13,6 +14,7 @@ pub mod mean_reversion;
 pub mod new_listing;
 pub mod params;
 pub mod registry;
+pub mod signal_follower;
 pub mod triangular;
 pub mod twap;
 pub mod vector;

