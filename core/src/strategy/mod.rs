@@ -7,6 +7,8 @@
 
 pub mod context;
 pub mod crossover;
+pub mod dca;
+pub mod grid;
 pub mod intent;
 pub mod params;
 pub mod registry;

@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
-use super::{Strategy, crossover};
+use super::{Strategy, crossover, dca, grid};
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
 /// given so strategies that run others (auto mode) can build them.
@@ -72,7 +72,7 @@ pub enum RegistryError {
 
 /// The entries of every built-in strategy.
 fn builtin_entries() -> Vec<StrategyEntry> {
-    vec![crossover::entry()]
+    vec![crossover::entry(), dca::entry(), grid::entry()]
 }
 
 /// Strategy name → entry.
@@ -168,7 +168,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown strategy \"nope\" (known: crossover)"
+            "unknown strategy \"nope\" (known: crossover, dca, grid)"
         );
     }
 
