@@ -9,6 +9,8 @@ pub mod auto;
 pub mod breakout;
 pub mod context;
 pub mod crossover;
+pub mod dca;
+pub mod grid;
 pub mod intent;
 pub mod mean_reversion;
 pub mod new_listing;

@@ -8,8 +8,8 @@ use thiserror::Error;
 use super::params::{ParamError, Params, StrategySchema};
 use super::vector::{BarColumns, SignalFn, Signals};
 use super::{
-    Strategy, auto, breakout, crossover, mean_reversion, new_listing, signal_follower, triangular,
-    twap, volume_spike, vwap,
+    Strategy, auto, breakout, crossover, dca, grid, mean_reversion, new_listing, signal_follower,
+    triangular, twap, volume_spike, vwap,
 };
 
 /// Builds a strategy from parameters already resolved against its schema. The registry is
@@ -79,6 +79,8 @@ fn builtin_entries() -> Vec<StrategyEntry> {
         auto::entry(),
         breakout::entry(),
         crossover::entry(),
+        dca::entry(),
+        grid::entry(),
         mean_reversion::entry(),
         new_listing::entry(),
         signal_follower::entry(),
