@@ -4,9 +4,11 @@
 //!
 //! Money rules (DESIGN.md §2):
 //! - The bot starts with `budget` of trading capital (`cash`, in the budget asset).
-//! - Losses reduce the capital. Profits are added to it only when `compound` is on;
-//!   otherwise realized profits are moved to `profit_reserve`, out of reach of new orders,
-//!   as soon as the cash they end up in arrives.
+//! - Profits are added to the capital only when `compound` is on. Otherwise the net
+//!   realized profit is kept in `profit_reserve`, out of reach of new orders (moved there
+//!   as the cash it ends up in arrives); a loss is paid from that reserve first and
+//!   reduces the capital only once the reserve is empty. So the capital never exceeds the
+//!   budget, and equal wins and losses leave it where it started.
 //! - Every buy reserves its worst-case cost in the asset it pays with before it is sent;
 //!   nothing may be reserved beyond what is free in that asset.
 //! - A base-asset fee reduces the base received (buy) or adds to the base given up (sell),
@@ -120,9 +122,6 @@ pub struct Wallet {
     cash: Decimal,
     reserved: BTreeMap<Asset, Decimal>,
     profit_reserve: Decimal,
-    /// Realized profits not yet moved to the profit reserve (compounding off): they are
-    /// moved when cash arrives.
-    unskimmed: Decimal,
     positions: BTreeMap<Asset, Position>,
     fees: BTreeMap<Asset, Decimal>,
 }
@@ -140,7 +139,6 @@ impl Wallet {
             cash: budget,
             reserved: BTreeMap::new(),
             profit_reserve: Decimal::ZERO,
-            unskimmed: Decimal::ZERO,
             positions: BTreeMap::new(),
             fees: BTreeMap::new(),
         })
@@ -362,22 +360,7 @@ impl Wallet {
         };
         let overdrawn = self.cash < Decimal::ZERO;
         if !self.compound {
-            if let Some(r) = realized
-                && r > Decimal::ZERO
-            {
-                self.unskimmed += r;
-            }
-            // Profits leave the capital as cash arrives (the sell that realized them, or a
-            // later one when they were realized into another asset).
-            if quote == &self.asset && effect.quote_change > Decimal::ZERO {
-                let skim = self
-                    .unskimmed
-                    .min(effect.quote_change)
-                    .min(self.cash.max(Decimal::ZERO));
-                self.cash -= skim;
-                self.profit_reserve += skim;
-                self.unskimmed -= skim;
-            }
+            self.settle_profit_reserve(quote == &self.asset && effect.quote_change > Decimal::ZERO);
         }
         if !fill.fee.is_zero() {
             *self
@@ -389,6 +372,25 @@ impl Wallet {
             overdrawn,
             ..effect
         })
+    }
+
+    /// Without compounding, keeps the profit reserve at the net realized profit (never
+    /// below zero): a realized loss is paid from past profits first, and only once they
+    /// are gone does it reduce the capital. Profits move out of the capital when cash
+    /// arrives (`cash_arrived`); a loss gives reserved profit back at once. Netting matters
+    /// because FIFO lot matching can book a loss and a gain for what is one profitable
+    /// round trip (a grid selling at one level the lot bought at another).
+    fn settle_profit_reserve(&mut self, cash_arrived: bool) {
+        let target = self.realized_pnl().max(Decimal::ZERO);
+        let change = target - self.profit_reserve;
+        if change < Decimal::ZERO {
+            self.profit_reserve += change;
+            self.cash -= change;
+        } else if change > Decimal::ZERO && cash_arrived {
+            let moved = change.min(self.cash.max(Decimal::ZERO));
+            self.cash -= moved;
+            self.profit_reserve += moved;
+        }
     }
 
     fn position_mut(&mut self, asset: &Asset) -> &mut Position {

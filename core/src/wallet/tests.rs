@@ -53,7 +53,7 @@ fn reservations_cap_what_orders_may_use() {
 }
 
 #[test]
-fn profits_are_skimmed_without_compounding_and_losses_reduce_capital() {
+fn without_compounding_the_net_profit_is_reserved_and_losses_use_it_first() {
     let inst = btcusdt();
     let mut w = wallet(false);
     w.reserve(&usdt(), dec("500")).unwrap();
@@ -74,7 +74,7 @@ fn profits_are_skimmed_without_compounding_and_losses_reduce_capital() {
     assert_eq!(effect.unwrap().realized_pnl, Some(dec("100")));
     // The profit is not tradable: capital stays at the budget.
     assert_eq!((w.cash(), w.profit_reserve()), (dec("1000"), dec("100")));
-    // A loss reduces the capital itself.
+    // A loss is paid from the reserved profit first.
     w.apply_fill(
         &fill(Side::Buy, "100", "5", "0", "USDT"),
         &inst,
@@ -89,9 +89,26 @@ fn profits_are_skimmed_without_compounding_and_losses_reduce_capital() {
         Decimal::ONE,
     )
     .unwrap();
-    assert_eq!((w.cash(), w.profit_reserve()), (dec("950"), dec("100")));
+    assert_eq!((w.cash(), w.profit_reserve()), (dec("1000"), dec("50")));
     assert_eq!(w.equity(|_| None), dec("1050"));
     assert_eq!(w.realized_pnl(), dec("50"));
+    // Once the reserve is used up, losses reduce the capital itself.
+    w.apply_fill(
+        &fill(Side::Buy, "100", "10", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+        Decimal::ONE,
+    )
+    .unwrap();
+    w.apply_fill(
+        &fill(Side::Sell, "92", "10", "0", "USDT"),
+        &inst,
+        Decimal::ZERO,
+        Decimal::ONE,
+    )
+    .unwrap();
+    assert_eq!((w.cash(), w.profit_reserve()), (dec("970"), dec("0")));
+    assert_eq!(w.realized_pnl(), dec("-30"));
 }
 
 #[test]
