@@ -85,21 +85,25 @@ pub fn entry() -> StrategyEntry {
                           from ADX/SMA slope, ATR rank and volume z-score, and runs the \
                           strategy configured for it.",
             params: vec![
-                ParamSpec::strategy("trend_strategy", "crossover", "Strategy run in a trend"),
+                ParamSpec::strategy(
+                    "trend_strategy",
+                    "crossover",
+                    "Strategy run in a trend (default: moving-average crossover)",
+                ),
                 ParamSpec::strategy(
                     "volatile_strategy",
-                    "crossover",
-                    "Strategy run when volatility is high",
+                    "breakout",
+                    "Strategy run when volatility is high (default: Donchian breakout)",
                 ),
                 ParamSpec::strategy(
                     "volume_strategy",
-                    "crossover",
-                    "Strategy run on a volume surge",
+                    "volume_spike",
+                    "Strategy run on a volume surge (default: volume spike)",
                 ),
                 ParamSpec::strategy(
                     "range_strategy",
-                    "crossover",
-                    "Strategy run when no factor fires",
+                    "mean_reversion",
+                    "Strategy run when no factor fires (default: Bollinger mean reversion)",
                 ),
                 ParamSpec::bool("use_trend", true, "Detect trends"),
                 ParamSpec::choice(

@@ -617,3 +617,32 @@ fn decisions_do_not_look_ahead() {
     let config = testkit::bot(spec, 1_000);
     testkit::assert_no_lookahead(&registry, &config, &feed, &testkit::cuts(feed.len(), 8, 17));
 }
+
+#[test]
+fn defaults_map_each_regime_to_a_library_strategy_and_run_on_real_data() {
+    let registry = Registry::builtin();
+    let spec = StrategySpec::new("auto", Params::new());
+    let resolved = registry.resolve(&spec).unwrap();
+    for (param, child) in [
+        ("trend_strategy", "crossover"),
+        ("volatile_strategy", "breakout"),
+        ("volume_strategy", "volume_spike"),
+        ("range_strategy", "mean_reversion"),
+    ] {
+        assert_eq!(resolved.strategy("auto", param).unwrap().name, child);
+    }
+    let Some(bars) = testkit::real_btc_1m(6_000) else {
+        return;
+    };
+    let out = testkit::run_bars(&registry, testkit::bot(spec, 10_000), &bars).unwrap();
+    let switches = out
+        .iter()
+        .flatten()
+        .filter(|c| matches!(c, Command::Rotated { .. }))
+        .count();
+    assert!(
+        switches >= 2,
+        "only {switches} regime switches on 6,000 real bars"
+    );
+    assert!(testkit::submits(&out).len() >= 10);
+}
