@@ -199,6 +199,7 @@ pub enum FeeAsset {
 /// fill at their price when marketable, otherwise rest until a bar trades through them.
 #[derive(Debug)]
 pub struct InstantExchange {
+    btcusdt: Symbol,
     fee_asset: FeeAsset,
     trades: u64,
     resting: Vec<OrderRequest>,
@@ -212,6 +213,7 @@ impl InstantExchange {
     #[must_use]
     pub fn new(fee_asset: FeeAsset) -> Self {
         Self {
+            btcusdt: symbol(),
             fee_asset,
             trades: 0,
             resting: Vec::new(),
@@ -253,7 +255,8 @@ impl InstantExchange {
 
     /// Feeds a BTCUSDT bar (see [`InstantExchange::market_bar`]).
     pub fn bar(&mut self, engine: &mut Engine, bar: Bar) -> Result<Vec<Command>, EngineError> {
-        self.market_bar(engine, &symbol(), bar)
+        let btcusdt = self.btcusdt.clone();
+        self.market_bar(engine, &btcusdt, bar)
     }
 
     /// Feeds a bar of `symbol`: first fills the resting limit orders of that symbol it

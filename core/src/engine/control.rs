@@ -57,7 +57,7 @@ impl Engine {
             Control::Pause => self.set_state(ts, BotState::Paused, StateReason::Manual),
             Control::Resume => {
                 self.breaker.on_resume();
-                let equity = crate::money::rounding::to_f64(self.equity());
+                let equity = self.equity_f64();
                 self.limits.reset_peak(equity);
                 self.set_state(ts, BotState::Running, StateReason::Manual);
             }

@@ -2,7 +2,6 @@
 
 use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, Signal, StateReason};
 use crate::error::ValidationError;
-use crate::money::rounding::to_f64;
 use crate::risk::{ExitReason, LimitKind};
 use crate::strategy::{Intent, OrderIntent, Pricing};
 use crate::types::{MarketData, Side, Symbol, Timestamp};
@@ -154,7 +153,7 @@ impl Engine {
         if risk.max_drawdown.is_none() && risk.daily_loss.is_none() && risk.weekly_loss.is_none() {
             return;
         }
-        let equity = to_f64(self.equity());
+        let equity = self.equity_f64();
         let Some(breach) = self.limits.observe(&self.config.risk, ts, equity) else {
             return;
         };

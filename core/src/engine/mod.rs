@@ -35,6 +35,7 @@ pub use event::{Control, Event, OrderReport, Signal};
 pub use lifecycle::{BotState, StateReason};
 
 use crate::error::ValidationError;
+use crate::money::rounding::to_f64;
 use crate::risk::gate::{self, GateView};
 use crate::risk::{
     BreakerState, Denial, DenyReason, LossLimits, Protection, RateWindow, TradeStats,
@@ -265,6 +266,29 @@ impl Engine {
     #[must_use]
     pub fn equity(&self) -> Decimal {
         self.wallet.equity(|asset| self.value_of(asset))
+    }
+
+    /// Equity at the last prices as `f64`, for the loss limits (analytics, DESIGN.md §3):
+    /// the same sum as [`Engine::equity`] without converting each price to a decimal.
+    fn equity_f64(&self) -> f64 {
+        let budget = self.wallet.asset();
+        let positions: f64 = self
+            .wallet
+            .positions()
+            .iter()
+            .map(|(asset, p)| {
+                let price = self
+                    .instruments
+                    .values()
+                    .find(|i| &i.base == asset && &i.quote == budget)
+                    .and_then(|i| self.last_prices.get(&i.symbol));
+                match price {
+                    Some(price) => to_f64(p.quantity()) * price,
+                    None => to_f64(p.cost_basis()),
+                }
+            })
+            .sum();
+        to_f64(self.wallet.cash() + self.wallet.profit_reserve()) + positions
     }
 
     /// What one unit of `asset` is worth in the budget asset at the last prices.

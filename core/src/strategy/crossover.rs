@@ -186,7 +186,7 @@ impl Strategy for Crossover {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::{Registry, StrategySpec};
+    use crate::strategy::{ParamValue, Registry, StrategySpec};
     use crate::testkit::{self, Feed};
 
     #[test]
@@ -239,6 +239,58 @@ mod tests {
             .collect();
         let config = testkit::bot(spec(5, 20, "ema"), 1_000);
         testkit::assert_no_lookahead(&registry, &config, &feed, &testkit::cuts(feed.len(), 8, 11));
+    }
+
+    #[test]
+    fn bad_parameters_name_the_parameter_and_the_rule() {
+        let registry = Registry::builtin();
+        let cases: [(&str, ParamValue, &str); 5] = [
+            (
+                "fast",
+                ParamValue::Int(0),
+                "parameter `fast` = 0 must be at least 1",
+            ),
+            (
+                "slow",
+                ParamValue::Int(1),
+                "parameter `slow` = 1 must be at least 2",
+            ),
+            (
+                "ma",
+                ParamValue::Text("wma".into()),
+                "parameter `ma` = \"wma\" must be one of sma, ema",
+            ),
+            (
+                "order_size",
+                ParamValue::Float(0.0),
+                "parameter `order_size` = 0 must be at least 0.01",
+            ),
+            (
+                "order_size",
+                ParamValue::Float(1.5),
+                "parameter `order_size` = 1.5 must be at most 1",
+            ),
+        ];
+        for (name, value, expected) in cases {
+            let mut params = Params::new();
+            params.set(name, value);
+            let err = registry
+                .build(&StrategySpec::new(NAME, params))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("strategy crossover: ") && err.contains(expected),
+                "{err}"
+            );
+        }
+        let err = registry
+            .build(&spec(40, 20, "sma"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("parameter `fast` = 40 must be less than slow (20)"),
+            "{err}"
+        );
     }
 
     #[test]
