@@ -451,6 +451,42 @@ pub fn run_bars(
     run_feed(registry, config, &feed)
 }
 
+/// Runs BTCUSDT `bars` through a bot with 1000 USDT and `spec` (fees in the received
+/// asset); returns `(bar, is_buy)` and the amount of every order, and the final cash plus
+/// the reserved profit.
+#[must_use]
+pub fn trades_and_money(
+    spec: StrategySpec,
+    bars: &[Bar],
+) -> (Vec<(usize, bool)>, Vec<OrderAmount>, Decimal) {
+    let registry = Registry::builtin();
+    let Ok(mut engine) = Engine::new(bot(spec, 1_000), &registry) else {
+        panic!("invalid test bot");
+    };
+    let start = bars.first().map_or(Timestamp(0), |b| b.ts);
+    if let Err(e) = engine.on_event(&Event::control(start, Control::Start)) {
+        panic!("start: {e}");
+    }
+    let mut exchange = InstantExchange::new(FeeAsset::Received);
+    let out: Vec<Vec<Command>> = bars
+        .iter()
+        .map(|b| {
+            exchange
+                .bar(&mut engine, *b)
+                .unwrap_or_else(|e| panic!("bar {b:?}: {e}"))
+        })
+        .collect();
+    let orders = submits(&out);
+    (
+        orders
+            .iter()
+            .map(|(i, o)| (*i, o.side == Side::Buy))
+            .collect(),
+        orders.into_iter().map(|(_, o)| o.amount).collect(),
+        engine.wallet().cash() + engine.wallet().profit_reserve(),
+    )
+}
+
 /// `(input index, order)` of every submitted order.
 #[must_use]
 pub fn submits(out: &[Vec<Command>]) -> Vec<(usize, OrderRequest)> {

@@ -35,7 +35,7 @@ use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
 use crate::indicators::{self, Atr, Donchian, IndicatorError, Sma};
-use crate::types::{Bar, Side, Symbol};
+use crate::types::{Bar, Symbol};
 
 const NAME: &str = "breakout";
 
@@ -269,23 +269,12 @@ impl Breakout {
     }
 }
 
-/// Whether a sell order in `symbol` is open.
-fn selling(ctx: &Context<'_>, symbol: &Symbol) -> bool {
-    ctx.open_orders
-        .values()
-        .any(|o| &o.request.symbol == symbol && o.request.side == Side::Sell)
-}
-
 impl Strategy for Breakout {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
         let config = self.config;
-        if !self.tracks.contains_key(symbol) {
-            let Ok(track) = Track::new(&config) else {
-                return;
-            };
-            self.tracks.insert(symbol.clone(), track);
-        }
-        let Some(track) = self.tracks.get_mut(symbol) else {
+        let Some(track) =
+            super::symbol_state(&mut self.tracks, symbol, || Track::new(&config).ok())
+        else {
             return;
         };
         // Decide against the previous bars' channels, then add this bar to them.
@@ -313,7 +302,7 @@ impl Strategy for Breakout {
             let stop = *track
                 .trade
                 .get_or_insert_with(|| config.stop(bar.close, atr));
-            if exits(bar.close, lower, stop) && !selling(ctx, symbol) {
+            if exits(bar.close, lower, stop) && !ctx.is_selling(symbol) {
                 intents.push(Intent::market_sell(symbol, Size::PositionShare(1.0)));
             }
         } else if !busy && config.breaks_out(bar.close, bar.volume, upper, mean_volume, atr) {
@@ -329,9 +318,8 @@ impl Strategy for Breakout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Control, Engine, Event};
     use crate::strategy::{Registry, StrategySpec};
-    use crate::testkit::{self, FeeAsset, Feed, InstantExchange};
+    use crate::testkit::{self, Feed};
     use crate::types::OrderAmount;
     use rust_decimal::Decimal;
 
@@ -352,28 +340,7 @@ mod tests {
         text.parse().unwrap()
     }
 
-    /// `(bar, is_buy)` and amount of every order, and the final cash plus set-aside
-    /// profit, for a bot with 1000 USDT.
-    fn run(spec: StrategySpec, bars: &[Bar]) -> (Vec<(usize, bool)>, Vec<OrderAmount>, Decimal) {
-        let mut engine = Engine::new(testkit::bot(spec, 1_000), &Registry::builtin()).unwrap();
-        engine
-            .on_event(&Event::control(bars[0].ts, Control::Start))
-            .unwrap();
-        let mut exchange = InstantExchange::new(FeeAsset::Received);
-        let out: Vec<_> = bars
-            .iter()
-            .map(|b| exchange.bar(&mut engine, *b).unwrap())
-            .collect();
-        let submits = testkit::submits(&out);
-        (
-            submits
-                .iter()
-                .map(|(i, o)| (*i, o.side == Side::Buy))
-                .collect(),
-            submits.into_iter().map(|(_, o)| o.amount).collect(),
-            engine.wallet().cash() + engine.wallet().profit_reserve(),
-        )
-    }
+    use testkit::trades_and_money as run;
 
     /// A flat range (high 101, low 99, close 100, volume 10) for 8 bars, then:
     /// bar 8 closes at the channel top (101: not a break), bar 9 breaks it (102) on low

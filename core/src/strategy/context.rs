@@ -78,6 +78,14 @@ impl<'a> Context<'a> {
             .filter(move |o| &o.request.symbol == symbol && o.request.side == side)
     }
 
+    /// Whether a sell order in `symbol` is open.
+    #[must_use]
+    pub fn is_selling(&self, symbol: &Symbol) -> bool {
+        self.open_orders
+            .values()
+            .any(|o| &o.request.symbol == symbol && o.request.side == Side::Sell)
+    }
+
     /// Whether any order in `symbol` is open.
     #[must_use]
     pub fn has_open_orders(&self, symbol: &Symbol) -> bool {

@@ -119,6 +119,16 @@ struct Track {
     fast_above: Option<bool>,
 }
 
+impl Track {
+    fn new(ma: &str, fast: usize, slow: usize) -> Result<Self, ParamError> {
+        Ok(Self {
+            fast: MovingAverage::new(ma, fast)?,
+            slow: MovingAverage::new(ma, slow)?,
+            fast_above: None,
+        })
+    }
+}
+
 /// The crossover strategy.
 #[derive(Debug, Clone)]
 pub struct Crossover {
@@ -145,21 +155,15 @@ impl Crossover {
     }
 
     fn track(&self) -> Result<Track, ParamError> {
-        Ok(Track {
-            fast: MovingAverage::new(&self.ma, self.fast)?,
-            slow: MovingAverage::new(&self.ma, self.slow)?,
-            fast_above: None,
-        })
+        Track::new(&self.ma, self.fast, self.slow)
     }
 }
 
 impl Strategy for Crossover {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
-        if !self.tracks.contains_key(symbol) {
-            let Ok(track) = self.track() else { return };
-            self.tracks.insert(symbol.clone(), track);
-        }
-        let Some(track) = self.tracks.get_mut(symbol) else {
+        let (ma, fast, slow) = (&self.ma, self.fast, self.slow);
+        let make = || Track::new(ma, fast, slow).ok();
+        let Some(track) = super::symbol_state(&mut self.tracks, symbol, make) else {
             return;
         };
         let fast = track.fast.update(bar.close);

@@ -30,7 +30,7 @@ use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
 use crate::indicators::{self, Bollinger, BollingerValue, Rsi};
-use crate::types::{Bar, Side, Symbol};
+use crate::types::{Bar, Symbol};
 
 const NAME: &str = "mean_reversion";
 
@@ -205,28 +205,17 @@ impl MeanReversion {
     }
 }
 
-/// Whether a sell order in `symbol` is open.
-fn selling(ctx: &Context<'_>, symbol: &Symbol) -> bool {
-    ctx.open_orders
-        .values()
-        .any(|o| &o.request.symbol == symbol && o.request.side == Side::Sell)
-}
-
 impl Strategy for MeanReversion {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
         let config = self.config;
-        if !self.tracks.contains_key(symbol) {
-            let (Ok(bands), Ok(rsi)) = (config.bollinger(), config.rsi()) else {
-                return;
-            };
-            let track = Track {
-                bands,
-                rsi,
+        let make = || {
+            Some(Track {
+                bands: config.bollinger().ok()?,
+                rsi: config.rsi().ok()?,
                 entry: None,
-            };
-            self.tracks.insert(symbol.clone(), track);
-        }
-        let Some(track) = self.tracks.get_mut(symbol) else {
+            })
+        };
+        let Some(track) = super::symbol_state(&mut self.tracks, symbol, make) else {
             return;
         };
         let (lower, middle) = lower_middle(track.bands.update(bar.close));
@@ -239,7 +228,7 @@ impl Strategy for MeanReversion {
         }
         if long {
             let entry = *track.entry.get_or_insert(bar.close);
-            if config.exits(bar.close, middle, entry) && !selling(ctx, symbol) {
+            if config.exits(bar.close, middle, entry) && !ctx.is_selling(symbol) {
                 intents.push(Intent::market_sell(symbol, Size::PositionShare(1.0)));
             }
         } else if !busy && config.oversold(bar.close, lower, rsi) {
@@ -255,9 +244,8 @@ impl Strategy for MeanReversion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Control, Engine, Event};
     use crate::strategy::{ParamValue, Registry, StrategySpec};
-    use crate::testkit::{self, FeeAsset, Feed, InstantExchange};
+    use crate::testkit::{self, Feed};
     use crate::types::OrderAmount;
     use rust_decimal::Decimal;
 
@@ -298,28 +286,7 @@ mod tests {
         )
     }
 
-    /// `(bar, is_buy)` and amount of every order, and the final cash plus set-aside
-    /// profit, for a bot with 1000 USDT.
-    fn run(spec: StrategySpec, bars: &[Bar]) -> (Vec<(usize, bool)>, Vec<OrderAmount>, Decimal) {
-        let mut engine = Engine::new(testkit::bot(spec, 1_000), &Registry::builtin()).unwrap();
-        engine
-            .on_event(&Event::control(bars[0].ts, Control::Start))
-            .unwrap();
-        let mut exchange = InstantExchange::new(FeeAsset::Received);
-        let out: Vec<_> = bars
-            .iter()
-            .map(|b| exchange.bar(&mut engine, *b).unwrap())
-            .collect();
-        let submits = testkit::submits(&out);
-        (
-            submits
-                .iter()
-                .map(|(i, o)| (*i, o.side == Side::Buy))
-                .collect(),
-            submits.into_iter().map(|(_, o)| o.amount).collect(),
-            engine.wallet().cash() + engine.wallet().profit_reserve(),
-        )
-    }
+    use testkit::trades_and_money as run;
 
     fn dec(text: &str) -> Decimal {
         text.parse().unwrap()

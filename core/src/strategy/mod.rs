@@ -23,6 +23,7 @@ pub mod vector;
 pub mod volume_spike;
 pub mod vwap;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 pub use context::Context;
@@ -74,4 +75,17 @@ pub trait Strategy: Send + fmt::Debug {
 
     /// One of the bot's orders changed status (accepted, rejected, canceled, expired).
     fn on_order(&mut self, _ctx: &Context<'_>, _order: &Order, _intents: &mut Vec<Intent>) {}
+}
+
+/// The per-symbol state of a strategy in `states`, created by `make` on the symbol's first
+/// callback; `None` when it cannot be created.
+pub(crate) fn symbol_state<'m, T>(
+    states: &'m mut BTreeMap<Symbol, T>,
+    symbol: &Symbol,
+    make: impl FnOnce() -> Option<T>,
+) -> Option<&'m mut T> {
+    if !states.contains_key(symbol) {
+        states.insert(symbol.clone(), make()?);
+    }
+    states.get_mut(symbol)
 }

@@ -32,7 +32,7 @@ use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
 use crate::indicators::{self, ZScore};
-use crate::types::{Bar, Side, Symbol};
+use crate::types::{Bar, Symbol};
 
 const NAME: &str = "volume_spike";
 
@@ -225,26 +225,17 @@ impl VolumeSpike {
     }
 }
 
-/// Whether a sell order in `symbol` is open.
-fn selling(ctx: &Context<'_>, symbol: &Symbol) -> bool {
-    ctx.open_orders
-        .values()
-        .any(|o| &o.request.symbol == symbol && o.request.side == Side::Sell)
-}
-
 impl Strategy for VolumeSpike {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
         let config = self.config;
-        if !self.tracks.contains_key(symbol) {
-            let Ok(zscore) = config.zscore() else { return };
-            let track = Track {
-                zscore,
+        let make = || {
+            Some(Track {
+                zscore: config.zscore().ok()?,
                 previous: None,
                 held: None,
-            };
-            self.tracks.insert(symbol.clone(), track);
-        }
-        let Some(track) = self.tracks.get_mut(symbol) else {
+            })
+        };
+        let Some(track) = super::symbol_state(&mut self.tracks, symbol, make) else {
             return;
         };
         let z = track.zscore.update(bar.volume).and_then(finite);
@@ -263,7 +254,7 @@ impl Strategy for VolumeSpike {
                     false
                 }
             };
-            if exit && !selling(ctx, symbol) {
+            if exit && !ctx.is_selling(symbol) {
                 intents.push(Intent::market_sell(symbol, Size::PositionShare(1.0)));
             }
         } else if !busy && config.spikes(bar, z, previous) {
@@ -279,9 +270,8 @@ impl Strategy for VolumeSpike {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Control, Engine, Event};
     use crate::strategy::{ParamValue, Registry, StrategySpec};
-    use crate::testkit::{self, FeeAsset, Feed, InstantExchange};
+    use crate::testkit::{self, Feed};
     use crate::types::OrderAmount;
     use rust_decimal::Decimal;
 
@@ -348,28 +338,7 @@ mod tests {
             .collect()
     }
 
-    /// `(bar, is_buy)` and amount of every order, and the final cash plus set-aside
-    /// profit, for a bot with 1000 USDT.
-    fn run(spec: StrategySpec, bars: &[Bar]) -> (Vec<(usize, bool)>, Vec<OrderAmount>, Decimal) {
-        let mut engine = Engine::new(testkit::bot(spec, 1_000), &Registry::builtin()).unwrap();
-        engine
-            .on_event(&Event::control(bars[0].ts, Control::Start))
-            .unwrap();
-        let mut exchange = InstantExchange::new(FeeAsset::Received);
-        let out: Vec<_> = bars
-            .iter()
-            .map(|b| exchange.bar(&mut engine, *b).unwrap())
-            .collect();
-        let submits = testkit::submits(&out);
-        (
-            submits
-                .iter()
-                .map(|(i, o)| (*i, o.side == Side::Buy))
-                .collect(),
-            submits.into_iter().map(|(_, o)| o.amount).collect(),
-            engine.wallet().cash() + engine.wallet().profit_reserve(),
-        )
-    }
+    use testkit::trades_and_money as run;
 
     fn dec(text: &str) -> Decimal {
         text.parse().unwrap()
