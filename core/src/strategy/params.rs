@@ -143,6 +143,19 @@ impl ParamSpec {
         }
     }
 
+    /// The share of the available capital spent on each entry, in `[0.01, 1]`: the
+    /// `order_size` of the entry/exit strategies.
+    #[must_use]
+    pub fn order_size(default: f64) -> Self {
+        Self::float(
+            "order_size",
+            default,
+            0.01,
+            1.0,
+            "Share of the available capital spent on each entry",
+        )
+    }
+
     /// A true/false parameter.
     #[must_use]
     pub fn bool(name: &'static str, default: bool, description: &'static str) -> Self {
