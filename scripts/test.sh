@@ -35,6 +35,15 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
+# Tests that read real market data look for ../shared/data/real beside the repository;
+# without it their real-data parts are skipped, and that must be visible.
+real_data="$(cd .. && pwd)/shared/data/real"
+if [ -d "$real_data" ]; then
+    echo "real-data tests: using $real_data"
+else
+    echo "real-data tests: $real_data not found: their real-data parts are SKIPPED"
+fi
+
 step "cargo test (workspace: unit, integration, property and doc tests)"
 set +e
 cargo test --workspace --locked 2>&1 | tee "$log"
