@@ -336,6 +336,7 @@ impl Engine {
         intents.clear();
         let ctx = Context {
             ts,
+            trading: self.state.is_trading(),
             wallet: &self.wallet,
             instruments: &self.instruments,
             open_orders: &self.orders,

@@ -13,6 +13,10 @@ use crate::wallet::{Position, Wallet};
 pub struct Context<'a> {
     /// "Now": the timestamp of the event being handled.
     pub ts: Timestamp,
+    /// Whether the bot may send orders now (it is running). While it is created, paused
+    /// or stopped the strategy still sees market data — to warm up — but any order it asks
+    /// for is denied; strategies that schedule work (execution windows, grids) wait for it.
+    pub trading: bool,
     /// The bot's wallet.
     pub wallet: &'a Wallet,
     /// The bot's instruments, by symbol.

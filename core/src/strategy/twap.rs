@@ -5,11 +5,14 @@
 //!
 //! - **Symbol.** A TWAP executes in one instrument: the symbol of the first bar it sees.
 //!   Bars of other symbols are ignored.
-//! - **Schedule.** The window starts at the first bar's timestamp `t0` and lasts
+//! - **Schedule.** The window starts at the timestamp `t0` of the first bar seen while the
+//!   bot is running (bars before that — warm-up history, a paused bot — do not start it),
+//!   and lasts
 //!   `D = duration_minutes` minutes. Slice `k` (`k = 0 .. slices - 1`) is due at
 //!   `t0 + floor(k × D / slices)` (in ms); it is taken on the first bar whose timestamp
 //!   reaches that time (slice 0 on the first bar). A bar at or after `t0 + D` is outside the
-//!   window: from then on the strategy does nothing.
+//!   window: from then on the strategy does nothing. A slice that comes due while the bot
+//!   is paused is carried over to the next slice.
 //! - **Quantities.** The target is rounded down to the instrument's quantity step. On a
 //!   bar that reaches slice `k`, the quantity due so far is `target × (k + 1) / slices`
 //!   and the order is `due − executed`, rounded down to the quantity step, where `executed`
@@ -356,14 +359,15 @@ impl Twap {
 impl Strategy for Twap {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
         let execution = &mut self.execution;
-        if !execution.accepts(ctx, symbol) {
+        if !execution.accepts(ctx, symbol) || (!ctx.trading && !execution.started()) {
             return;
         }
         execution.start(bar.ts);
         let Some(reached) = execution.new_slices(bar.ts) else {
             return;
         };
-        if self.beyond_limit(bar.close) {
+        // A slice due while the bot is paused is carried over, like one beyond the limit.
+        if !ctx.trading || self.beyond_limit(bar.close) {
             return;
         }
         let execution = &self.execution;

@@ -8,8 +8,9 @@
 //!   capped at what is held, buys sized for the taker fee**: as in [`super::twap`] (the
 //!   two share their order book-keeping: orders bring the executed quantity — the sum of
 //!   the strategy's fills — up to what is due, never past the target).
-//! - **Profile.** The strategy first observes `profile_bars` bars of its symbol; the window
-//!   starts at the next bar (`t0`). Each profile bar is assigned to a slice slot by its
+//! - **Profile.** The strategy first observes `profile_bars` bars of its symbol (history
+//!   fed before the bot runs counts; the latest `profile_bars` are kept); the window starts
+//!   at the next bar seen while the bot is running (`t0`). Each profile bar is assigned to a slice slot by its
 //!   position in a cycle of the window's length aligned on `t0`: with
 //!   `offset = (ts − t0) mod D` (D = `duration_minutes`, in ms), the slot is the slice `k`
 //!   whose period `[t0 + floor(k·D/slices), t0 + floor((k+1)·D/slices))` contains
@@ -225,8 +226,12 @@ impl Strategy for VwapExecution {
         }
         self.vwap.update(bar.high, bar.low, bar.close, bar.volume);
         if !self.execution.started() {
-            if self.profile.len() < self.profile_bars {
+            // History before the bot trades builds the profile (its latest bars are kept).
+            if self.profile.len() < self.profile_bars || !ctx.trading {
                 self.profile.push((bar.ts, bar.volume));
+                if self.profile.len() > self.profile_bars {
+                    self.profile.remove(0);
+                }
                 return;
             }
             self.execution.start(bar.ts);

@@ -1,5 +1,6 @@
 //! Adaptive grid, long-only spot: resting buy limits on a ladder of price levels below the
-//! price; each filled buy is offered one level higher; each sale re-arms its buy.
+//! price; each filled buy is offered one level higher; each sale re-arms its buy. Orders
+//! are only placed while the bot is running; the range is tracked all along.
 //!
 //! **Levels.** `levels` prices from the range's low to its high, spaced `arithmetic`
 //! (equal steps) or `geometric` (equal ratios), rounded to the instrument's price step. The
@@ -379,8 +380,10 @@ impl Strategy for Grid {
         else {
             return;
         };
+        // Orders wait for a running bot (no stream of denied orders while paused).
         if let Some(ladder) = book.ladder.as_mut()
             && !ladder.recentering
+            && ctx.trading
         {
             ladder.place_orders(ctx, symbol, instrument, book.bars, bar.close, intents);
         }

@@ -380,15 +380,18 @@ fn empty_ranges_build_no_grid() {
 
 #[test]
 fn denied_orders_are_retried_only_every_ten_bars() {
-    // A bot that was never started: the gate denies every order.
+    // A running bot whose price band (0.1 % from the last price) denies the buy at 95.
     let s = spec(&[
         ("levels", 3_i64.into()),
         ("spacing", "arithmetic".into()),
         ("range_bars", 2_i64.into()),
     ]);
-    let mut bars = vec![testkit::bar(0, 100.0, 105.0, 95.0, 100.0, 10.0)];
-    bars.extend((1..25).map(|m| testkit::bar(m, 100.0, 105.0, 95.0, 100.0, 10.0)));
-    let run = drive(testkit::bot(s, 1_000), &bars, FeeAsset::Received, false);
+    let mut config = testkit::bot(s, 1_000);
+    config.risk.price_band = Some(0.001);
+    let bars: Vec<Bar> = (0..25)
+        .map(|m| testkit::bar(m, 100.0, 105.0, 95.0, 100.0, 10.0))
+        .collect();
+    let run = drive(config, &bars, FeeAsset::Received, true);
     let denied_on: Vec<usize> = run
         .out
         .iter()
@@ -399,6 +402,43 @@ fn denied_orders_are_retried_only_every_ten_bars() {
     // Built on bar 1 (two bars of range): one buy at 95, denied; retried on bars 11, 21.
     assert_eq!(denied_on, vec![1, 11, 21]);
     assert_eq!(run.denials(), 3);
+}
+
+#[test]
+fn a_bot_that_is_not_running_gets_no_grid_orders_until_it_starts() {
+    let s = spec(&[
+        ("levels", 3_i64.into()),
+        ("spacing", "arithmetic".into()),
+        ("range_bars", 2_i64.into()),
+    ]);
+    let bars: Vec<Bar> = (0..25)
+        .map(|m| testkit::bar(m, 100.0, 105.0, 95.0, 100.0, 10.0))
+        .collect();
+    let run = drive(
+        testkit::bot(s.clone(), 1_000),
+        &bars,
+        FeeAsset::Received,
+        false,
+    );
+    assert_eq!((testkit::submits(&run.out).len(), run.denials()), (0, 0));
+    // Started at bar 5: the grid built from the earlier bars places its buy at once.
+    let mut engine = Engine::new(testkit::bot(s, 1_000), &Registry::builtin()).unwrap();
+    let mut exchange = InstantExchange::new(FeeAsset::Received);
+    let mut out = Vec::new();
+    for (i, bar) in bars.iter().take(8).enumerate() {
+        if i == 5 {
+            engine
+                .on_event(&Event::control(bar.ts, Control::Start))
+                .unwrap();
+        }
+        out.push(exchange.bar(&mut engine, *bar).unwrap());
+    }
+    let sent = testkit::submits(&out);
+    let (first_bar, first) = &sent[0];
+    assert_eq!(
+        (*first_bar, first.side, first.price),
+        (5, Side::Buy, Some(dec("95")))
+    );
 }
 
 #[test]

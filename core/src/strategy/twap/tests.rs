@@ -511,3 +511,54 @@ fn bad_parameters_name_the_parameter_and_the_rule() {
     let defaults = registry.resolve(&spec(Params::new())).unwrap();
     assert!(Twap::new(&defaults).is_ok());
 }
+
+#[test]
+fn the_window_starts_when_the_bot_trades() {
+    // Paused from the start: bars 0–2 are history (warm-up); the window of 8 minutes in 4
+    // slices starts at the first bar after the resume, minute 3.
+    let pause = Feed::Event(Event::control(Timestamp(0), Control::Pause));
+    let resume = Feed::Event(Event::control(Timestamp(3 * MINUTE_MS), Control::Resume));
+    let mut feed = vec![pause];
+    feed.extend(flat_feed(&[(0, 100.0), (1, 100.0), (2, 100.0)]));
+    feed.push(resume);
+    feed.extend(flat_feed(&(3..14).map(|m| (m, 100.0)).collect::<Vec<_>>()));
+    let config = testkit::bot(spec(twap_params("buy", 1.2, 8, 4, &[])), 1_000);
+    let (out, _, exchange) = run(config, &feed);
+    // Inputs 5, 7, 9 and 11 are the bars of minutes 3, 5, 7 and 9.
+    let sent: Vec<usize> = orders(&out).into_iter().map(|(i, _, _)| i).collect();
+    assert_eq!(sent, vec![5, 7, 9, 11]);
+    assert_eq!(total(&fills(&exchange), Side::Buy), dec("1.2"));
+    assert!(
+        out.iter()
+            .flatten()
+            .all(|c| !matches!(c, Command::Denied(_)))
+    );
+}
+
+#[test]
+fn a_slice_due_while_paused_is_carried_to_the_next_slice() {
+    let pause = Feed::Event(Event::control(Timestamp(2 * MINUTE_MS), Control::Pause));
+    let resume = Feed::Event(Event::control(Timestamp(3 * MINUTE_MS), Control::Resume));
+    let mut feed = flat_feed(&[(0, 100.0), (1, 100.0)]);
+    feed.push(pause);
+    feed.extend(flat_feed(&[(2, 100.0)]));
+    feed.push(resume);
+    feed.extend(flat_feed(&(3..12).map(|m| (m, 100.0)).collect::<Vec<_>>()));
+    let config = testkit::bot(spec(twap_params("buy", 1.2, 8, 4, &[])), 1_000);
+    let (out, _, exchange) = run(config, &feed);
+    // Slice 2 (minute 2) falls in the pause: minute 4 buys it with slice 3, minute 6 the last.
+    assert_eq!(
+        orders(&out),
+        vec![
+            (0, Side::Buy, quote("30.00")),
+            (6, Side::Buy, quote("60.00")),
+            (8, Side::Buy, quote("30.00")),
+        ]
+    );
+    assert_eq!(total(&fills(&exchange), Side::Buy), dec("1.2"));
+    assert!(
+        out.iter()
+            .flatten()
+            .all(|c| !matches!(c, Command::Denied(_)))
+    );
+}
