@@ -4,7 +4,7 @@ use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, Signal, StateR
 use crate::error::ValidationError;
 use crate::risk::{ExitReason, LimitKind};
 use crate::strategy::{Intent, OrderIntent, Pricing};
-use crate::types::{MarketData, Side, Symbol, Timestamp};
+use crate::types::{MarketData, OrderOrigin, Side, Symbol, Timestamp};
 use crate::wallet::Position;
 
 fn positive_price(what: &str, ts: Timestamp, value: f64) -> Result<(), EngineError> {
@@ -141,7 +141,7 @@ impl Engine {
             pricing: Pricing::Market,
             size: exit.size,
         };
-        let order = self.process_intent(ts, Intent::Place(intent), true);
+        let order = self.process_intent(ts, Intent::Place(intent), OrderOrigin::Risk);
         if let Some(protection) = self.protections.get_mut(symbol) {
             protection.exit_order = order;
         }

@@ -44,7 +44,8 @@ use crate::strategy::{
     Context, Intent, OrderIntent, Registry, RegistryError, Strategy, StrategySpec,
 };
 use crate::types::{
-    Asset, ClientOrderId, Instrument, Order, OrderError, OrderRequest, Symbol, Timestamp,
+    Asset, ClientOrderId, Instrument, Order, OrderError, OrderOrigin, OrderRequest, Symbol,
+    Timestamp,
 };
 use crate::wallet::{Position, Wallet, WalletError, value_of};
 
@@ -340,11 +341,12 @@ impl Engine {
             wallet: &self.wallet,
             instruments: &self.instruments,
             open_orders: &self.orders,
+            closed_orders: &self.closed,
             last_prices: &self.last_prices,
         };
         call(self.strategy.as_mut(), &ctx, &mut intents);
         for intent in intents.drain(..) {
-            self.process_intent(ts, intent, false);
+            self.process_intent(ts, intent, OrderOrigin::Strategy);
         }
         self.intents = intents;
     }
@@ -354,10 +356,10 @@ impl Engine {
         &mut self,
         ts: Timestamp,
         intent: Intent,
-        rate_exempt: bool,
+        origin: OrderOrigin,
     ) -> Option<ClientOrderId> {
         match intent {
-            Intent::Place(order) => self.place(ts, order, rate_exempt),
+            Intent::Place(order) => self.place(ts, order, origin),
             Intent::Cancel { client_id } => {
                 match self.orders.get(&client_id) {
                     Some(order) => self.out.push(Command::Cancel {
@@ -397,7 +399,7 @@ impl Engine {
         &mut self,
         ts: Timestamp,
         intent: OrderIntent,
-        rate_exempt: bool,
+        origin: OrderOrigin,
     ) -> Option<ClientOrderId> {
         if !self.state.is_trading() {
             let detail = format!("bot is {:?}", self.state);
@@ -418,7 +420,8 @@ impl Engine {
             &mut self.rate,
             &view,
             &intent,
-            rate_exempt,
+            // The risk layer's own exits are not held back by the order-rate cap.
+            origin == OrderOrigin::Risk,
         ) {
             Ok(approved) => approved,
             Err((reason, detail)) => {
@@ -465,8 +468,13 @@ impl Engine {
             price: approved.price,
             ts,
         };
-        self.orders
-            .insert(client_id.clone(), Order::new(request.clone()));
+        self.orders.insert(
+            client_id.clone(),
+            Order {
+                origin,
+                ..Order::new(request.clone())
+            },
+        );
         self.out.push(Command::Submit(request));
         Some(client_id)
     }

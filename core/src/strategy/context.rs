@@ -1,6 +1,6 @@
 //! The read-only view a strategy gets of its bot.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use rust_decimal::Decimal;
 
@@ -23,6 +23,8 @@ pub struct Context<'a> {
     pub instruments: &'a BTreeMap<Symbol, Instrument>,
     /// The bot's open orders, by client order id.
     pub open_orders: &'a BTreeMap<ClientOrderId, Order>,
+    /// The bot's most recently ended orders, oldest first.
+    pub closed_orders: &'a VecDeque<Order>,
     /// The last traded (or closing) price per symbol.
     pub last_prices: &'a BTreeMap<Symbol, f64>,
 }
@@ -80,6 +82,18 @@ impl<'a> Context<'a> {
         self.open_orders
             .values()
             .filter(move |o| &o.request.symbol == symbol && o.request.side == side)
+    }
+
+    /// The order `client_id`, open or recently ended (e.g. to see who placed a fill's
+    /// order: the strategy or the risk layer).
+    #[must_use]
+    pub fn order(&self, client_id: &ClientOrderId) -> Option<&'a Order> {
+        self.open_orders.get(client_id).or_else(|| {
+            self.closed_orders
+                .iter()
+                .rev()
+                .find(|o| o.client_id() == client_id)
+        })
     }
 
     /// Whether a sell order in `symbol` is open.

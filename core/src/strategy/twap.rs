@@ -16,9 +16,9 @@
 //! - **Quantities.** The target is rounded down to the instrument's quantity step. On a
 //!   bar that reaches slice `k`, the quantity due so far is `target × (k + 1) / slices`
 //!   and the order is `due − executed`, rounded down to the quantity step, where `executed`
-//!   is the sum of the fills on the symbol and side (from `on_fill`, the exchange's real
-//!   quantities; a strategy cannot tell its orders from the risk layer's, so a stop-loss
-//!   sale counts toward a sell TWAP).
+//!   is the sum of the fills of its own orders on the symbol and side (from `on_fill`, the
+//!   exchange's real quantities; the risk layer's exits, such as a take-profit sale, are
+//!   not the strategy's and do not count toward a sell TWAP).
 //!   So a slice that was skipped, denied, or only partly filled is carried over into the
 //!   next slice, and the last slice asks for the whole remainder. No order ever asks for
 //!   more than `target − executed`, so the executed total never exceeds the target (at
@@ -73,7 +73,7 @@ use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
 use super::{Context, Intent, Size, Strategy};
 use crate::money::rounding::to_f64;
-use crate::types::{Bar, Fill, Side, Symbol, Timestamp};
+use crate::types::{Bar, Fill, OrderOrigin, Side, Symbol, Timestamp};
 
 #[cfg(test)]
 pub(super) mod tests;
@@ -288,8 +288,12 @@ impl Execution {
     }
 
     /// Counts a fill of the executed symbol on the execution's side.
-    pub(super) fn on_fill(&mut self, fill: &Fill) {
-        if self.symbol.as_ref() == Some(&fill.symbol) && fill.side == self.side {
+    /// Counts a fill of the strategy's own orders (not the risk layer's exits).
+    pub(super) fn on_fill(&mut self, ctx: &Context<'_>, fill: &Fill) {
+        let own = ctx
+            .order(&fill.client_id)
+            .is_some_and(|o| o.origin == OrderOrigin::Strategy);
+        if own && self.symbol.as_ref() == Some(&fill.symbol) && fill.side == self.side {
             self.executed += fill.quantity;
         }
     }
@@ -305,10 +309,10 @@ impl Execution {
         due: Decimal,
     ) -> Option<Intent> {
         let instrument = ctx.instrument(symbol)?;
+        // One order of ours at a time (the risk layer's exits are not ours).
         let in_flight = ctx
-            .open_orders
-            .values()
-            .any(|o| &o.request.symbol == symbol && o.request.side == self.side);
+            .open_orders_on(symbol, self.side)
+            .any(|o| o.origin == OrderOrigin::Strategy);
         if in_flight || self.executed >= self.target {
             return None;
         }
@@ -380,7 +384,7 @@ impl Strategy for Twap {
         }
     }
 
-    fn on_fill(&mut self, _ctx: &Context<'_>, fill: &Fill, _intents: &mut Vec<Intent>) {
-        self.execution.on_fill(fill);
+    fn on_fill(&mut self, ctx: &Context<'_>, fill: &Fill, _intents: &mut Vec<Intent>) {
+        self.execution.on_fill(ctx, fill);
     }
 }

@@ -262,7 +262,7 @@ impl Strategy for VwapExecution {
         }
     }
 
-    fn on_fill(&mut self, _ctx: &Context<'_>, fill: &Fill, _intents: &mut Vec<Intent>) {
-        self.execution.on_fill(fill);
+    fn on_fill(&mut self, ctx: &Context<'_>, fill: &Fill, _intents: &mut Vec<Intent>) {
+        self.execution.on_fill(ctx, fill);
     }
 }

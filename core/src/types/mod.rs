@@ -11,7 +11,8 @@ pub use fill::Fill;
 pub use instrument::Instrument;
 pub use market::{Bar, BookTop, MarketData, Side, Trade};
 pub use order::{
-    ClientOrderId, Order, OrderAmount, OrderError, OrderRequest, OrderStatus, OrderType,
+    ClientOrderId, Order, OrderAmount, OrderError, OrderOrigin, OrderRequest, OrderStatus,
+    OrderType,
 };
 pub use symbol::{Asset, Symbol};
 pub use time::Timestamp;

@@ -253,6 +253,19 @@ pub enum OrderError {
     },
 }
 
+/// Who asked for an order.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderOrigin {
+    /// The strategy.
+    #[default]
+    Strategy,
+    /// The risk layer (a stop loss, trailing stop or take-profit exit).
+    Risk,
+}
+
 /// An order and everything known about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
@@ -270,10 +283,12 @@ pub struct Order {
     pub trade_ids: Vec<String>,
     /// Time of the last change.
     pub updated: Timestamp,
+    /// Who asked for it.
+    pub origin: OrderOrigin,
 }
 
 impl Order {
-    /// A new order in `PendingSend`.
+    /// A new order of the strategy in `PendingSend`.
     #[must_use]
     pub fn new(request: OrderRequest) -> Self {
         let updated = request.ts;
@@ -285,6 +300,7 @@ impl Order {
             filled_quote: Decimal::ZERO,
             trade_ids: Vec::new(),
             updated,
+            origin: OrderOrigin::Strategy,
         }
     }
 

@@ -293,3 +293,32 @@ fn order_rate_and_price_band_limit_what_is_sent() {
     );
     assert_eq!(denials(&out[0]), vec![DenyReason::PriceBand]);
 }
+
+#[test]
+fn protective_exits_are_marked_as_the_risk_layers_orders() {
+    use crate::types::OrderOrigin;
+    let risk = RiskConfig {
+        stop_loss: Some(Limit::Percent(0.05)),
+        ..RiskConfig::default()
+    };
+    let mut engine = started(config(scripted("wallet", 1.0, 0.0), risk));
+    let mut exchange = InstantExchange::new(FeeAsset::Quote);
+    let out = exchange
+        .bar(&mut engine, flat(1, 100.0, action::BUY))
+        .unwrap();
+    let buy = submits(&out)[0].client_id.clone();
+    // Without the exchange the stop's sell stays open, so its order can be looked at.
+    let out = engine
+        .on_event(&Event::bar(symbol(), bar(2, 96.0, 96.0, 94.0, 95.0, 0.0)))
+        .unwrap();
+    let exit = submits(out)[0].client_id.clone();
+    assert_eq!(engine.open_orders()[&exit].origin, OrderOrigin::Risk);
+    assert_ne!(buy, exit);
+    // The strategy's buy, already filled, was the strategy's.
+    let mut second = started(config(scripted("wallet", 1.0, 0.0), RiskConfig::default()));
+    let out = second
+        .on_event(&Event::bar(symbol(), flat(1, 100.0, action::BUY)))
+        .unwrap();
+    let id = submits(out)[0].client_id.clone();
+    assert_eq!(second.open_orders()[&id].origin, OrderOrigin::Strategy);
+}

@@ -562,3 +562,47 @@ fn a_slice_due_while_paused_is_carried_to_the_next_slice() {
             .all(|c| !matches!(c, Command::Denied(_)))
     );
 }
+
+#[test]
+fn the_risk_layers_exits_do_not_count_toward_a_sell_target() {
+    // Buy 1.2 (1.1994 held after the BTC fee), then a sell TWAP of 0.4 in 4 slices. At the
+    // first sell bar (110) the risk layer's take profit (+5 %) sells half of the position,
+    // 0.5997: that is not the TWAP's sale, so it still sells its 0.1 in each slice.
+    let mut feed = flat_feed(&(0..8).map(|m| (m, 100.0)).collect::<Vec<_>>());
+    let control = |minute: i64, control: Control| {
+        Feed::Event(Event::control(Timestamp(minute * MINUTE_MS), control))
+    };
+    feed.push(control(10, Control::Pause));
+    feed.push(control(
+        10,
+        Control::UpdateParams(twap_params("sell", 0.4, 8, 4, &[])),
+    ));
+    feed.push(control(10, Control::Resume));
+    feed.extend(flat_feed(&(20..30).map(|m| (m, 110.0)).collect::<Vec<_>>()));
+    let mut config = testkit::bot(spec(twap_params("buy", 1.2, 8, 4, &[])), 1_000);
+    config.risk.take_profit = vec![crate::risk::TakeProfitTarget {
+        gain: 0.05,
+        fraction: 0.5,
+    }];
+    let (out, engine, _) = run(config, &feed);
+    let sells: Vec<(usize, OrderAmount)> = orders(&out)
+        .into_iter()
+        .filter(|o| o.1 == Side::Sell)
+        .map(|(i, _, amount)| (i, amount))
+        .collect();
+    // Input 11 is minute 20: the take profit's 0.5997 and the first slice; then 22, 24, 26.
+    assert_eq!(
+        sells,
+        vec![
+            (11, base("0.5997")),
+            (11, base("0.1")),
+            (13, base("0.1")),
+            (15, base("0.1")),
+            (17, base("0.1")),
+        ]
+    );
+    assert_eq!(
+        engine.wallet().held(&testkit::btc()),
+        dec("1.1994") - dec("0.9997")
+    );
+}
