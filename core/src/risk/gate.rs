@@ -89,12 +89,13 @@ impl GateView<'_> {
             .sum()
     }
 
-    /// Quantity of `symbol`'s base asset held and not already offered by open sells (on any
-    /// pair of that asset) nor reserved to pay for open buys.
-    pub fn sellable(&self, symbol: &Symbol) -> Decimal {
-        let Some(base) = self.instruments.get(symbol).map(|i| &i.base) else {
-            return Decimal::ZERO;
-        };
+    /// Amount of `asset` free for a new order: for the budget asset, the cash not reserved;
+    /// for any other, what is held less what open sells (on any pair of it) already offer
+    /// and what is reserved to pay for open buys.
+    pub fn free(&self, asset: &Asset) -> Decimal {
+        if asset == self.wallet.asset() {
+            return self.wallet.available();
+        }
         let offered: Decimal = self
             .open_orders
             .values()
@@ -103,11 +104,18 @@ impl GateView<'_> {
                     && self
                         .instruments
                         .get(&o.request.symbol)
-                        .is_some_and(|i| &i.base == base)
+                        .is_some_and(|i| &i.base == asset)
             })
             .filter_map(Order::remaining_quantity)
             .sum();
-        (self.wallet.held(base) - offered - self.wallet.reserved_of(base)).max(Decimal::ZERO)
+        (self.wallet.held(asset) - offered - self.wallet.reserved_of(asset)).max(Decimal::ZERO)
+    }
+
+    /// Quantity of `symbol`'s base asset free to sell (see [`GateView::free`]).
+    pub fn sellable(&self, symbol: &Symbol) -> Decimal {
+        self.instruments
+            .get(symbol)
+            .map_or(Decimal::ZERO, |i| self.free(&i.base))
     }
 }
 
@@ -283,7 +291,7 @@ fn size_buy(
 ) -> Result<Approved, Refusal> {
     // Buys pay with the pair's quote asset: USDT for BTCUSDT, BTC for ETHBTC.
     let quote_asset = &instrument.quote;
-    let available = view.wallet.available_of(quote_asset);
+    let available = view.free(quote_asset);
     // What the size asks for, in quote (or in base for Size::Base).
     let quote_budget = match size {
         Size::Quote(q) => Some(decimal("quote size", q)?),

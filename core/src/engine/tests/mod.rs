@@ -612,3 +612,48 @@ fn same_events_give_the_same_commands() {
             .any(|c| matches!(c, Command::Submit(_)))
     );
 }
+
+#[test]
+fn an_asset_offered_by_a_resting_sell_cannot_also_pay_for_a_cross_pair_buy() {
+    use crate::testkit::Feed;
+    use crate::types::{Asset, Instrument};
+    let ethbtc = Instrument {
+        symbol: Symbol::new("ETHBTC").unwrap(),
+        base: Asset::new("ETH").unwrap(),
+        quote: Asset::new("BTC").unwrap(),
+        price_precision: 6,
+        quantity_precision: 4,
+        min_quantity: dec("0.0001"),
+        min_notional: dec("0.0001"),
+        maker_fee: Decimal::ZERO,
+        taker_fee: dec("0.0005"),
+        api_trading_allowed: true,
+    };
+    let mut cfg = config(scripted("wallet", 1.0, 0.01), RiskConfig::default());
+    cfg.instruments.push(ethbtc.clone());
+    let (btc, eth) = (symbol(), ethbtc.symbol.clone());
+    let run = |with_resting_sell: bool| {
+        // Buy BTC with every USDT (a limit 1 % below that a bar trades through), maybe
+        // offer it all with a resting sell, then try to buy ETH with all free BTC.
+        let mut feed = vec![
+            Feed::Bar(eth.clone(), flat(0, 0.05, action::NONE)),
+            Feed::Bar(btc.clone(), flat(0, 50_000.0, action::BUY)),
+            Feed::Bar(
+                btc.clone(),
+                bar(1, 50_000.0, 50_000.0, 49_000.0, 50_000.0, 0.0),
+            ),
+        ];
+        if with_resting_sell {
+            feed.push(Feed::Bar(
+                btc.clone(),
+                flat(2, 50_000.0, action::LIMIT_SELL_ALL),
+            ));
+        }
+        feed.push(Feed::Bar(eth.clone(), flat(3, 0.05, action::BUY)));
+        let out = testkit::run_feed(&testkit::registry(), cfg.clone(), &feed).unwrap();
+        let last = out.last().unwrap().clone();
+        (submits(&last).len(), denials(&last))
+    };
+    assert_eq!(run(false), (1, vec![]));
+    assert_eq!(run(true), (0, vec![DenyReason::BelowMinQuantity]));
+}
