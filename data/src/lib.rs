@@ -1,1 +1,15 @@
-//! vela-data: the Parquet and `DuckDB` history store. Built in the data-layer issue; this crate only reserves its place in the workspace.
+//! # vela-data
+//!
+//! Market history for vela: bar frames, intervals, data checks, resampling, a seeded
+//! synthetic generator and file importers. The Parquet store, the `DuckDB` catalog and the
+//! MEXC downloader build on these.
+//!
+//! Bars are stamped by their open time in milliseconds UTC (DESIGN.md §3); a frame's rows
+//! are meant to be sorted by `ts` with unique timestamps — [`check`] reports every way a
+//! frame breaks that, and repairs only by an explicit, named policy.
+
+pub mod frame;
+pub mod interval;
+
+pub use frame::{BarFrame, FrameError};
+pub use interval::{Interval, IntervalError};

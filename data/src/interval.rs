@@ -1,0 +1,188 @@
+//! Bar intervals, spelled as MEXC spells them (`1m`, `5m`, `15m`, `30m`, `60m`, `4h`, `1d`,
+//! `1W`, `1M`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use thiserror::Error;
+
+/// A bar interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Interval {
+    /// One minute.
+    M1,
+    /// Five minutes.
+    M5,
+    /// Fifteen minutes.
+    M15,
+    /// Thirty minutes.
+    M30,
+    /// One hour (MEXC: `60m`, not `1h`).
+    H1,
+    /// Four hours.
+    H4,
+    /// One day.
+    D1,
+    /// One week (Monday 00:00 UTC).
+    W1,
+    /// One calendar month.
+    Month1,
+}
+
+/// An interval name that is not one of MEXC's.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unknown interval {0:?} (use one of 1m, 5m, 15m, 30m, 60m, 4h, 1d, 1W, 1M)")]
+pub struct IntervalError(pub String);
+
+const MINUTE: i64 = 60_000;
+
+impl Interval {
+    /// Every interval, shortest first.
+    pub const ALL: [Self; 9] = [
+        Self::M1,
+        Self::M5,
+        Self::M15,
+        Self::M30,
+        Self::H1,
+        Self::H4,
+        Self::D1,
+        Self::W1,
+        Self::Month1,
+    ];
+
+    /// MEXC's name for the interval.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::M1 => "1m",
+            Self::M5 => "5m",
+            Self::M15 => "15m",
+            Self::M30 => "30m",
+            Self::H1 => "60m",
+            Self::H4 => "4h",
+            Self::D1 => "1d",
+            Self::W1 => "1W",
+            Self::Month1 => "1M",
+        }
+    }
+
+    /// Length in milliseconds; `None` for calendar months, whose length varies.
+    #[must_use]
+    pub const fn millis(self) -> Option<i64> {
+        match self {
+            Self::M1 => Some(MINUTE),
+            Self::M5 => Some(5 * MINUTE),
+            Self::M15 => Some(15 * MINUTE),
+            Self::M30 => Some(30 * MINUTE),
+            Self::H1 => Some(60 * MINUTE),
+            Self::H4 => Some(240 * MINUTE),
+            Self::D1 => Some(1_440 * MINUTE),
+            Self::W1 => Some(10_080 * MINUTE),
+            Self::Month1 => None,
+        }
+    }
+
+    /// The open time of the bar containing `ts`.
+    #[must_use]
+    pub fn bucket(self, ts: i64) -> i64 {
+        match self {
+            Self::W1 => vela_core::types::Timestamp(ts).week_start().millis(),
+            Self::Month1 => month_start(ts),
+            _ => {
+                let len = self.millis().unwrap_or(MINUTE);
+                ts.div_euclid(len) * len
+            }
+        }
+    }
+
+    /// The open time of the bar after the one opening at `open`.
+    #[must_use]
+    pub fn next(self, open: i64) -> i64 {
+        match self.millis() {
+            Some(len) => open + len,
+            None => {
+                let (y, m) = year_month(open);
+                let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+                days_from_civil(y, m, 1) * 1_440 * MINUTE
+            }
+        }
+    }
+}
+
+impl FromStr for Interval {
+    type Err = IntervalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|i| i.name() == s)
+            .ok_or_else(|| IntervalError(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Year and month of a timestamp (UTC).
+fn year_month(ts: i64) -> (i64, i64) {
+    let z = ts.div_euclid(1_440 * MINUTE) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m)
+}
+
+fn month_start(ts: i64) -> i64 {
+    let (y, m) = year_month(ts);
+    days_from_civil(y, m, 1) * 1_440 * MINUTE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_errors() {
+        for interval in Interval::ALL {
+            assert_eq!(interval.name().parse::<Interval>(), Ok(interval));
+        }
+        let err = "1h".parse::<Interval>().unwrap_err().to_string();
+        assert!(
+            err.contains("unknown interval \"1h\"") && err.contains("60m"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn buckets_and_next_open_times() {
+        // 2024-02-29T13:47:12Z.
+        let ts = 1_709_214_432_000;
+        assert_eq!(Interval::M1.bucket(ts), 1_709_214_420_000);
+        assert_eq!(Interval::H1.bucket(ts), 1_709_211_600_000);
+        assert_eq!(Interval::D1.bucket(ts), 1_709_164_800_000);
+        // Monday 2024-02-26 and the first of the month.
+        assert_eq!(Interval::W1.bucket(ts), 1_708_905_600_000);
+        assert_eq!(Interval::Month1.bucket(ts), 1_706_745_600_000);
+        // Feb 2024 has 29 days: the next month opens on 2024-03-01.
+        assert_eq!(Interval::Month1.next(1_706_745_600_000), 1_709_251_200_000);
+        // December rolls into January.
+        assert_eq!(Interval::Month1.next(1_701_388_800_000), 1_704_067_200_000);
+        assert_eq!(Interval::M5.next(0), 300_000);
+    }
+}
