@@ -1,7 +1,7 @@
 //! # vela-data
 //!
 //! Market history for vela: bar frames, intervals, data checks, resampling, a seeded
-//! synthetic generator and file importers. The Parquet store, the `DuckDB` catalog and the
+//! synthetic generator and file importers ([`import`]). The Parquet store, the `DuckDB` catalog and the
 //! MEXC downloader build on these.
 //!
 //! Bars are stamped by their open time in milliseconds UTC (DESIGN.md §3); a frame's rows
@@ -9,6 +9,7 @@
 //! frame breaks that, and repairs only by an explicit, named policy.
 
 pub mod frame;
+pub mod import;
 pub mod interval;
 
 pub use frame::{BarFrame, FrameError};
