@@ -5,7 +5,7 @@
 //! MEXC downloader build on these.
 //!
 //! Bars are stamped by their open time in milliseconds UTC (DESIGN.md §3); a frame's rows
-//! are meant to be sorted by `ts` with unique timestamps — [`check`] reports every way a
+//! are meant to be sorted by `ts` with unique timestamps — the checks report every way a
 //! frame breaks that, and repairs only by an explicit, named policy.
 
 pub mod frame;
