@@ -10,10 +10,13 @@
 //! - [`types`]: timestamps (`i64` ms UTC), symbols, instruments, bars, trades, book tops,
 //!   orders with their state machine, fills.
 //! - [`money`]: `rust_decimal` for every order value and the one rounding bridge from `f64`.
-//! - [`wallet`]: the per-bot virtual wallet (budget cap, compounding), positions with FIFO lots.
+//! - [`wallet`]: the per-bot virtual wallet (budget cap, compounding), positions per asset
+//!   with FIFO lots costed in the budget asset.
 //! - [`indicators`]: streaming and slice forms that give the same numbers.
-//! - [`strategy`]: the `Strategy` trait, its read-only context, intents, parameter schemas and
-//!   the registry of built-in strategies.
+//! - [`strategy`]: the `Strategy` trait, its read-only context, intents, parameter schemas,
+//!   the registry and the strategy library (crossover, breakout, mean reversion, volume
+//!   spike, grid, DCA, TWAP, VWAP, new listing, signal follower, triangular arbitrage,
+//!   auto mode), with vectorised entry/exit forms where the logic allows them.
 //! - [`risk`]: the risk gate every intent passes, and the protections that act on their own
 //!   (stops, take profit, loss limits, breakers, kill switches).
 //! - [`engine`]: events in, commands out; bot lifecycle; deterministic client order ids.
