@@ -9,8 +9,12 @@
 //! frame breaks that, and repairs only by an explicit, named policy.
 
 pub mod frame;
+pub mod generate;
 pub mod import;
 pub mod interval;
+pub mod resample;
 
-pub use frame::{BarFrame, FrameError};
+pub use frame::{BarFrame, FrameError, Row};
+pub use generate::{GenerateError, GeneratorSpec, generate};
 pub use interval::{Interval, IntervalError};
+pub use resample::{Partial, ResampleError, Resampler, resample};
