@@ -86,30 +86,32 @@ pub fn read_csv(input: impl Read, file: &str) -> Result<(BarFrame, CsvLayout), I
         .has_headers(false)
         .flexible(true)
         .from_reader(input);
-    let mut records = reader.records();
-    let Some(first) = records.next() else {
+    // One record buffer for the whole file.
+    let mut record = StringRecord::new();
+    let read = |reader: &mut ::csv::Reader<_>, record: &mut StringRecord| {
+        reader.read_record(record).map_err(|e| csv_error(file, &e))
+    };
+    if !read(&mut reader, &mut record)? {
         return Err(ImportError::Layout {
             file: file.to_owned(),
             problem: "the file is empty".to_owned(),
         });
-    };
-    let first = first.map_err(|e| csv_error(file, &e))?;
-    let binance = first.len() == BINANCE_COLUMNS
-        && first
+    }
+    let binance = record.len() == BINANCE_COLUMNS
+        && record
             .get(0)
             .is_some_and(|v| v.trim().parse::<i64>().is_ok());
     let (layout, columns) = if binance {
         (CsvLayout::Binance, Columns::binance())
     } else {
-        (CsvLayout::Plain, Columns::from_header(&first, file)?)
+        (CsvLayout::Plain, Columns::from_header(&record, file)?)
     };
     let mut frame = BarFrame::empty(columns.quote_volume.is_some());
-    let width = first.len();
+    let width = record.len();
     if binance {
-        frame.push(parse_row(&first, &columns, file, 1, width)?);
+        frame.push(parse_row(&record, &columns, file, 1, width)?);
     }
-    for record in records {
-        let record = record.map_err(|e| csv_error(file, &e))?;
+    while read(&mut reader, &mut record)? {
         let line = record.position().map_or(0, ::csv::Position::line);
         frame.push(parse_row(&record, &columns, file, line, width)?);
     }
