@@ -5,11 +5,16 @@
 //! MEXC downloader build on these.
 //!
 //! Bars are stamped by their open time in milliseconds UTC (DESIGN.md §3); a frame's rows
-//! are meant to be sorted by `ts` with unique timestamps — [`check`] reports every way a
-//! frame breaks that, and repairs only by an explicit, named policy.
+//! are meant to be sorted by `ts` with unique timestamps — [`check`](mod@check) reports
+//! every way a frame breaks that, and repairs only by an explicit, named policy.
 
+pub mod check;
 pub mod frame;
 pub mod interval;
 
+pub use check::{
+    CheckOptions, Duplicates, Finding, GapFill, Repair, RepairError, RepairLog, Report, check,
+    check_with, repair,
+};
 pub use frame::{BarFrame, FrameError};
 pub use interval::{Interval, IntervalError};
