@@ -667,13 +667,7 @@ fn parse_minute_ts(text: &str) -> Option<i64> {
     let [y, m, d, hh, mm, ss] = digits[..] else {
         return None;
     };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = crate::types::time::days_from_civil(y, m, d);
     Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000)
 }
 

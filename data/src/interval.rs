@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use thiserror::Error;
+use vela_core::types::time::{civil_from_days, days_from_civil};
 
 /// A bar interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,26 +126,9 @@ impl fmt::Display for Interval {
     }
 }
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// Year and month of a timestamp (UTC).
 fn year_month(ts: i64) -> (i64, i64) {
-    let z = ts.div_euclid(1_440 * MINUTE) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, _) = civil_from_days(ts.div_euclid(1_440 * MINUTE));
     (y, m)
 }
 

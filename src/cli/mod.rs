@@ -1,6 +1,9 @@
 //! Command-line arguments and dispatch. Each subcommand lives in its own module.
 
+mod data;
 mod strategies;
+
+use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -17,11 +20,15 @@ pub(crate) struct Cli {
 enum Command {
     /// List the built-in strategies and their parameters.
     Strategies(strategies::Args),
+    /// Bar files: generate synthetic bars, check and repair, resample.
+    #[command(subcommand)]
+    Data(data::Command),
 }
 
-/// Runs the parsed command.
-pub(crate) fn run(cli: Cli) -> Result<()> {
+/// Runs the parsed command; the exit code tells scripts whether it found problems.
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Strategies(args) => strategies::run(&args),
+        Command::Strategies(args) => strategies::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Data(command) => data::run(&command),
     }
 }

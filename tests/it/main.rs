@@ -1,3 +1,4 @@
 //! Cross-crate integration tests of the root package, one binary (`cargo test --test it`).
 
 mod cli;
+mod data;

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use super::finding::Finding;
 use super::time::{self, Iso};
 use crate::frame::Row;
 use crate::{BarFrame, FrameError, Interval};
@@ -173,6 +174,28 @@ impl RepairLog {
     #[must_use]
     pub fn filled_bars(&self) -> usize {
         self.filled.iter().map(|g| g.bars).sum()
+    }
+
+    /// Whether output row `row` is a bar this repair inserted.
+    #[must_use]
+    pub fn inserted(&self, row: usize) -> bool {
+        self.filled
+            .iter()
+            .any(|g| (g.first_row..g.first_row + g.bars).contains(&row))
+    }
+
+    /// Whether `finding` (on the repaired frame) is only the repair's own doing: a run of
+    /// zero-volume bars that are all bars it inserted.
+    #[must_use]
+    pub fn explains(&self, finding: &Finding) -> bool {
+        match finding {
+            Finding::ZeroVolumeRun {
+                first_row,
+                last_row,
+                ..
+            } => (*first_row..=*last_row).all(|row| self.inserted(row)),
+            _ => false,
+        }
     }
 }
 

@@ -3,51 +3,21 @@
 
 use std::fmt;
 
+use vela_core::types::Timestamp;
+use vela_core::types::time::civil_from_days;
+
 use crate::Interval;
 
 const DAY: i64 = 86_400_000;
-
-/// `(year, month, day)` of a day number since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
 
 /// A timestamp (ms UTC) written as ISO-8601, e.g. `2021-12-31T23:42:00Z`; milliseconds are
 /// written only when there are some (`2021-12-31T23:42:00.250Z`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Iso(pub(crate) i64);
 
-impl Iso {
-    /// Writes the time of day only (`23:46:00Z`).
-    fn write_time(self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0.rem_euclid(DAY);
-        let (h, m, s, milli) = (
-            ms / 3_600_000,
-            ms / 60_000 % 60,
-            ms / 1_000 % 60,
-            ms % 1_000,
-        );
-        write!(f, "{h:02}:{m:02}:{s:02}")?;
-        if milli != 0 {
-            write!(f, ".{milli:03}")?;
-        }
-        f.write_str("Z")
-    }
-}
-
 impl fmt::Display for Iso {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, mo, d) = civil_from_days(self.0.div_euclid(DAY));
-        write!(f, "{y:04}-{mo:02}-{d:02}T")?;
-        self.write_time(f)
+        write!(f, "{}", Timestamp(self.0))
     }
 }
 
@@ -60,7 +30,7 @@ impl fmt::Display for IsoRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} → ", Iso(self.0))?;
         if self.0.div_euclid(DAY) == self.1.div_euclid(DAY) {
-            Iso(self.1).write_time(f)
+            write!(f, "{}", Timestamp(self.1).time_of_day())
         } else {
             write!(f, "{}", Iso(self.1))
         }

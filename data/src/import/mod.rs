@@ -1,4 +1,4 @@
-//! Reading bar files into frames.
+//! Reading bar files into frames (and writing them back as CSV).
 //!
 //! - [`csv`]: Binance's kline layout (12 columns, no header) and plain
 //!   `ts,open,high,low,close,volume[,quote_volume]` files with a header; timestamps in
@@ -10,9 +10,11 @@
 
 pub mod csv;
 pub mod timestamp;
+pub mod write;
 
 pub use self::csv::{CsvLayout, read_csv};
 pub use timestamp::parse_timestamp;
+pub use write::write_csv;
 
 use thiserror::Error;
 
