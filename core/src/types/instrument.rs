@@ -123,6 +123,34 @@ pub mod stubs {
             api_trading_allowed: true,
         }
     }
+
+    /// ETHBTC (quoted in BTC): 6 price and 4 quantity decimals, minimum 0.0001 ETH and
+    /// 0.0001 BTC, MEXC's default fees.
+    #[must_use]
+    pub fn ethbtc() -> Instrument {
+        Instrument {
+            symbol: Symbol::new("ETHBTC").expect("valid literal"),
+            base: Asset::new("ETH").expect("valid literal"),
+            quote: Asset::new("BTC").expect("valid literal"),
+            price_precision: 6,
+            quantity_precision: 4,
+            min_quantity: Decimal::new(1, 4),
+            min_notional: Decimal::new(1, 4),
+            ..btcusdt()
+        }
+    }
+
+    /// ETHUSDT: like [`btcusdt`] with 4 quantity decimals and a 0.0001 ETH minimum.
+    #[must_use]
+    pub fn ethusdt() -> Instrument {
+        Instrument {
+            symbol: Symbol::new("ETHUSDT").expect("valid literal"),
+            base: Asset::new("ETH").expect("valid literal"),
+            quantity_precision: 4,
+            min_quantity: Decimal::new(1, 4),
+            ..btcusdt()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -268,28 +268,7 @@ fn a_fill_beyond_the_capital_is_recorded_and_flagged() {
     assert_eq!(w.cash(), dec("-100"));
 }
 
-fn ethbtc() -> Instrument {
-    Instrument {
-        symbol: Symbol::new("ETHBTC").unwrap(),
-        base: Asset::new("ETH").unwrap(),
-        quote: Asset::new("BTC").unwrap(),
-        price_precision: 6,
-        quantity_precision: 4,
-        min_quantity: dec("0.0001"),
-        min_notional: dec("0.0001"),
-        maker_fee: Decimal::ZERO,
-        taker_fee: dec("0.0005"),
-        api_trading_allowed: true,
-    }
-}
-
-fn ethusdt() -> Instrument {
-    Instrument {
-        symbol: Symbol::new("ETHUSDT").unwrap(),
-        base: Asset::new("ETH").unwrap(),
-        ..btcusdt()
-    }
-}
+use crate::types::instrument::stubs::{ethbtc, ethusdt};
 
 fn cross_fill(symbol: &str, side: Side, price: &str, qty: &str) -> Fill {
     Fill {

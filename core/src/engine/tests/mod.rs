@@ -616,19 +616,7 @@ fn same_events_give_the_same_commands() {
 #[test]
 fn an_asset_offered_by_a_resting_sell_cannot_also_pay_for_a_cross_pair_buy() {
     use crate::testkit::Feed;
-    use crate::types::{Asset, Instrument};
-    let ethbtc = Instrument {
-        symbol: Symbol::new("ETHBTC").unwrap(),
-        base: Asset::new("ETH").unwrap(),
-        quote: Asset::new("BTC").unwrap(),
-        price_precision: 6,
-        quantity_precision: 4,
-        min_quantity: dec("0.0001"),
-        min_notional: dec("0.0001"),
-        maker_fee: Decimal::ZERO,
-        taker_fee: dec("0.0005"),
-        api_trading_allowed: true,
-    };
+    let ethbtc = crate::types::instrument::stubs::ethbtc();
     let mut cfg = config(scripted("wallet", 1.0, 0.01), RiskConfig::default());
     cfg.instruments.push(ethbtc.clone());
     let (btc, eth) = (symbol(), ethbtc.symbol.clone());

@@ -15,30 +15,7 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-fn ethbtc() -> Instrument {
-    Instrument {
-        symbol: Symbol::new("ETHBTC").unwrap(),
-        base: Asset::new("ETH").unwrap(),
-        quote: Asset::new("BTC").unwrap(),
-        price_precision: 6,
-        quantity_precision: 4,
-        min_quantity: dec("0.0001"),
-        min_notional: dec("0.0001"),
-        maker_fee: Decimal::ZERO,
-        taker_fee: dec("0.0005"),
-        api_trading_allowed: true,
-    }
-}
-
-fn ethusdt() -> Instrument {
-    Instrument {
-        symbol: Symbol::new("ETHUSDT").unwrap(),
-        base: Asset::new("ETH").unwrap(),
-        quantity_precision: 4,
-        min_quantity: dec("0.0001"),
-        ..testkit::btcusdt()
-    }
-}
+use crate::types::instrument::stubs::{ethbtc, ethusdt};
 
 fn config(instruments: Vec<Instrument>) -> BotConfig {
     let mut params = Params::new();
