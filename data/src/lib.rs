@@ -13,6 +13,7 @@ pub mod frame;
 pub mod generate;
 pub mod import;
 pub mod interval;
+pub mod mexc;
 pub mod resample;
 
 pub use check::{
