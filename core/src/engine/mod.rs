@@ -47,6 +47,7 @@ use crate::types::{
     Asset, ClientOrderId, Instrument, Order, OrderError, OrderOrigin, OrderRequest, Symbol,
     Timestamp,
 };
+use crate::wallet::valuation::{budget_pair, price_of};
 use crate::wallet::{Position, Wallet, WalletError, value_of};
 
 /// Terminal orders kept to recognise late duplicate reports.
@@ -277,17 +278,12 @@ impl Engine {
             .wallet
             .positions()
             .iter()
-            .map(|(asset, p)| {
-                let price = self
-                    .instruments
-                    .values()
-                    .find(|i| &i.base == asset && &i.quote == budget)
-                    .and_then(|i| self.last_prices.get(&i.symbol));
-                match price {
+            .map(
+                |(asset, p)| match price_of(asset, budget, &self.instruments, &self.last_prices) {
                     Some(price) => to_f64(p.quantity()) * price,
                     None => to_f64(p.cost_basis()),
-                }
-            })
+                },
+            )
             .sum();
         to_f64(self.wallet.cash() + self.wallet.profit_reserve()) + positions
     }
@@ -319,10 +315,7 @@ impl Engine {
     /// pair against the budget asset; dust below it does not count as a position).
     fn asset_is_long(&self, asset: &Asset) -> bool {
         let held = self.wallet.held(asset);
-        let min = self
-            .instruments
-            .values()
-            .find(|i| &i.base == asset && &i.quote == self.wallet.asset())
+        let min = budget_pair(asset, self.wallet.asset(), &self.instruments)
             .map_or(Decimal::ZERO, |i| i.min_quantity);
         held > Decimal::ZERO && held >= min
     }

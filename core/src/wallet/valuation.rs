@@ -7,9 +7,37 @@ use rust_decimal::prelude::FromPrimitive;
 
 use crate::types::{Asset, Instrument, Symbol};
 
-/// The value of one unit of `asset` in `budget`: 1 for the budget asset itself, else the
-/// last price of the bot's pair `asset`/`budget` (e.g. BTCUSDT for BTC in USDT). `None`
-/// when the bot trades no such pair or has no price for it yet.
+/// The bot's pair of `asset` against `budget` (e.g. BTCUSDT for BTC in a USDT bot).
+#[must_use]
+pub fn budget_pair<'a>(
+    asset: &Asset,
+    budget: &Asset,
+    instruments: &'a BTreeMap<Symbol, Instrument>,
+) -> Option<&'a Instrument> {
+    instruments
+        .values()
+        .find(|i| &i.base == asset && &i.quote == budget)
+}
+
+/// The last price of one unit of `asset` in `budget` as `f64` (analytics): 1 for the budget
+/// asset itself, else the last price of its [`budget_pair`]. `None` when the bot trades no
+/// such pair or has no price for it yet.
+#[must_use]
+pub fn price_of(
+    asset: &Asset,
+    budget: &Asset,
+    instruments: &BTreeMap<Symbol, Instrument>,
+    last_prices: &BTreeMap<Symbol, f64>,
+) -> Option<f64> {
+    if asset == budget {
+        return Some(1.0);
+    }
+    let pair = budget_pair(asset, budget, instruments)?;
+    last_prices.get(&pair.symbol).copied()
+}
+
+/// [`price_of`] as a decimal (for sizing and the ledger's valuations); `None` also for a
+/// price that is not a positive number.
 #[must_use]
 pub fn value_of(
     asset: &Asset,
@@ -17,12 +45,6 @@ pub fn value_of(
     instruments: &BTreeMap<Symbol, Instrument>,
     last_prices: &BTreeMap<Symbol, f64>,
 ) -> Option<Decimal> {
-    if asset == budget {
-        return Some(Decimal::ONE);
-    }
-    let pair = instruments
-        .values()
-        .find(|i| &i.base == asset && &i.quote == budget)?;
-    let price = last_prices.get(&pair.symbol)?;
-    Decimal::from_f64(*price).filter(|p| *p > Decimal::ZERO)
+    let price = price_of(asset, budget, instruments, last_prices)?;
+    Decimal::from_f64(price).filter(|p| *p > Decimal::ZERO)
 }

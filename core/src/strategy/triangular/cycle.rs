@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::amount;
+use crate::money::rounding::to_f64;
 use crate::strategy::{Context, Intent, Pricing, Size};
 use crate::types::{Asset, Fill, Side, Symbol, Timestamp};
 
@@ -194,7 +194,7 @@ impl Cycle {
         self.current += 1;
         self.sent_at = ctx.ts;
         let next = &self.legs[self.current];
-        let spend = amount(
+        let spend = to_f64(
             self.holdings
                 .get(&leg.delivers)
                 .copied()
@@ -229,7 +229,7 @@ impl Cycle {
             if let Some(pair) = t.exit_pair(asset)
                 && *held > Decimal::ZERO
             {
-                intents.push(Intent::market_sell(pair, Size::Base(amount(*held))));
+                intents.push(Intent::market_sell(pair, Size::Base(to_f64(*held))));
                 pairs.push(pair.clone());
             }
         }

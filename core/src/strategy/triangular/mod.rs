@@ -33,8 +33,6 @@ mod tests;
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
-
 use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
 use super::{Context, Intent, Strategy};
@@ -249,9 +247,4 @@ impl Strategy for Triangular {
     fn on_order(&mut self, ctx: &Context<'_>, _order: &Order, intents: &mut Vec<Intent>) {
         self.step(ctx, intents);
     }
-}
-
-/// A decimal amount as `f64` for a size.
-fn amount(value: Decimal) -> f64 {
-    to_f64(value)
 }
