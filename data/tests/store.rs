@@ -1,6 +1,7 @@
 //! The history store: partitioned Parquet writes and range reads, merging and conflicts,
 //! refusals, atomic files, the DuckDB catalog and SQL.
 
+#[allow(dead_code, reason = "each test binary uses part of the shared readers")]
 mod support;
 
 use std::fs;

@@ -199,9 +199,11 @@ fn times(column: &Column, file: &str) -> Result<Vec<i64>, ImportError> {
             let ca = column
                 .str()
                 .map_err(|e| layout(file, format!("column {}: {e}", column.name())))?;
-            ca.into_no_null_iter()
+            ca.iter()
                 .enumerate()
-                .map(|(row, text)| parse_timestamp(text).map_err(|p| bad(row, p)))
+                .map(|(row, text)| {
+                    parse_timestamp(text.unwrap_or_default()).map_err(|p| bad(row, p))
+                })
                 .collect()
         }
         other => Err(layout(

@@ -24,7 +24,7 @@ use duckdb::{Connection, params};
 use super::{DatasetInfo, Store, StoreError};
 
 /// The catalog file's name at the store root.
-pub const FILE_NAME: &str = "catalog.duckdb";
+pub(crate) const FILE_NAME: &str = "catalog.duckdb";
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS datasets (

@@ -45,7 +45,7 @@ fn update_column(hasher: &mut Sha256, values: impl Iterator<Item = [u8; 8]>) {
 
 /// Hex SHA-256 of a list of named parts (e.g. partitions and their hashes), in order.
 #[must_use]
-pub fn combine<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn combine<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(LAYOUT);
     for (name, hash) in parts {

@@ -10,7 +10,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{
-    Column, DataFrame, DataType, KeyValueMetadata, NamedFrom, ParquetCompression,
+    Column, DataFrame, DataType, KeyValueMetadata, ParquetCompression,
     ParquetReader, ParquetWriter, SerReader, StatisticsOptions,
 };
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ use super::StoreError;
 use crate::{BarFrame, Interval};
 
 /// The file name of every partition.
-pub const FILE_NAME: &str = "bars.parquet";
+pub(crate) const FILE_NAME: &str = "bars.parquet";
 
 /// The metadata key holding a partition's summary.
 const META_KEY: &str = "vela.partition";
@@ -119,12 +119,12 @@ pub fn missing_between(interval: Interval, a: i64, b: i64) -> u64 {
 
 /// The path of a period's partition file in a dataset directory.
 #[must_use]
-pub fn path(dataset_dir: &Path, period: Period) -> PathBuf {
+pub(crate) fn path(dataset_dir: &Path, period: Period) -> PathBuf {
     dataset_dir.join(format!("period={period}")).join(FILE_NAME)
 }
 
 /// Writes a partition atomically (see the module docs).
-pub fn write(path: &Path, frame: &BarFrame, meta: &PartitionMeta) -> Result<(), StoreError> {
+pub(crate) fn write(path: &Path, frame: &BarFrame, meta: &PartitionMeta) -> Result<(), StoreError> {
     let dir = path
         .parent()
         .ok_or_else(|| StoreError::file(path, "a partition path needs a directory"))?;
@@ -182,7 +182,7 @@ pub fn to_dataframe(frame: &BarFrame) -> polars::prelude::PolarsResult<DataFrame
 }
 
 /// Reads a partition's bars.
-pub fn read(path: &Path) -> Result<BarFrame, StoreError> {
+pub(crate) fn read(path: &Path) -> Result<BarFrame, StoreError> {
     let file = File::open(path).map_err(|e| StoreError::io("cannot open", path, e))?;
     let df = ParquetReader::new(file)
         .finish()
@@ -191,7 +191,7 @@ pub fn read(path: &Path) -> Result<BarFrame, StoreError> {
 }
 
 /// Reads a partition's summary from its footer, without reading its bars.
-pub fn read_meta(path: &Path, interval: Interval) -> Result<PartitionMeta, StoreError> {
+pub(crate) fn read_meta(path: &Path, interval: Interval) -> Result<PartitionMeta, StoreError> {
     let file = File::open(path).map_err(|e| StoreError::io("cannot open", path, e))?;
     let mut reader = ParquetReader::new(file);
     let metadata = reader

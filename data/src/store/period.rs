@@ -23,7 +23,7 @@ pub enum Period {
 
 /// Whether datasets of `interval` are partitioned by month (else by year).
 #[must_use]
-pub fn monthly(interval: Interval) -> bool {
+pub(crate) fn monthly(interval: Interval) -> bool {
     interval.millis().is_some_and(|ms| ms < 3_600_000)
 }
 
