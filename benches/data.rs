@@ -65,7 +65,9 @@ fn store_with(symbol: &str, bars: usize) -> (Store, DatasetId) {
         ..GeneratorSpec::new(11, bars)
     })
     .expect("valid generator spec");
-    store.write(&id, &frame, Conflict::Fail).expect("bars stored");
+    store
+        .write(&id, &frame, Conflict::Fail)
+        .expect("bars stored");
     (store, id)
 }
 
@@ -83,7 +85,9 @@ fn store(c: &mut Criterion) {
         b.iter(|| {
             let _ = std::fs::remove_dir_all(&root);
             let store = Store::open(&root).expect("a store");
-            store.write(&id, black_box(&frame), Conflict::Fail).expect("stored")
+            store
+                .write(&id, black_box(&frame), Conflict::Fail)
+                .expect("stored")
         });
     });
     drop(frame);
@@ -102,7 +106,10 @@ fn store(c: &mut Criterion) {
     });
     group.throughput(Throughput::Elements(YEAR as u64));
     group.bench_function("read_whole_year_of_1m", |b| {
-        b.iter(|| year.read(black_box(&year_id), TimeRange::ALL).expect("read"));
+        b.iter(|| {
+            year.read(black_box(&year_id), TimeRange::ALL)
+                .expect("read")
+        });
     });
     group.finish();
 }

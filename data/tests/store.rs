@@ -61,7 +61,10 @@ fn writes_partitions_by_month_and_reads_back_exactly() {
     // 40 days of minutes: January and part of February 2024.
     let frame = minutes(JAN_2024, 40 * 1_440, 1);
     let summary = store.write(&btc, &frame, Conflict::Fail).unwrap();
-    assert_eq!((summary.added, summary.partitions_written), (frame.len(), 2));
+    assert_eq!(
+        (summary.added, summary.partitions_written),
+        (frame.len(), 2)
+    );
     assert_eq!(
         partition_files(&root),
         vec![
@@ -74,15 +77,26 @@ fn writes_partitions_by_month_and_reads_back_exactly() {
     assert_eq!(store.last_ts(&btc).unwrap(), frame.ts.last().copied());
 
     // A range read is exact at both ends and across the partition boundary.
-    let (from, to) = (JAN_2024 + 30 * DAY + 17 * MINUTE, JAN_2024 + 32 * DAY + 3 * MINUTE);
-    let part = store.read(&btc, TimeRange::new(Some(from), Some(to))).unwrap();
+    let (from, to) = (
+        JAN_2024 + 30 * DAY + 17 * MINUTE,
+        JAN_2024 + 32 * DAY + 3 * MINUTE,
+    );
+    let part = store
+        .read(&btc, TimeRange::new(Some(from), Some(to)))
+        .unwrap();
     assert_eq!(part, frame.between(from, to));
     assert_eq!(part.ts.first(), Some(&from));
     assert_eq!(part.ts.last(), Some(&(to - MINUTE)));
 
     let info = store.info(&btc).unwrap();
-    assert_eq!((info.rows, info.gaps, info.missing_bars), (frame.len(), 0, 0));
-    assert_eq!((info.first_ts, info.last_ts), (frame.ts[0], *frame.ts.last().unwrap()));
+    assert_eq!(
+        (info.rows, info.gaps, info.missing_bars),
+        (frame.len(), 0, 0)
+    );
+    assert_eq!(
+        (info.first_ts, info.last_ts),
+        (frame.ts[0], *frame.ts.last().unwrap())
+    );
     assert!(info.has_quote_volume);
     let _ = fs::remove_dir_all(&root);
 }
@@ -95,13 +109,19 @@ fn a_range_read_opens_only_the_partitions_it_needs() {
     let frame = minutes(JAN_2024, 60 * 1_440, 2);
     store.write(&btc, &frame, Conflict::Fail).unwrap();
     // Destroy February: a January read must not touch it, a February read must say so.
-    let feb = root.join("bars/exchange=mexc/symbol=BTCUSDT/interval=1m/period=2024-02/bars.parquet");
+    let feb =
+        root.join("bars/exchange=mexc/symbol=BTCUSDT/interval=1m/period=2024-02/bars.parquet");
     fs::write(&feb, b"not parquet").unwrap();
     let jan = store
-        .read(&btc, TimeRange::new(Some(JAN_2024 + DAY), Some(JAN_2024 + 2 * DAY)))
+        .read(
+            &btc,
+            TimeRange::new(Some(JAN_2024 + DAY), Some(JAN_2024 + 2 * DAY)),
+        )
         .unwrap();
     assert_eq!(jan.len(), 1_440);
-    let err = store.read(&btc, TimeRange::new(Some(JAN_2024 + 40 * DAY), None)).unwrap_err();
+    let err = store
+        .read(&btc, TimeRange::new(Some(JAN_2024 + 40 * DAY), None))
+        .unwrap_err();
     assert!(err.to_string().contains("period=2024-02"), "{err}");
     let _ = fs::remove_dir_all(&root);
 }
@@ -115,7 +135,8 @@ fn importing_twice_changes_nothing_and_overlaps_merge() {
     let first = all.slice(0..15_000);
     let second = all.slice(10_000..all.len());
     store.write(&btc, &first, Conflict::Fail).unwrap();
-    let file = root.join("bars/exchange=binance/symbol=BTCUSDT/interval=1m/period=2024-01/bars.parquet");
+    let file =
+        root.join("bars/exchange=binance/symbol=BTCUSDT/interval=1m/period=2024-01/bars.parquet");
     let bytes = fs::read(&file).unwrap();
     let modified = fs::metadata(&file).unwrap().modified().unwrap();
     let hash = store.info(&btc).unwrap().content_hash;
@@ -134,7 +155,10 @@ fn importing_twice_changes_nothing_and_overlaps_merge() {
     // The content hash depends on the bars, not on how they were written.
     let other = Store::open(root.join("other")).unwrap();
     other.write(&btc, &all, Conflict::Fail).unwrap();
-    assert_eq!(other.info(&btc).unwrap().content_hash, store.info(&btc).unwrap().content_hash);
+    assert_eq!(
+        other.info(&btc).unwrap().content_hash,
+        store.info(&btc).unwrap().content_hash
+    );
     assert_ne!(frame_hash(&first), frame_hash(&all));
     let _ = fs::remove_dir_all(&root);
 }
@@ -157,11 +181,21 @@ fn conflicting_bars_follow_the_named_policy() {
     let changed = with_close(&frame, 42, frame.close[42] * 1.01);
 
     let err = store.write(&btc, &changed, Conflict::Fail).unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { count: 1, .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::Conflict { count: 1, .. }),
+        "{err}"
+    );
     let text = err.to_string();
-    assert!(text.contains("mexc/BTCUSDT/1m") && text.contains("2024-01-01T00:42:00Z"), "{text}");
+    assert!(
+        text.contains("mexc/BTCUSDT/1m") && text.contains("2024-01-01T00:42:00Z"),
+        "{text}"
+    );
     assert!(text.contains("--on-conflict"), "{text}");
-    assert_eq!(store.read(&btc, TimeRange::ALL).unwrap(), frame, "nothing written");
+    assert_eq!(
+        store.read(&btc, TimeRange::ALL).unwrap(),
+        frame,
+        "nothing written"
+    );
 
     let kept = store.write(&btc, &changed, Conflict::KeepExisting).unwrap();
     assert_eq!((kept.kept, kept.partitions_written), (1, 0));
@@ -197,8 +231,14 @@ fn bad_bars_are_refused_with_the_rows_named() {
         (nan, "volume is NaN"),
         (misaligned, "not a bar open time"),
     ] {
-        let err = store.write(&btc, &bad, Conflict::Fail).unwrap_err().to_string();
-        assert!(err.contains("mexc/BTCUSDT/1m") && err.contains(says), "{err}");
+        let err = store
+            .write(&btc, &bad, Conflict::Fail)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mexc/BTCUSDT/1m") && err.contains(says),
+            "{err}"
+        );
     }
     assert!(!store.contains(&btc).unwrap(), "nothing stored");
 
@@ -213,7 +253,10 @@ fn bad_bars_are_refused_with_the_rows_named() {
     // Quote volume is all or nothing within a dataset.
     let mut no_quote = minutes(JAN_2024 + DAY, 5, 6);
     no_quote.quote_volume = None;
-    let err = store.write(&btc, &no_quote, Conflict::Fail).unwrap_err().to_string();
+    let err = store
+        .write(&btc, &no_quote, Conflict::Fail)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("quote_volume"), "{err}");
     let _ = fs::remove_dir_all(&root);
 }
@@ -236,7 +279,9 @@ fn leftover_temporary_files_are_never_read_as_data() {
     assert_eq!(store.info(&btc).unwrap().rows, 500);
     let catalog = Catalog::open(&store).unwrap();
     catalog.sync(&store).unwrap();
-    let rows = catalog.query("SELECT count(*) AS n FROM mexc_btcusdt_1m").unwrap();
+    let rows = catalog
+        .query("SELECT count(*) AS n FROM mexc_btcusdt_1m")
+        .unwrap();
     assert!(rows.table(10).unwrap().contains("500"));
     let _ = fs::remove_dir_all(&root);
 }
@@ -251,14 +296,25 @@ fn resampling_on_the_fly_matches_resampling_the_bars() {
     let hours = store
         .read_resampled(&btc, Interval::H1, TimeRange::ALL, Partial::Drop)
         .unwrap();
-    assert_eq!(hours, resample(&frame, Interval::M1, Interval::H1, Partial::Drop).unwrap());
+    assert_eq!(
+        hours,
+        resample(&frame, Interval::M1, Interval::H1, Partial::Drop).unwrap()
+    );
     // A range starting mid-hour starts at that hour's open, so the first bar is whole.
     let from = JAN_2024 + DAY + 30 * MINUTE;
     let part = store
-        .read_resampled(&btc, Interval::H1, TimeRange::new(Some(from), None), Partial::Drop)
+        .read_resampled(
+            &btc,
+            Interval::H1,
+            TimeRange::new(Some(from), None),
+            Partial::Drop,
+        )
         .unwrap();
     assert_eq!(part.ts[0], JAN_2024 + DAY);
-    assert_eq!(part.row(0), hours.row(hours.ts.binary_search(&(JAN_2024 + DAY)).unwrap()));
+    assert_eq!(
+        part.row(0),
+        hours.row(hours.ts.binary_search(&(JAN_2024 + DAY)).unwrap())
+    );
     let _ = fs::remove_dir_all(&root);
 }
 
@@ -299,14 +355,20 @@ fn catalog_records_coverage_views_and_runs_sql() {
     let btc_info = store.info(&btc).unwrap();
     assert!(table.contains("mexc/BTCUSDT/1m"), "{table}");
     assert!(table.contains(&btc_info.content_hash), "{table}");
-    assert!(table.contains("| 1994 | 2    | 6            | 1          |"), "{table}");
+    assert!(
+        table.contains("| 1994 | 2    | 6            | 1          |"),
+        "{table}"
+    );
 
     let view = catalog
         .query("SELECT count(*) AS n, min(ts) AS first, sum(volume) > 0 AS traded FROM mexc_btcusdt_1m")
         .unwrap()
         .table(10)
         .unwrap();
-    assert!(view.contains(&format!("| 1994 | {JAN_2024} | true")), "{view}");
+    assert!(
+        view.contains(&format!("| 1994 | {JAN_2024} | true")),
+        "{view}"
+    );
 
     let all = catalog
         .query("SELECT symbol, \"interval\", count(*) AS n FROM bars GROUP BY ALL ORDER BY symbol")
@@ -319,19 +381,30 @@ fn catalog_records_coverage_views_and_runs_sql() {
     // Results to files.
     let csv = root.join("out.csv");
     catalog
-        .copy_to("SELECT ts, close FROM mexc_ethusdt_60m ORDER BY ts LIMIT 3", &csv, CopyFormat::Csv)
+        .copy_to(
+            "SELECT ts, close FROM mexc_ethusdt_60m ORDER BY ts LIMIT 3",
+            &csv,
+            CopyFormat::Csv,
+        )
         .unwrap();
     let text = fs::read_to_string(&csv).unwrap();
     assert_eq!(text.lines().count(), 4, "{text}");
     assert!(text.starts_with("ts,close\n"), "{text}");
     let parquet = root.join("out.parquet");
     catalog
-        .copy_to("SELECT * FROM mexc_btcusdt_1m", &parquet, CopyFormat::Parquet)
+        .copy_to(
+            "SELECT * FROM mexc_btcusdt_1m",
+            &parquet,
+            CopyFormat::Parquet,
+        )
         .unwrap();
     let back = vela_data::import::read_parquet(&parquet).unwrap();
     assert_eq!(back, frame);
 
-    let err = catalog.query("SELECT nope FROM datasets").unwrap_err().to_string();
+    let err = catalog
+        .query("SELECT nope FROM datasets")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("SQL error") && err.contains("nope"), "{err}");
 
     // A dataset removed from disk leaves the catalog at the next sync.
@@ -354,12 +427,28 @@ fn dataframes_for_python_have_the_store_schema() {
         .read_dataframe(&btc, TimeRange::new(Some(JAN_2024 + 100 * MINUTE), None))
         .unwrap();
     let names: Vec<&str> = df.columns().iter().map(|c| c.name().as_str()).collect();
-    assert_eq!(names, ["ts", "open", "high", "low", "close", "volume", "quote_volume"]);
+    assert_eq!(
+        names,
+        [
+            "ts",
+            "open",
+            "high",
+            "low",
+            "close",
+            "volume",
+            "quote_volume"
+        ]
+    );
     assert_eq!(df.height(), 200);
     let back = vela_data::store::from_dataframe(&df).unwrap();
     assert_eq!(back, frame.slice(100..300));
-    let err = store.read(&id("mexc/NOPEUSDT/1m"), TimeRange::ALL).unwrap_err();
-    assert!(err.to_string().contains("no dataset mexc/NOPEUSDT/1m"), "{err}");
+    let err = store
+        .read(&id("mexc/NOPEUSDT/1m"), TimeRange::ALL)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no dataset mexc/NOPEUSDT/1m"),
+        "{err}"
+    );
     let _ = fs::remove_dir_all(&root);
 }
 
@@ -377,7 +466,10 @@ fn the_real_freqtrade_feather_imports_with_its_gaps_recorded() {
     store.write(&btc, &frame, Conflict::Fail).unwrap();
     let info = store.info(&btc).unwrap();
     // 13,681 candles, 538 gaps holding 717 missing minutes (see tests/real_files.rs).
-    assert_eq!((info.rows, info.gaps, info.missing_bars), (13_681, 538, 717));
+    assert_eq!(
+        (info.rows, info.gaps, info.missing_bars),
+        (13_681, 538, 717)
+    );
     let _ = fs::remove_dir_all(&root);
 }
 
@@ -391,7 +483,10 @@ fn row_text_helper_is_exercised() {
     store.write(&btc, &frame, Conflict::Fail).unwrap();
     let mut changed = frame.clone();
     changed.volume[1] += 1.0;
-    let text = store.write(&btc, &changed, Conflict::Fail).unwrap_err().to_string();
+    let text = store
+        .write(&btc, &changed, Conflict::Fail)
+        .unwrap_err()
+        .to_string();
     let Row { volume, .. } = frame.row(1).unwrap();
     assert!(text.contains(&format!("v {volume}")), "{text}");
     let _ = fs::remove_dir_all(&root);

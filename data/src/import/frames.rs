@@ -13,9 +13,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use polars::prelude::{
-    Column, DataFrame, DataType, IpcReader, ParquetReader, SerReader, TimeUnit,
-};
+use polars::prelude::{Column, DataFrame, DataType, IpcReader, ParquetReader, SerReader, TimeUnit};
 
 use super::ImportError;
 use super::timestamp::{from_integer, parse_timestamp};
@@ -52,9 +50,12 @@ pub fn read_feather(path: &Path) -> Result<BarFrame, ImportError> {
         file: name.clone(),
         source,
     })?;
-    let df = IpcReader::new(file)
-        .finish()
-        .map_err(|e| layout(&name, format!("not a readable Arrow IPC (feather) file ({e})")))?;
+    let df = IpcReader::new(file).finish().map_err(|e| {
+        layout(
+            &name,
+            format!("not a readable Arrow IPC (feather) file ({e})"),
+        )
+    })?;
     frame_from(&df, &name)
 }
 
@@ -107,9 +108,7 @@ pub(crate) fn frame_from(df: &DataFrame, file: &str) -> Result<BarFrame, ImportE
             .map(|c| floats(c, file))
             .transpose()?,
     };
-    frame
-        .validate()
-        .map_err(|e| layout(file, e.to_string()))?;
+    frame.validate().map_err(|e| layout(file, e.to_string()))?;
     Ok(frame)
 }
 
@@ -191,7 +190,8 @@ fn times(column: &Column, file: &str) -> Result<Vec<i64>, ImportError> {
             ca.into_no_null_iter()
                 .enumerate()
                 .map(|(row, v)| {
-                    from_integer(v).ok_or_else(|| bad(row, format!("timestamp {v} is out of range")))
+                    from_integer(v)
+                        .ok_or_else(|| bad(row, format!("timestamp {v} is out of range")))
                 })
                 .collect()
         }

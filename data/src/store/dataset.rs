@@ -115,7 +115,13 @@ pub fn interval_from_dir_name(name: &str) -> Option<Interval> {
 
 impl fmt::Display for DatasetId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.exchange, self.symbol.as_str(), self.interval)
+        write!(
+            f,
+            "{}/{}/{}",
+            self.exchange,
+            self.symbol.as_str(),
+            self.interval
+        )
     }
 }
 
@@ -132,9 +138,13 @@ impl FromStr for DatasetId {
         let (Some(exchange), Some(symbol), Some(interval), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(bad("a dataset is named exchange/SYMBOL/interval, e.g. mexc/BTCUSDT/1m"));
+            return Err(bad(
+                "a dataset is named exchange/SYMBOL/interval, e.g. mexc/BTCUSDT/1m",
+            ));
         };
-        let interval: Interval = interval.parse().map_err(|e: crate::IntervalError| bad(&e.to_string()))?;
+        let interval: Interval = interval
+            .parse()
+            .map_err(|e: crate::IntervalError| bad(&e.to_string()))?;
         Self::new(exchange, symbol, interval)
     }
 }
@@ -170,7 +180,10 @@ mod tests {
     #[test]
     fn directory_interval_names_are_distinct() {
         for interval in Interval::ALL {
-            assert_eq!(interval_from_dir_name(interval_dir_name(interval)), Some(interval));
+            assert_eq!(
+                interval_from_dir_name(interval_dir_name(interval)),
+                Some(interval)
+            );
         }
         assert_eq!(interval_from_dir_name("1M"), None);
     }

@@ -16,8 +16,17 @@ pub fn frame_hash(frame: &BarFrame) -> String {
     hasher.update(LAYOUT);
     hasher.update((frame.len() as u64).to_le_bytes());
     update_column(&mut hasher, frame.ts.iter().map(|v| v.to_le_bytes()));
-    for column in [&frame.open, &frame.high, &frame.low, &frame.close, &frame.volume] {
-        update_column(&mut hasher, column.iter().map(|v| v.to_bits().to_le_bytes()));
+    for column in [
+        &frame.open,
+        &frame.high,
+        &frame.low,
+        &frame.close,
+        &frame.volume,
+    ] {
+        update_column(
+            &mut hasher,
+            column.iter().map(|v| v.to_bits().to_le_bytes()),
+        );
     }
     match &frame.quote_volume {
         Some(q) => {
@@ -89,8 +98,14 @@ mod tests {
     #[test]
     fn equal_frames_hash_equal_and_any_change_shows() {
         assert_eq!(frame_hash(&frame(1.5, true)), frame_hash(&frame(1.5, true)));
-        assert_ne!(frame_hash(&frame(1.5, true)), frame_hash(&frame(1.25, true)));
-        assert_ne!(frame_hash(&frame(1.5, true)), frame_hash(&frame(1.5, false)));
+        assert_ne!(
+            frame_hash(&frame(1.5, true)),
+            frame_hash(&frame(1.25, true))
+        );
+        assert_ne!(
+            frame_hash(&frame(1.5, true)),
+            frame_hash(&frame(1.5, false))
+        );
         assert_eq!(frame_hash(&frame(1.5, true)).len(), 64);
         assert_ne!(combine([("a", "1"), ("b", "2")]), combine([("a", "1")]));
         assert_ne!(combine([("ab", "1")]), combine([("a", "b1")]));

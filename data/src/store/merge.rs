@@ -163,6 +163,11 @@ mod tests {
         let replace = merge(&stored, &incoming, Conflict::Replace);
         assert_eq!(replace.replaced, 1);
         assert_eq!(replace.frame.close, vec![1.0, 2.5]);
-        assert!("bogus".parse::<Conflict>().unwrap_err().contains("keep-existing"));
+        assert!(
+            "bogus"
+                .parse::<Conflict>()
+                .unwrap_err()
+                .contains("keep-existing")
+        );
     }
 }

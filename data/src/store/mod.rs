@@ -168,7 +168,10 @@ impl Store {
     }
 
     /// The partition files of a dataset, oldest first (empty when there is no such dataset).
-    pub(crate) fn partition_paths(&self, id: &DatasetId) -> Result<Vec<(Period, PathBuf)>, StoreError> {
+    pub(crate) fn partition_paths(
+        &self,
+        id: &DatasetId,
+    ) -> Result<Vec<(Period, PathBuf)>, StoreError> {
         let dir = id.dir(&self.root);
         let mut out: Vec<(Period, PathBuf)> = subdirs(&dir, "period=")?
             .into_iter()
@@ -197,7 +200,10 @@ impl Store {
                 } else {
                     Err(StoreError::file(
                         path,
-                        format!("footer says period {}, directory says {period}", meta.period),
+                        format!(
+                            "footer says period {}, directory says {period}",
+                            meta.period
+                        ),
                     ))
                 }
             })
@@ -295,7 +301,12 @@ impl Store {
 
     /// Checks bars offered for storage.
     fn validate_incoming(&self, id: &DatasetId, frame: &BarFrame) -> Result<(), StoreError> {
-        let report = check_with(&id.to_string(), frame, id.interval(), CheckOptions::default());
+        let report = check_with(
+            &id.to_string(),
+            frame,
+            id.interval(),
+            CheckOptions::default(),
+        );
         let refused: Vec<String> = report
             .findings
             .iter()
@@ -305,7 +316,12 @@ impl Store {
         if refused.is_empty() {
             return Ok(());
         }
-        let shown = refused.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+        let shown = refused
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
         let more = match refused.len() {
             n if n > 5 => format!(" (and {} more)", n - 5),
             _ => String::new(),

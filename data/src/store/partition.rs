@@ -10,14 +10,14 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{
-    Column, DataFrame, DataType, KeyValueMetadata, ParquetCompression,
-    ParquetReader, ParquetWriter, SerReader, StatisticsOptions,
+    Column, DataFrame, DataType, KeyValueMetadata, ParquetCompression, ParquetReader,
+    ParquetWriter, SerReader, StatisticsOptions,
 };
 use serde_json::{Value, json};
 
+use super::StoreError;
 use super::hash::frame_hash;
 use super::period::Period;
-use super::StoreError;
 use crate::{BarFrame, Interval};
 
 /// The file name of every partition.
@@ -205,7 +205,10 @@ pub(crate) fn read_meta(path: &Path, interval: Interval) -> Result<PartitionMeta
         .and_then(|kv| kv.value.as_deref())
         .and_then(|text| PartitionMeta::from_json(text, interval))
         .ok_or_else(|| {
-            StoreError::file(path, "no vela partition summary in the footer (not written by vela?)")
+            StoreError::file(
+                path,
+                "no vela partition summary in the footer (not written by vela?)",
+            )
         })
 }
 
@@ -214,7 +217,10 @@ pub(crate) fn read_meta(path: &Path, interval: Interval) -> Result<PartitionMeta
 pub fn from_dataframe(df: &DataFrame) -> Result<BarFrame, String> {
     let ts = df
         .column("ts")
-        .and_then(|c| c.i64().map(|ca| ca.rechunk().cont_slice().map(<[i64]>::to_vec)))
+        .and_then(|c| {
+            c.i64()
+                .map(|ca| ca.rechunk().cont_slice().map(<[i64]>::to_vec))
+        })
         .map_err(|e| format!("column ts: {e}"))?
         .map_err(|e| format!("column ts: {e}"))?;
     let floats = |name: &str| -> Result<Vec<f64>, String> {

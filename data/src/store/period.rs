@@ -118,8 +118,14 @@ mod tests {
 
     #[test]
     fn parse_accepts_only_the_intervals_own_kind() {
-        assert_eq!(Period::parse("2024-01", Interval::M5), Some(Period::Month(2024, 1)));
-        assert_eq!(Period::parse("2024", Interval::D1), Some(Period::Year(2024)));
+        assert_eq!(
+            Period::parse("2024-01", Interval::M5),
+            Some(Period::Month(2024, 1))
+        );
+        assert_eq!(
+            Period::parse("2024", Interval::D1),
+            Some(Period::Year(2024))
+        );
         assert_eq!(Period::parse("2024", Interval::M1), None);
         assert_eq!(Period::parse("2024-13", Interval::M1), None);
         assert_eq!(Period::parse("2024-1", Interval::M1), None);

@@ -58,8 +58,16 @@ impl Store {
                     "quote_volume is present in some partitions of this dataset and not in others",
                 ));
             }
-            if frame.ts.last().zip(part.ts.first()).is_some_and(|(a, b)| a >= b) {
-                return Err(StoreError::file(path, "bars overlap the previous partition's"));
+            if frame
+                .ts
+                .last()
+                .zip(part.ts.first())
+                .is_some_and(|(a, b)| a >= b)
+            {
+                return Err(StoreError::file(
+                    path,
+                    "bars overlap the previous partition's",
+                ));
             }
             frame.append(part);
         }
@@ -103,7 +111,11 @@ impl Store {
 
     /// The bars of `id` in `range` as a polars `DataFrame` with the store's schema
     /// (`quote_volume` all null when the dataset has none).
-    pub fn read_dataframe(&self, id: &DatasetId, range: TimeRange) -> Result<DataFrame, StoreError> {
+    pub fn read_dataframe(
+        &self,
+        id: &DatasetId,
+        range: TimeRange,
+    ) -> Result<DataFrame, StoreError> {
         let frame = self.read(id, range)?;
         partition::to_dataframe(&frame).map_err(|e| StoreError::file(id.dir(&self.root), e))
     }
