@@ -1,3 +1,7 @@
+#![allow(
+    clippy::result_large_err,
+    reason = "a test server: handlers return ready axum responses as errors"
+)]
 //! A test-only MEXC kline server: `GET /api/v3/klines` over real HTTP on 127.0.0.1, from
 //! in-memory bar frames, with switchable faults. Shared by `data/tests/fetch.rs` and the
 //! root crate's `tests/it/fetch.rs` (included there by `#[path]`).
