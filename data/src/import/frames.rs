@@ -3,8 +3,8 @@
 //! Columns are found by name, case-insensitively; other columns are ignored:
 //! - open time: `ts`, `timestamp`, `date`, `datetime`, `time`, `open_time` or `opentime` —
 //!   a datetime column (any unit, any time zone: Arrow datetimes are UTC instants), an
-//!   integer column (seconds, ms, µs or ns, as [`parse_timestamp`](super::parse_timestamp)
-//!   reads integers) or text ([`parse_timestamp`](super::parse_timestamp));
+//!   integer column (seconds, ms, µs or ns, as [`parse_timestamp`]
+//!   reads integers) or text ([`parse_timestamp`]);
 //! - `open`, `high`, `low`, `close`, `volume`: numbers;
 //! - quote volume, optional: `quote_volume`, `quote_asset_volume`, `quotevolume` or `qav`.
 //!
