@@ -251,8 +251,8 @@ pub enum FetchError<E> {
     Mexc {
         /// Where.
         scope: Scope,
-        /// What MEXC answered.
-        error: KlineError,
+        /// What MEXC answered (boxed: it is large, and errors should be small).
+        error: Box<KlineError>,
     },
     /// The window failed [`RetryPolicy::max_attempts`] times in a row.
     #[error("{scope}: gave up after {attempts} tries, the last one: {last}")]
@@ -498,7 +498,7 @@ impl Get<'_> {
                 Try::Fatal(error) => {
                     return Err(FetchError::Mexc {
                         scope: self.scope.clone(),
-                        error,
+                        error: Box::new(error),
                     });
                 }
                 Try::Again(failure, wait) => (failure, wait),
