@@ -1,1 +1,10 @@
-//! vela-backtest: vectorised and event-replay backtesting. Built in the backtester issue; this crate only reserves its place in the workspace.
+//! # vela-backtest
+//!
+//! Backtests of vela strategies in two tiers (DESIGN.md §6): a vectorised simulator over
+//! bar columns and entry/exit signals, and an event replay of the real core engine against
+//! a simulated exchange. Both produce [`RunResult`]s: trades, an equity curve and
+//! statistics.
+
+pub mod result;
+
+pub use result::{EquityCurve, ExitReason, RunResult, Stats, Trade};

@@ -66,6 +66,20 @@ impl BarFrame {
         }
     }
 
+    /// An empty frame with room for `rows` rows.
+    #[must_use]
+    pub fn with_capacity(rows: usize, with_quote_volume: bool) -> Self {
+        Self {
+            ts: Vec::with_capacity(rows),
+            open: Vec::with_capacity(rows),
+            high: Vec::with_capacity(rows),
+            low: Vec::with_capacity(rows),
+            close: Vec::with_capacity(rows),
+            volume: Vec::with_capacity(rows),
+            quote_volume: with_quote_volume.then(|| Vec::with_capacity(rows)),
+        }
+    }
+
     /// Checks that every column has as many rows as `ts`.
     pub fn validate(&self) -> Result<(), FrameError> {
         let expected = self.ts.len();
@@ -86,6 +100,49 @@ impl BarFrame {
                 expected,
             }),
             None => Ok(()),
+        }
+    }
+
+    /// Rows `range` as a new frame.
+    ///
+    /// # Panics
+    /// When `range` is out of bounds (callers pass ranges they computed from `ts`).
+    #[must_use]
+    pub fn slice(&self, range: std::ops::Range<usize>) -> Self {
+        Self {
+            ts: self.ts[range.clone()].to_vec(),
+            open: self.open[range.clone()].to_vec(),
+            high: self.high[range.clone()].to_vec(),
+            low: self.low[range.clone()].to_vec(),
+            close: self.close[range.clone()].to_vec(),
+            volume: self.volume[range.clone()].to_vec(),
+            quote_volume: self.quote_volume.as_ref().map(|q| q[range].to_vec()),
+        }
+    }
+
+    /// The rows whose open time lies in `[start, end)`, for a frame sorted by `ts`.
+    #[must_use]
+    pub fn between(&self, start: i64, end: i64) -> Self {
+        let from = self.ts.partition_point(|&t| t < start);
+        let to = from + self.ts[from..].partition_point(|&t| t < end);
+        self.slice(from..to)
+    }
+
+    /// Appends another frame's rows (both with or both without quote volume; a frame that
+    /// has the column takes `NaN` for rows from one that lacks it).
+    pub fn append(&mut self, other: &Self) {
+        let n = other.len();
+        self.ts.extend_from_slice(&other.ts);
+        self.open.extend_from_slice(&other.open);
+        self.high.extend_from_slice(&other.high);
+        self.low.extend_from_slice(&other.low);
+        self.close.extend_from_slice(&other.close);
+        self.volume.extend_from_slice(&other.volume);
+        if let Some(q) = &mut self.quote_volume {
+            match &other.quote_volume {
+                Some(o) => q.extend_from_slice(o),
+                None => q.extend(std::iter::repeat_n(f64::NAN, n)),
+            }
         }
     }
 

@@ -110,6 +110,39 @@ impl Interval {
     }
 }
 
+impl Interval {
+    /// The interval of bars opening at `ts` (in any order): the most common positive step
+    /// between consecutive sorted open times, when it is one of MEXC's intervals (steps of
+    /// 28 to 31 days read as calendar months). `None` for fewer than two distinct times or
+    /// an unknown step.
+    #[must_use]
+    pub fn infer(ts: &[i64]) -> Option<Self> {
+        let mut sorted = ts.to_vec();
+        sorted.sort_unstable();
+        let mut steps: Vec<i64> = sorted
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|&d| d > 0)
+            .collect();
+        steps.sort_unstable();
+        let mut best: Option<(i64, usize)> = None;
+        let mut i = 0;
+        while i < steps.len() {
+            let run = steps[i..].partition_point(|&d| d == steps[i]);
+            if best.is_none_or(|(_, n)| run > n) {
+                best = Some((steps[i], run));
+            }
+            i += run;
+        }
+        let (step, _) = best?;
+        const DAY: i64 = 1_440 * MINUTE;
+        if (28 * DAY..=31 * DAY).contains(&step) {
+            return Some(Self::Month1);
+        }
+        Self::ALL.into_iter().find(|i| i.millis() == Some(step))
+    }
+}
+
 impl FromStr for Interval {
     type Err = IntervalError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -140,6 +173,22 @@ fn month_start(ts: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn infers_the_common_step() {
+        let minutes: Vec<i64> = [0, 1, 2, 5, 6, 6, 7].iter().map(|m| m * MINUTE).collect();
+        assert_eq!(Interval::infer(&minutes), Some(Interval::M1));
+        let hours: Vec<i64> = (0..5).rev().map(|h| h * 60 * MINUTE).collect();
+        assert_eq!(Interval::infer(&hours), Some(Interval::H1));
+        let months = [
+            days_from_civil(2024, 1, 1) * 1_440 * MINUTE,
+            days_from_civil(2024, 2, 1) * 1_440 * MINUTE,
+            days_from_civil(2024, 3, 1) * 1_440 * MINUTE,
+        ];
+        assert_eq!(Interval::infer(&months), Some(Interval::Month1));
+        assert_eq!(Interval::infer(&[0, 7 * MINUTE]), None);
+        assert_eq!(Interval::infer(&[5]), None);
+    }
 
     #[test]
     fn names_round_trip_and_unknown_names_are_errors() {

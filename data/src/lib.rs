@@ -15,6 +15,7 @@ pub mod import;
 pub mod interval;
 pub mod mexc;
 pub mod resample;
+pub mod store;
 
 pub use check::{
     CheckOptions, Duplicates, Finding, GapFill, Repair, RepairError, RepairLog, Report, check,

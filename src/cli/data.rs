@@ -1,24 +1,33 @@
-//! `vela data`: generate, check and resample bar files.
-//!
-//! These work on CSV files (Binance klines or `ts,open,high,low,close,volume[,quote_volume]`
-//! with a header); the history store adds datasets by name.
+//! `vela data`: the history store (import, fetch, list, sql) and bar tools (generate,
+//! check, resample) that work on a stored dataset (`exchange/SYMBOL/interval`) or a file
+//! (CSV — Binance klines or `ts,open,high,low,close,volume[,quote_volume]` with a header —,
+//! Parquet or Arrow IPC/feather).
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use vela_core::types::Timestamp;
-use vela_data::import::{parse_timestamp, read_csv, write_csv};
+use vela_data::import::{parse_timestamp, read_file, write_csv};
+use vela_data::store::{Conflict, DatasetId, TimeRange};
 use vela_data::{
     BarFrame, CheckOptions, Duplicates, GapFill, GeneratorSpec, Interval, Partial, Repair,
     check_with, generate, repair, resample,
 };
 
+use super::store::{self, StoreArgs, stored_dataset};
+
 /// `vela data` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
+    /// Import bar files (CSV, Parquet, feather) into the store; idempotent, merges overlaps.
+    Import(store::ImportArgs),
+    /// List the stored datasets with their coverage, gaps and content hashes.
+    List(store::ListArgs),
+    /// Run SQL over the store's DuckDB catalog; print a table or write Parquet/CSV.
+    Sql(store::SqlArgs),
     /// Write seeded synthetic bars (regime-switching returns, realistic ranges, volume
     /// spikes) to a CSV file, so anything can run offline.
     Generate(GenerateArgs),
@@ -38,9 +47,9 @@ pub(crate) struct GenerateArgs {
     /// Number of bars.
     #[arg(long, default_value_t = 10_080)]
     bars: usize,
-    /// Bar interval (1m, 5m, 15m, 30m, 60m, 4h, 1d, 1W).
-    #[arg(long, default_value = "1m")]
-    interval: Interval,
+    /// Bar interval (1m, 5m, 15m, 30m, 60m, 4h, 1d, 1W; default 1m).
+    #[arg(long)]
+    interval: Option<Interval>,
     /// Open time of the first bar (ms, s or ISO-8601, UTC).
     #[arg(long, default_value = "2024-01-01")]
     start: String,
@@ -48,18 +57,24 @@ pub(crate) struct GenerateArgs {
     #[arg(long, default_value_t = 50_000.0)]
     price: f64,
     /// Where to write the CSV.
+    #[arg(long, required_unless_present = "dataset", conflicts_with = "dataset")]
+    out: Option<PathBuf>,
+    /// Store the bars as this dataset instead (e.g. synthetic/BTCUSDT/1m; its interval
+    /// replaces --interval).
     #[arg(long)]
-    out: PathBuf,
+    dataset: Option<DatasetId>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// Arguments of `vela data check`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct CheckArgs {
-    /// The bar file.
-    file: PathBuf,
-    /// Its bar interval.
-    #[arg(long, default_value = "1m")]
-    interval: Interval,
+    /// A stored dataset (exchange/SYMBOL/interval) or a bar file.
+    input: String,
+    /// A file's bar interval (default: inferred from its open times).
+    #[arg(long)]
+    interval: Option<Interval>,
     /// Shortest run of zero-volume bars to report.
     #[arg(long, default_value_t = 1)]
     min_zero_volume_run: usize,
@@ -75,40 +90,91 @@ pub(crate) struct CheckArgs {
     /// Write the repaired bars here (required with a repair policy).
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// Arguments of `vela data resample`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ResampleArgs {
-    /// The bar file (sorted, unique times).
-    file: PathBuf,
-    /// Its bar interval.
-    #[arg(long, default_value = "1m")]
-    from: Interval,
+    /// A stored dataset (exchange/SYMBOL/interval) or a bar file (sorted, unique times).
+    input: String,
+    /// A file's bar interval (default: inferred from its open times).
+    #[arg(long)]
+    from: Option<Interval>,
     /// The coarser interval wanted.
     #[arg(long)]
     to: Interval,
     /// Keep incomplete bars (a partial last bar, bars with missing minutes).
     #[arg(long)]
     keep_partial: bool,
-    /// Where to write the CSV.
+    /// Where to write the CSV (default for a dataset: store the result as the same
+    /// exchange and symbol at the new interval).
     #[arg(long)]
-    out: PathBuf,
+    out: Option<PathBuf>,
+    /// For a stored result, when a bar differs from one already stored: fail,
+    /// keep-existing or replace.
+    #[arg(long, default_value = "fail")]
+    on_conflict: Conflict,
+    #[command(flatten)]
+    store: StoreArgs,
 }
 
 /// Runs a `vela data` subcommand.
 pub(crate) fn run(command: &Command) -> Result<ExitCode> {
     match command {
+        Command::Import(args) => store::import(args),
+        Command::List(args) => store::list(args),
+        Command::Sql(args) => store::sql(args),
         Command::Generate(args) => generate_file(args),
         Command::Check(args) => check_file(args),
         Command::Resample(args) => resample_file(args),
     }
 }
 
-fn read(path: &Path) -> Result<BarFrame> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let (frame, _) = read_csv(BufReader::new(file), &path.display().to_string())?;
-    Ok(frame)
+/// Bars to work on: a whole stored dataset, or a file. Returns the bars, their interval and
+/// the name findings use.
+fn load(input: &str, interval: Option<Interval>, store: &StoreArgs) -> Result<Loaded> {
+    if let Some((store, id)) = stored_dataset(store, input)? {
+        if let Some(given) = interval.filter(|i| *i != id.interval()) {
+            bail!("{id} holds {} bars, not {given}", id.interval());
+        }
+        let frame = store.read(&id, TimeRange::ALL)?;
+        return Ok(Loaded {
+            name: id.to_string(),
+            interval: id.interval(),
+            frame,
+            dataset: Some(id),
+            store: Some(store),
+        });
+    }
+    let path = Path::new(input);
+    if !path.exists() {
+        bail!("{input}: no such file (and not a stored dataset exchange/SYMBOL/interval)");
+    }
+    let (frame, _) = read_file(path)?;
+    let interval = match interval {
+        Some(interval) => interval,
+        None => Interval::infer(&frame.ts).with_context(|| {
+            format!("{input}: cannot tell the bar interval from the open times; pass it")
+        })?,
+    };
+    Ok(Loaded {
+        name: format!("{input} {interval}"),
+        interval,
+        frame,
+        dataset: None,
+        store: None,
+    })
+}
+
+/// Bars loaded by [`load`].
+struct Loaded {
+    name: String,
+    interval: Interval,
+    frame: BarFrame,
+    dataset: Option<DatasetId>,
+    store: Option<vela_data::store::Store>,
 }
 
 fn write(frame: &BarFrame, path: &Path) -> Result<()> {
@@ -117,7 +183,8 @@ fn write(frame: &BarFrame, path: &Path) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn say(line: &str) -> Result<()> {
+/// Prints a line to stdout.
+pub(crate) fn say(line: &str) -> Result<()> {
     writeln!(std::io::stdout().lock(), "{line}").context("writing to stdout")
 }
 
@@ -125,30 +192,51 @@ fn generate_file(args: &GenerateArgs) -> Result<ExitCode> {
     let start = parse_timestamp(&args.start).map_err(|e| anyhow::anyhow!("--start: {e}"))?;
     let spec = GeneratorSpec {
         start_ts: start,
-        interval: args.interval,
+        interval: match &args.dataset {
+            Some(id) => {
+                if args.interval.is_some_and(|i| i != id.interval()) {
+                    bail!("--interval differs from the interval of --dataset {id}");
+                }
+                id.interval()
+            }
+            None => args.interval.unwrap_or(Interval::M1),
+        },
         start_price: args.price,
         ..GeneratorSpec::new(args.seed, args.bars)
     };
     let frame = generate(&spec)?;
-    write(&frame, &args.out)?;
+    let target = match (&args.out, &args.dataset) {
+        (Some(out), _) => {
+            write(&frame, out)?;
+            out.display().to_string()
+        }
+        (None, Some(id)) => {
+            let summary = args.store.open()?.write(id, &frame, Conflict::Fail)?;
+            format!("{id} ({} new)", summary.added)
+        }
+        (None, None) => bail!("name a file (--out) or a dataset (--dataset)"),
+    };
     say(&format!(
-        "wrote {} {} bars (seed {}) from {} to {}",
+        "wrote {} {} bars (seed {}) from {} to {target}",
         frame.len(),
-        args.interval,
+        spec.interval,
         args.seed,
         Timestamp(start),
-        args.out.display()
     ))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn check_file(args: &CheckArgs) -> Result<ExitCode> {
-    let frame = read(&args.file)?;
-    let name = format!("{} {}", args.file.display(), args.interval);
+    let Loaded {
+        name,
+        interval,
+        frame,
+        ..
+    } = load(&args.input, args.interval, &args.store)?;
     let options = CheckOptions {
         min_zero_volume_run: args.min_zero_volume_run,
     };
-    let report = check_with(&name, &frame, args.interval, options);
+    let report = check_with(&name, &frame, interval, options);
     say(&report.to_string())?;
     let policy = Repair {
         sort: args.sort,
@@ -171,10 +259,10 @@ fn check_file(args: &CheckArgs) -> Result<ExitCode> {
     let Some(out) = &args.out else {
         bail!("a repair needs --out: the input file is never changed");
     };
-    let (repaired, log) = repair(&frame, args.interval, &policy)?;
+    let (repaired, log) = repair(&frame, interval, &policy)?;
     write(&repaired, out)?;
     say(&format!("repaired: {log}; wrote {}", out.display()))?;
-    let after = check_with(&name, &repaired, args.interval, options);
+    let after = check_with(&name, &repaired, interval, options);
     // The bars a forward fill inserts have no volume: those zero-volume runs are expected.
     let left: Vec<String> = after
         .findings
@@ -197,21 +285,31 @@ fn check_file(args: &CheckArgs) -> Result<ExitCode> {
 }
 
 fn resample_file(args: &ResampleArgs) -> Result<ExitCode> {
-    let frame = read(&args.file)?;
+    let loaded = load(&args.input, args.from, &args.store)?;
     let partial = if args.keep_partial {
         Partial::Keep
     } else {
         Partial::Drop
     };
-    let coarse = resample(&frame, args.from, args.to, partial)?;
-    write(&coarse, &args.out)?;
+    let coarse = resample(&loaded.frame, loaded.interval, args.to, partial)?;
+    let target = match (&args.out, &loaded.dataset, &loaded.store) {
+        (Some(out), _, _) => {
+            write(&coarse, out)?;
+            out.display().to_string()
+        }
+        (None, Some(id), Some(store)) => {
+            let target = id.at(args.to);
+            let summary = store.write(&target, &coarse, args.on_conflict)?;
+            format!("{target} ({} new)", summary.added)
+        }
+        _ => bail!("resampling a file needs --out"),
+    };
     say(&format!(
-        "wrote {} {} bars from {} {} bars to {}",
+        "wrote {} {} bars from {} {} bars to {target}",
         coarse.len(),
         args.to,
-        frame.len(),
-        args.from,
-        args.out.display()
+        loaded.frame.len(),
+        loaded.interval,
     ))?;
     Ok(ExitCode::SUCCESS)
 }

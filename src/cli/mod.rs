@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch. Each subcommand lives in its own module.
 
 mod data;
+mod store;
 mod strategies;
 
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ pub(crate) struct Cli {
 enum Command {
     /// List the built-in strategies and their parameters.
     Strategies(strategies::Args),
-    /// Bar files: generate synthetic bars, check and repair, resample.
+    /// Market history: import, fetch, list, query (SQL), check, resample, generate.
     #[command(subcommand)]
     Data(data::Command),
 }

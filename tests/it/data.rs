@@ -151,7 +151,7 @@ fn check_reports_problems_and_repairs_only_by_named_policies() {
     );
     let out = vela(&["data", "check", &path(&dir, "missing.csv")]);
     assert!(
-        text(&out).contains("cannot open") && text(&out).contains("missing.csv"),
+        text(&out).contains("no such file") && text(&out).contains("missing.csv"),
         "{}",
         text(&out)
     );

@@ -47,7 +47,7 @@ pub fn parse_timestamp(text: &str) -> Result<i64, String> {
     ))
 }
 
-fn from_integer(n: i64) -> Option<i64> {
+pub(crate) fn from_integer(n: i64) -> Option<i64> {
     let magnitude = n.unsigned_abs();
     if magnitude < 100_000_000_000 {
         n.checked_mul(1_000)
