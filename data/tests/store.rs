@@ -1,5 +1,5 @@
 //! The history store: partitioned Parquet writes and range reads, merging and conflicts,
-//! refusals, atomic files, the DuckDB catalog and SQL.
+//! refusals, atomic files, the `DuckDB` catalog and SQL.
 
 #[allow(dead_code, reason = "each test binary uses part of the shared readers")]
 mod support;
@@ -24,7 +24,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn id(name: &str) -> DatasetId {
-    name.parse().unwrap()
+    name.parse().expect("a valid dataset name")
 }
 
 /// `bars` one-minute bars from `start`, seeded.
@@ -33,19 +33,24 @@ fn minutes(start: i64, bars: usize, seed: u64) -> BarFrame {
         start_ts: start,
         ..GeneratorSpec::new(seed, bars)
     })
-    .unwrap()
+    .expect("valid generator spec")
 }
 
 fn partition_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![root.join("bars")];
     while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
+        for entry in fs::read_dir(&dir).expect("readable dir") {
+            let path = entry.expect("dir entry").path();
             if path.is_dir() {
                 stack.push(path);
             } else {
-                out.push(path.strip_prefix(root).unwrap().display().to_string());
+                out.push(
+                    path.strip_prefix(root)
+                        .expect("under the root")
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }

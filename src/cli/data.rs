@@ -20,6 +20,7 @@ use vela_data::{
 use super::store::{self, StoreArgs, stored_dataset};
 
 /// `vela data` subcommands.
+#[allow(clippy::doc_markdown, reason = "doc comments are clap's help text")]
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
     /// Import bar files (CSV, Parquet, feather) into the store; idempotent, merges overlaps.

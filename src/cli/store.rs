@@ -14,6 +14,7 @@ use vela_data::{BarFrame, Duplicates, Interval, Repair, repair};
 use super::data::say;
 
 /// Where the store is.
+#[allow(clippy::doc_markdown, reason = "doc comments are clap's help text")]
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct StoreArgs {
     /// Store root (default: $VELA_DATA_DIR, else ./vela-data).
@@ -80,6 +81,7 @@ pub(crate) struct ListArgs {
 }
 
 /// Arguments of `vela data sql`.
+#[allow(clippy::doc_markdown, reason = "doc comments are clap's help text")]
 #[derive(Debug, clap::Args)]
 pub(crate) struct SqlArgs {
     /// One SQL statement. Tables: datasets, partitions, bars (all datasets) and one view per

@@ -251,7 +251,7 @@ pub enum FetchError<E> {
     Mexc {
         /// Where.
         scope: Scope,
-        /// What MEXC answered (boxed: it is large, and errors should be small).
+        /// What MEXC answered (boxed: it is large and rare).
         error: Box<KlineError>,
     },
     /// The window failed [`RetryPolicy::max_attempts`] times in a row.

@@ -84,7 +84,7 @@ pub fn merge(stored: &BarFrame, incoming: &BarFrame, policy: Conflict) -> Merged
                 frame.push(a);
                 i += 1;
             }
-            (Some(_), Some(b)) | (None, Some(b)) => {
+            (Some(_) | None, Some(b)) => {
                 frame.push(b);
                 added += 1;
                 j += 1;

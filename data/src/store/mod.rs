@@ -150,10 +150,10 @@ impl Store {
                     let Some(interval) = interval_from_dir_name(&interval) else {
                         continue;
                     };
-                    if let Ok(id) = DatasetId::new(&exchange, &symbol, interval) {
-                        if !self.partition_paths(&id)?.is_empty() {
-                            out.push(id);
-                        }
+                    if let Ok(id) = DatasetId::new(&exchange, &symbol, interval)
+                        && !self.partition_paths(&id)?.is_empty()
+                    {
+                        out.push(id);
                     }
                 }
             }
@@ -416,10 +416,10 @@ fn subdirs(dir: &Path, prefix: &str) -> Result<Vec<(String, PathBuf)>, StoreErro
         let entry = entry.map_err(|e| StoreError::io("cannot list", dir, e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        if let Some(value) = name.strip_prefix(prefix) {
-            if entry.path().is_dir() {
-                out.push((value.to_owned(), entry.path()));
-            }
+        if let Some(value) = name.strip_prefix(prefix)
+            && entry.path().is_dir()
+        {
+            out.push((value.to_owned(), entry.path()));
         }
     }
     Ok(out)
