@@ -29,6 +29,9 @@ pub(crate) enum Command {
     List(store::ListArgs),
     /// Run SQL over the store's DuckDB catalog; print a table or write Parquet/CSV.
     Sql(store::SqlArgs),
+    /// Download finished klines from an exchange into the store; resumes after the last
+    /// stored bar.
+    Fetch(super::fetch::FetchArgs),
     /// Write seeded synthetic bars (regime-switching returns, realistic ranges, volume
     /// spikes) to a CSV file, so anything can run offline.
     Generate(GenerateArgs),
@@ -127,6 +130,7 @@ pub(crate) fn run(command: &Command) -> Result<ExitCode> {
         Command::Import(args) => store::import(args),
         Command::List(args) => store::list(args),
         Command::Sql(args) => store::sql(args),
+        Command::Fetch(args) => super::fetch::fetch(args),
         Command::Generate(args) => generate_file(args),
         Command::Check(args) => check_file(args),
         Command::Resample(args) => resample_file(args),

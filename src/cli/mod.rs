@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch. Each subcommand lives in its own module.
 
 mod data;
+mod fetch;
 mod store;
 mod strategies;
 

@@ -1,7 +1,3 @@
-#![allow(
-    clippy::result_large_err,
-    reason = "a test server: handlers return ready axum responses as errors"
-)]
 //! A test-only MEXC kline server: `GET /api/v3/klines` over real HTTP on 127.0.0.1, from
 //! in-memory bar frames, with switchable faults. Shared by `data/tests/fetch.rs` and the
 //! root crate's `tests/it/fetch.rs` (included there by `#[path]`).
@@ -293,10 +289,7 @@ async fn klines(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> R
                 };
                 (json(StatusCode::OK, body), 200, rows)
             }
-            Err(response) => {
-                let status = response.status().as_u16();
-                (response, status, 0)
-            }
+            Err(MexcError { code, msg }) => (error(StatusCode::BAD_REQUEST, code, msg), 400, 0),
         },
     };
     if !matches!(fault, Some(Fault::Hang(_))) {
@@ -316,23 +309,39 @@ fn error(status: StatusCode, code: i64, msg: &str) -> Response {
     )
 }
 
+/// A MEXC error object, answered with HTTP 400 (§4.2).
+struct MexcError {
+    code: i64,
+    msg: &'static str,
+}
+
+const PARAMETER_ERROR: MexcError = MexcError {
+    code: 33_333,
+    msg: "Parameter error",
+};
+
 /// The klines body for valid parameters, and its row count; or MEXC's error answer.
-fn answer(shared: &Shared, params: &HashMap<&str, &str>) -> Result<(String, usize), Response> {
-    let parameter_error = || error(StatusCode::BAD_REQUEST, 33_333, "Parameter error");
-    let symbol = params.get("symbol").ok_or_else(parameter_error)?;
-    let interval = params.get("interval").ok_or_else(parameter_error)?;
-    let number = |key: &str| -> Result<Option<i64>, Response> {
+fn answer(shared: &Shared, params: &HashMap<&str, &str>) -> Result<(String, usize), MexcError> {
+    let symbol = params.get("symbol").ok_or(PARAMETER_ERROR)?;
+    let interval = params.get("interval").ok_or(PARAMETER_ERROR)?;
+    let number = |key: &str| -> Result<Option<i64>, MexcError> {
         params
             .get(key)
-            .map(|v| v.parse::<i64>().map_err(|_| parameter_error()))
+            .map(|v| v.parse::<i64>().map_err(|_| PARAMETER_ERROR))
             .transpose()
     };
     let (start, end, limit) = (number("startTime")?, number("endTime")?, number("limit")?);
     if !shared.datasets.iter().any(|(s, _, _)| s == symbol) {
-        return Err(error(StatusCode::BAD_REQUEST, -1121, "Invalid symbol."));
+        return Err(MexcError {
+            code: -1121,
+            msg: "Invalid symbol.",
+        });
     }
     let Ok(interval) = interval.parse::<Interval>() else {
-        return Err(error(StatusCode::BAD_REQUEST, -1121, "Invalid interval."));
+        return Err(MexcError {
+            code: -1121,
+            msg: "Invalid interval.",
+        });
     };
     let limit = limit.map_or(DEFAULT_LIMIT, |l| {
         usize::try_from(l).unwrap_or(1).clamp(1, MAX_LIMIT)
