@@ -1,29 +1,11 @@
 //! `vela data` run as a user would: generate, check (and repair), resample.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn vela(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vela"))
-        .args(args)
-        .output()
-        .expect("vela runs")
-}
+use crate::support::{text, vela};
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// A fresh directory for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vela-it-data-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    crate::support::scratch("data", name)
 }
 
 fn path(dir: &Path, file: &str) -> String {

@@ -5,7 +5,9 @@
 mod mexc_server;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::support::{text, vela};
 
 use mexc_server::KlineServer;
 use vela_data::store::{DatasetId, Store, TimeRange};
@@ -15,27 +17,12 @@ use vela_data::{BarFrame, GeneratorSpec, Interval, generate};
 const T0: i64 = 1_704_067_200_000;
 const MINUTE: i64 = 60_000;
 
-fn vela(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vela"))
-        .args(args)
-        .env_remove("VELA_DATA_DIR")
-        .output()
-        .expect("vela runs")
-}
-
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn text(out: &Output) -> String {
-    format!("{}{}", stdout(out), String::from_utf8_lossy(&out.stderr))
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vela-it-fetch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    crate::support::scratch("fetch", name)
 }
 
 /// `n` seeded 1m bars from 2024-01-01, with quote volume as MEXC sends it.

@@ -4,3 +4,4 @@ mod cli;
 mod data;
 mod fetch;
 mod store;
+mod support;

@@ -2,23 +2,9 @@
 //! check and resample of stored datasets, generate into the store, and the bundled sample.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn vela(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vela"))
-        .args(args)
-        .env_remove("VELA_DATA_DIR")
-        .output()
-        .expect("vela runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::support::{text, vela};
 
 fn ok(args: &[&str]) -> String {
     let out = vela(args);
@@ -37,10 +23,7 @@ fn fails(args: &[&str]) -> String {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vela-it-store-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    crate::support::scratch("store", name)
 }
 
 fn s(path: &Path) -> String {
