@@ -372,13 +372,12 @@ fn summarise(id: &DatasetId, partitions: Vec<PartitionMeta>) -> DatasetInfo {
             }
         }
     }
+    let periods: Vec<String> = partitions.iter().map(|p| p.period.to_string()).collect();
     let content_hash = hash::combine(
-        partitions
+        periods
             .iter()
-            .map(|p| (p.period.to_string(), p.hash.as_str()))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|(name, h)| (name.as_str(), *h)),
+            .map(String::as_str)
+            .zip(partitions.iter().map(|p| p.hash.as_str())),
     );
     DatasetInfo {
         id: id.clone(),
