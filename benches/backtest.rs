@@ -1,6 +1,7 @@
 //! Benchmarks of the vectorised backtester on 1,000,000 one-minute bars: the SMA 10/30
 //! crossover's whole pipeline (signals from the registry, then the simulation) and the
-//! simulation alone, with and without stops, recording or streaming. Run with
+//! simulation alone: into fresh buffers, into reused buffers, statistics only (a sweep's
+//! case), and with stops. Run with
 //! `cargo bench --bench backtest`; figures in BENCHMARKS.md.
 
 #![allow(missing_docs, reason = "criterion macros generate undocumented items")]
@@ -8,7 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use vela_backtest::vector::{Market, Orders, Record, Simulator, Stops, VectorConfig};
+use vela_backtest::vector::{Market, Orders, Record, Simulator, Stops, VectorConfig, VectorRun};
 use vela_core::strategy::{BarSeries, Params, Registry, StrategySpec};
 use vela_core::testkit;
 
@@ -95,6 +96,14 @@ fn vectorised(c: &mut Criterion) {
         b.iter(|| {
             sim.run(black_box(&market), Orders::from(&signals))
                 .expect("runs")
+        });
+    });
+    let mut out = VectorRun::default();
+    group.bench_function("simulate_reusing_buffers", |b| {
+        b.iter(|| {
+            sim.run_into(black_box(&market), Orders::from(&signals), &mut out)
+                .expect("runs");
+            out.result.stats.trades
         });
     });
     group.bench_function("simulate_streaming_stats_only", |b| {

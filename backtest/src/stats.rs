@@ -66,27 +66,39 @@ pub fn periods_per_year(interval_ms: i64) -> f64 {
 }
 
 /// Streams a run's bars and trades into [`Stats`] in one pass without storing them.
+///
+/// Bars whose equity equals the previous bar's (bit for bit) without a position — the
+/// flat stretches between trades — are counted as runs and added in one step, so a
+/// simulator may hand over a whole stretch at once ([`StatsAccumulator::push_flat_bars`])
+/// and still get the very numbers bar-by-bar pushes give.
 #[derive(Debug, Clone)]
 pub struct StatsAccumulator {
     initial: f64,
     start_ms: i64,
     interval_ms: i64,
-    // Bars.
     bars: usize,
     previous: f64,
-    last: f64,
     last_ms: i64,
     sum_return: f64,
     sum_return_sq: f64,
     sum_downside_sq: f64,
     sum_equity: f64,
+    /// Flat bars at `previous` not yet added to `sum_equity`.
+    flat_run: usize,
     exposed_bars: usize,
     peak: f64,
     peak_ms: i64,
+    /// Lowest equity since the peak, while below it.
+    trough: f64,
     underwater: bool,
     max_drawdown: f64,
     max_drawdown_ms: i64,
-    // Trades.
+    trades: TradeTally,
+}
+
+/// The trade side of [`StatsAccumulator`]: counts and sums over closed trades.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TradeTally {
     trades: usize,
     wins: usize,
     losses: usize,
@@ -94,6 +106,40 @@ pub struct StatsAccumulator {
     gross_loss: f64,
     fees: f64,
     notional: f64,
+}
+
+impl TradeTally {
+    /// Adds a closed trade.
+    #[inline]
+    pub fn push(&mut self, trade: &Trade) {
+        let exit = if trade.exit_reason == ExitReason::EndOfData {
+            0.0
+        } else {
+            trade.exit_price
+        };
+        self.push_values(
+            trade.pnl,
+            trade.fees,
+            trade.quantity * trade.entry_price + trade.quantity * exit,
+        );
+    }
+
+    /// Adds a closed trade given by its P&L, its fees and the notional of its fills
+    /// (`quantity · entry price + quantity · exit price`, the exit counted only when it is
+    /// a fill).
+    #[inline]
+    pub fn push_values(&mut self, pnl: f64, fees: f64, notional: f64) {
+        self.trades += 1;
+        if pnl > 0.0 {
+            self.wins += 1;
+            self.gross_profit += pnl;
+        } else if pnl < 0.0 {
+            self.losses += 1;
+            self.gross_loss += pnl;
+        }
+        self.fees += fees;
+        self.notional += notional;
+    }
 }
 
 impl StatsAccumulator {
@@ -107,25 +153,20 @@ impl StatsAccumulator {
             interval_ms,
             bars: 0,
             previous: initial_equity,
-            last: initial_equity,
             last_ms: start_ms,
             sum_return: 0.0,
             sum_return_sq: 0.0,
             sum_downside_sq: 0.0,
             sum_equity: 0.0,
+            flat_run: 0,
             exposed_bars: 0,
             peak: initial_equity,
             peak_ms: start_ms,
+            trough: initial_equity,
             underwater: false,
             max_drawdown: 0.0,
             max_drawdown_ms: 0,
-            trades: 0,
-            wins: 0,
-            losses: 0,
-            gross_profit: 0.0,
-            gross_loss: 0.0,
-            fees: 0.0,
-            notional: 0.0,
+            trades: TradeTally::default(),
         }
     }
 
@@ -133,25 +174,17 @@ impl StatsAccumulator {
     /// held at its close.
     #[inline]
     pub fn push_bar(&mut self, ts: i64, equity: f64, exposed: bool) {
+        if !exposed && equity.to_bits() == self.previous.to_bits() {
+            self.push_flat_bars(1, ts);
+            return;
+        }
+        self.flush_flat_run();
+        let close_ms = ts + self.interval_ms;
         let r = if self.previous > 0.0 {
             equity / self.previous - 1.0
         } else {
             0.0
         };
-        self.push_bar_with_return(ts, equity, exposed, r);
-    }
-
-    /// Adds a bar whose equity equals the previous bar's (no position, no fill): a return
-    /// of exactly 0, without the division.
-    #[inline]
-    pub fn push_flat_bar(&mut self, ts: i64) {
-        let equity = self.previous;
-        self.push_bar_with_return(ts, equity, false, 0.0);
-    }
-
-    #[inline]
-    fn push_bar_with_return(&mut self, ts: i64, equity: f64, exposed: bool, r: f64) {
-        let close_ms = ts + self.interval_ms;
         self.bars += 1;
         self.sum_return += r;
         self.sum_return_sq += r * r;
@@ -161,130 +194,140 @@ impl StatsAccumulator {
         self.exposed_bars += usize::from(exposed);
         if equity >= self.peak {
             if self.underwater {
-                self.max_drawdown_ms = self.max_drawdown_ms.max(close_ms - self.peak_ms);
-                self.underwater = false;
+                self.end_drawdown(close_ms);
             }
             self.peak = equity;
             self.peak_ms = close_ms;
+        } else if self.underwater {
+            self.trough = self.trough.min(equity);
         } else {
             self.underwater = true;
-            if self.peak > 0.0 {
-                self.max_drawdown = self.max_drawdown.min(equity / self.peak - 1.0);
-            }
+            self.trough = equity;
         }
         self.previous = equity;
-        self.last = equity;
         self.last_ms = close_ms;
+    }
+
+    /// Adds `count` bars without a position whose equity equals the previous bar's (a
+    /// return of exactly 0), the last of them opening at `last_ts`.
+    #[inline]
+    pub fn push_flat_bars(&mut self, count: usize, last_ts: i64) {
+        if count == 0 {
+            return;
+        }
+        let close_ms = last_ts + self.interval_ms;
+        self.bars += count;
+        self.flat_run += count;
+        // At the peak (not underwater) the peak's last time moves on; below it, nothing
+        // changes but the time.
+        if !self.underwater {
+            self.peak_ms = close_ms;
+        }
+        self.last_ms = close_ms;
+    }
+
+    #[inline]
+    fn flush_flat_run(&mut self) {
+        if self.flat_run > 0 {
+            #[allow(clippy::cast_precision_loss, reason = "bar counts far below 2^53")]
+            let run = self.flat_run as f64;
+            self.sum_equity += run * self.previous;
+            self.flat_run = 0;
+        }
+    }
+
+    fn end_drawdown(&mut self, recovered_ms: i64) {
+        self.max_drawdown_ms = self.max_drawdown_ms.max(recovered_ms - self.peak_ms);
+        if self.peak > 0.0 {
+            // Dividing by a fixed positive peak is monotonic: the trough gives the lowest
+            // ratio of the stretch.
+            self.max_drawdown = self.max_drawdown.min(self.trough / self.peak - 1.0);
+        }
+        self.underwater = false;
     }
 
     /// Adds a closed trade.
     #[inline]
     pub fn push_trade(&mut self, trade: &Trade) {
-        let exit = if trade.exit_reason == ExitReason::EndOfData {
-            0.0
-        } else {
-            trade.exit_price
-        };
-        self.push_trade_values(
-            trade.pnl,
-            trade.fees,
-            trade.quantity * trade.entry_price + trade.quantity * exit,
-        );
+        self.trades.push(trade);
     }
 
-    /// Adds a closed trade given by its P&L, its fees and the notional of its fills
-    /// (`quantity · entry price + quantity · exit price`, the exit counted only when it is
-    /// a fill).
-    #[inline]
-    pub fn push_trade_values(&mut self, pnl: f64, fees: f64, notional: f64) {
-        self.trades += 1;
-        if pnl > 0.0 {
-            self.wins += 1;
-            self.gross_profit += pnl;
-        } else if pnl < 0.0 {
-            self.losses += 1;
-            self.gross_loss += pnl;
-        }
-        self.fees += fees;
-        self.notional += notional;
+    /// Adds the trades tallied elsewhere (the simulator tallies them beside its bar loop).
+    pub fn set_trades(&mut self, tally: TradeTally) {
+        self.trades = tally;
     }
 
     /// The statistics of everything pushed.
     #[must_use]
     #[allow(clippy::cast_precision_loss, reason = "counts far below 2^53")]
     pub fn finish(&self) -> Stats {
-        let n = self.bars as f64;
-        let ppy = periods_per_year(self.interval_ms);
-        let growth = if self.initial > 0.0 {
-            self.last / self.initial
+        let mut acc = self.clone();
+        acc.flush_flat_run();
+        if acc.underwater {
+            acc.end_drawdown(acc.last_ms);
+        }
+        let n = acc.bars as f64;
+        let ppy = periods_per_year(acc.interval_ms);
+        let growth = if acc.initial > 0.0 {
+            acc.previous / acc.initial
         } else {
             0.0
         };
-        let total_return = if self.initial > 0.0 {
-            growth - 1.0
-        } else {
-            0.0
-        };
-        let years = (self.last_ms - self.start_ms) as f64 / YEAR_MS;
-        let cagr = if growth <= 0.0 || self.bars == 0 {
+        let total_return = if acc.initial > 0.0 { growth - 1.0 } else { 0.0 };
+        let years = (acc.last_ms - acc.start_ms) as f64 / YEAR_MS;
+        let cagr = if growth <= 0.0 || acc.bars == 0 {
             -1.0
         } else if years > 0.0 {
             growth.powf(1.0 / years) - 1.0
         } else {
             0.0
         };
-        let (sharpe, sortino) = if self.bars == 0 {
+        let (sharpe, sortino) = if acc.bars == 0 {
             (0.0, 0.0)
         } else {
-            let mean = self.sum_return / n;
-            let var = if self.bars > 1 {
-                ((self.sum_return_sq - self.sum_return * mean) / (n - 1.0)).max(0.0)
+            let mean = acc.sum_return / n;
+            let var = if acc.bars > 1 {
+                ((acc.sum_return_sq - acc.sum_return * mean) / (n - 1.0)).max(0.0)
             } else {
                 0.0
             };
-            let downside = (self.sum_downside_sq / n).sqrt();
+            let downside = (acc.sum_downside_sq / n).sqrt();
             (
                 ratio(mean * ppy.sqrt(), var.sqrt()),
                 ratio(mean * ppy.sqrt(), downside),
             )
         };
-        let max_drawdown_duration_ms = if self.underwater {
-            self.max_drawdown_ms.max(self.last_ms - self.peak_ms)
-        } else {
-            self.max_drawdown_ms
-        };
-        let trades = self.trades as f64;
-        let wins = self.wins as f64;
-        let losses = self.losses as f64;
-        let profit_factor = if self.gross_profit <= 0.0 {
+        let t = &acc.trades;
+        let trades = t.trades as f64;
+        let profit_factor = if t.gross_profit <= 0.0 {
             0.0
-        } else if self.gross_loss < 0.0 {
-            self.gross_profit / -self.gross_loss
+        } else if t.gross_loss < 0.0 {
+            t.gross_profit / -t.gross_loss
         } else {
             f64::INFINITY
         };
-        let mean_equity = if self.bars == 0 {
+        let mean_equity = if acc.bars == 0 {
             0.0
         } else {
-            self.sum_equity / n
+            acc.sum_equity / n
         };
         Stats {
             total_return,
             cagr,
             sharpe,
             sortino,
-            calmar: ratio(cagr, self.max_drawdown.abs()),
-            max_drawdown: self.max_drawdown,
-            max_drawdown_duration_ms,
-            win_rate: ratio(wins, trades),
+            calmar: ratio(cagr, acc.max_drawdown.abs()),
+            max_drawdown: acc.max_drawdown,
+            max_drawdown_duration_ms: acc.max_drawdown_ms,
+            win_rate: ratio(t.wins as f64, trades),
             profit_factor,
-            expectancy: ratio(self.gross_profit + self.gross_loss, trades),
-            avg_win: ratio(self.gross_profit, wins),
-            avg_loss: ratio(self.gross_loss, losses),
-            exposure: ratio(self.exposed_bars as f64, n),
-            trades: self.trades,
-            fees: self.fees,
-            turnover: ratio(self.notional, mean_equity),
+            expectancy: ratio(t.gross_profit + t.gross_loss, trades),
+            avg_win: ratio(t.gross_profit, t.wins as f64),
+            avg_loss: ratio(t.gross_loss, t.losses as f64),
+            exposure: ratio(acc.exposed_bars as f64, n),
+            trades: t.trades,
+            fees: t.fees,
+            turnover: ratio(t.notional, mean_equity),
         }
     }
 }

@@ -13,7 +13,7 @@ use vela_core::types::Side;
 use super::sizing::{Refusal, Refusals, Rules};
 use super::stops::StopState;
 use crate::result::{ExitReason, Trade};
-use crate::stats::StatsAccumulator;
+use crate::stats::TradeTally;
 
 /// Where a fill happens: the bar and its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub(crate) struct Book<'a> {
     pub(crate) rules: Rules,
     symbol: &'a str,
     pub(crate) trades: Option<Vec<Trade>>,
-    pub(crate) stats: StatsAccumulator,
+    pub(crate) tally: TradeTally,
     pub(crate) refused: Refusals,
 }
 
@@ -46,8 +46,7 @@ impl<'a> Book<'a> {
         rules: Rules,
         stops: StopState,
         symbol: &'a str,
-        record_trades: bool,
-        stats: StatsAccumulator,
+        trades: Option<Vec<Trade>>,
     ) -> Self {
         Self {
             cash,
@@ -59,8 +58,8 @@ impl<'a> Book<'a> {
             stops,
             rules,
             symbol,
-            trades: record_trades.then(Vec::new),
-            stats,
+            trades,
+            tally: TradeTally::default(),
             refused: Refusals::default(),
         }
     }
@@ -149,8 +148,8 @@ impl<'a> Book<'a> {
         } else {
             quantity * price
         };
-        self.stats
-            .push_trade_values(pnl, fees, quantity * self.avg_price + exit_notional);
+        self.tally
+            .push_values(pnl, fees, quantity * self.avg_price + exit_notional);
         if let Some(trades) = &mut self.trades {
             trades.push(Trade {
                 symbol: self.symbol.to_owned(),

@@ -72,13 +72,12 @@ fn check_bars(bars: &BarColumns<'_>) -> Result<(), VectorError> {
     if n == 0 {
         return Err(VectorError::Empty);
     }
-    let columns = [
+    for (column, values) in [
         ("open", bars.open),
         ("high", bars.high),
         ("low", bars.low),
         ("close", bars.close),
-    ];
-    for (column, values) in columns {
+    ] {
         if values.len() != n {
             return Err(VectorError::Length {
                 column,
@@ -86,7 +85,44 @@ fn check_bars(bars: &BarColumns<'_>) -> Result<(), VectorError> {
                 bars: n,
             });
         }
-        // One fast pass; only a failing column is searched for its first bad value.
+    }
+    if bars_are_valid(bars) {
+        Ok(())
+    } else {
+        find_bad_bar(bars)
+    }
+}
+
+/// Every rule in one branch-free pass: `0 < low <= open, close <= high < ∞` (any NaN
+/// fails a comparison) and increasing timestamps.
+fn bars_are_valid(bars: &BarColumns<'_>) -> bool {
+    let mut ok = true;
+    for (((&o, &h), &l), &c) in bars
+        .open
+        .iter()
+        .zip(bars.high)
+        .zip(bars.low)
+        .zip(bars.close)
+    {
+        ok &= (l > 0.0) & (h < f64::INFINITY) & (l <= o) & (l <= c) & (o <= h) & (c <= h);
+    }
+    let mut ordered = true;
+    for w in bars.ts.windows(2) {
+        ordered &= w[0] < w[1];
+    }
+    ok & ordered
+}
+
+/// Finds the first broken rule (only called when the fast check failed).
+fn find_bad_bar(bars: &BarColumns<'_>) -> Result<(), VectorError> {
+    let n = bars.ts.len();
+    let columns = [
+        ("open", bars.open),
+        ("high", bars.high),
+        ("low", bars.low),
+        ("close", bars.close),
+    ];
+    for (column, values) in columns {
         if !values.iter().all(|v| v.is_finite() && *v > 0.0) {
             let (index, &value) = values
                 .iter()

@@ -13,7 +13,7 @@ use crate::result::{EquityCurve, ExitReason, RunResult};
 use crate::stats::StatsAccumulator;
 
 /// The output of a vectorised run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct VectorRun {
     /// Trades (empty unless recorded), equity curve (empty unless recorded), statistics.
     pub result: RunResult,
@@ -45,6 +45,10 @@ enum Order {
 /// Decides the order of bar `i` at its close.
 trait Decide {
     fn decide(&mut self, i: usize, long: bool) -> Option<Order>;
+
+    /// The first bar at or after `from` on which a flat account may get an order (the
+    /// number of bars if none): the bars before it are skipped in one step.
+    fn next_when_flat(&self, from: usize) -> usize;
 }
 
 struct FromSignals<'a> {
@@ -60,6 +64,12 @@ impl Decide for FromSignals<'_> {
         } else {
             self.entries[i].then_some(Order::Enter)
         }
+    }
+
+    #[inline]
+    fn next_when_flat(&self, from: usize) -> usize {
+        let rest = &self.entries[from..];
+        from + rest.iter().position(|&e| e).unwrap_or(rest.len())
     }
 }
 
@@ -78,6 +88,16 @@ impl Decide for FromExposure<'_> {
             self.last = target;
             Some(Order::Target(target))
         }
+    }
+
+    #[inline]
+    fn next_when_flat(&self, from: usize) -> usize {
+        let rest = &self.targets[from..];
+        let last = self.last.to_bits();
+        from + rest
+            .iter()
+            .position(|t| t.to_bits() != last)
+            .unwrap_or(rest.len())
     }
 }
 
@@ -107,10 +127,24 @@ impl Simulator {
 
     /// Runs `orders` over `market`.
     pub fn run(&self, market: &Market<'_>, orders: Orders<'_>) -> Result<VectorRun, VectorError> {
+        let mut out = VectorRun::default();
+        self.run_into(market, orders, &mut out)?;
+        Ok(out)
+    }
+
+    /// Runs `orders` over `market` into `out`, reusing its buffers (trade list, equity
+    /// curve): repeated runs then allocate nothing, not even the curve. `out` is fully
+    /// overwritten; on an error it is left unchanged.
+    pub fn run_into(
+        &self,
+        market: &Market<'_>,
+        orders: Orders<'_>,
+        out: &mut VectorRun,
+    ) -> Result<(), VectorError> {
         orders.check(market.len())?;
         match orders {
             Orders::Signals { entries, exits } => {
-                Ok(self.run_with(market, FromSignals { entries, exits }))
+                self.run_with(market, FromSignals { entries, exits }, out);
             }
             Orders::Exposure(targets) => {
                 if self.config.stops.any() {
@@ -127,12 +161,13 @@ impl Simulator {
                                  to entry signals only",
                     });
                 }
-                Ok(self.run_with(market, FromExposure { targets, last: 0.0 }))
+                self.run_with(market, FromExposure { targets, last: 0.0 }, out);
             }
         }
+        Ok(())
     }
 
-    fn run_with<D: Decide>(&self, market: &Market<'_>, mut decide: D) -> VectorRun {
+    fn run_with<D: Decide>(&self, market: &Market<'_>, mut decide: D, out: &mut VectorRun) {
         let bars = market.bars();
         let (ts, open, high, low, close) = (bars.ts, bars.open, bars.high, bars.low, bars.close);
         let n = market.len();
@@ -145,17 +180,57 @@ impl Simulator {
             self.rules,
             StopState::new(&config.stops, config.instrument.price_precision),
             config.instrument.symbol.as_str(),
-            record.trades,
-            StatsAccumulator::new(config.initial_cash, ts[0], interval),
+            record.trades.then(|| {
+                let mut trades = std::mem::take(&mut out.result.trades);
+                trades.clear();
+                trades
+            }),
         );
+        // Kept out of `book` so that it lives in registers across the loop.
+        let mut stats = StatsAccumulator::new(config.initial_cash, ts[0], interval);
         let stops_active = book.stops.active();
-        let (mut equity, mut exposure) = if record.equity {
-            (Vec::with_capacity(n), Vec::with_capacity(n))
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let curve = &mut out.result.equity;
+        let (mut equity, mut exposure) = (
+            std::mem::take(&mut curve.equity),
+            std::mem::take(&mut curve.exposure),
+        );
+        let mut curve_ts = std::mem::take(&mut curve.ts);
+        for column in [&mut equity, &mut exposure] {
+            column.clear();
+            if record.equity {
+                column.reserve(n);
+            }
+        }
+        curve_ts.clear();
         let mut pending: Option<Order> = None;
-        for i in 0..n {
+        let mut i = 0;
+        while i < n {
+            if pending.is_none() && book.held == 0.0 {
+                // Flat with nothing to fill: every bar up to the next possible order has the
+                // same equity.
+                let next = decide.next_when_flat(i);
+                if next > i && next < n {
+                    // The bars after a skip are far away in memory: ask for the values the
+                    // next bars need all at once, so their cache misses overlap instead of
+                    // coming one after another.
+                    let k = (next + 1).min(n - 1);
+                    std::hint::black_box((ts[next], open[k], close[k], close[next]));
+                    if stops_active {
+                        std::hint::black_box((high[k], low[k]));
+                    }
+                }
+                if next > i {
+                    stats.push_flat_bars(next - i, ts[next - 1]);
+                    if record.equity {
+                        equity.resize(next, book.cash);
+                        exposure.resize(next, 0.0);
+                    }
+                    i = next;
+                    if i == n {
+                        break;
+                    }
+                }
+            }
             let mut filled = false;
             if let Some(order) = pending.take() {
                 let at = At { bar: i, ts: ts[i] };
@@ -187,18 +262,19 @@ impl Simulator {
             if book.held > 0.0 || filled {
                 let value = book.held * close[i];
                 let e = book.cash + value;
-                book.stats.push_bar(ts[i], e, book.held > 0.0);
+                stats.push_bar(ts[i], e, book.held > 0.0);
                 if record.equity {
                     equity.push(e);
                     exposure.push(if e > 0.0 { value / e } else { 0.0 });
                 }
             } else {
-                book.stats.push_flat_bar(ts[i]);
+                stats.push_flat_bars(1, ts[i]);
                 if record.equity {
                     equity.push(book.cash);
                     exposure.push(0.0);
                 }
             }
+            i += 1;
         }
         let last = n - 1;
         book.close_at_end(
@@ -208,25 +284,25 @@ impl Simulator {
                 ts: ts[last] + interval,
             },
         );
-        let stats = book.stats.finish();
-        VectorRun {
+        stats.set_trades(book.tally);
+        let stats = stats.finish();
+        if record.equity {
+            curve_ts.extend_from_slice(ts);
+        }
+        *out = VectorRun {
             result: RunResult {
                 trades: book.trades.unwrap_or_default(),
-                equity: if record.equity {
-                    EquityCurve {
-                        ts: ts.to_vec(),
-                        equity,
-                        exposure,
-                    }
-                } else {
-                    EquityCurve::default()
+                equity: EquityCurve {
+                    ts: curve_ts,
+                    equity,
+                    exposure,
                 },
                 stats,
             },
             refused: book.refused,
             final_cash: book.cash,
             final_quantity: book.held,
-        }
+        };
     }
 
     /// Carries out a signal order at market price `raw` (an open or a close). A new

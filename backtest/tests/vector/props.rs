@@ -165,6 +165,14 @@ proptest! {
         let c = sim.run(&market, Orders::from(&signals)).unwrap();
         prop_assert_eq!(&a, &b);
         prop_assert_eq!(&b, &c);
+        // Reusing the buffers of another run (more bars, other trades) changes nothing.
+        let mut out = VectorRun::default();
+        let longer = BarSeries::from_bars(&random_walk(bars.ts.len() + 50, 90.0, 0.03, 7));
+        let everything = Signals { entries: vec![true; longer.ts.len()], exits: vec![true; longer.ts.len()] };
+        let other = Market::new(longer.columns()).expect("valid bars");
+        sim.run_into(&other, Orders::from(&everything), &mut out).expect("runs");
+        sim.run_into(&market, Orders::from(&signals), &mut out).expect("runs");
+        prop_assert_eq!(&a, &out);
     }
 
     #[test]
