@@ -50,6 +50,17 @@ use crate::result::{EquityCurve, ExitReason, Stats, Trade};
 /// Milliseconds in a 365-day year.
 pub const YEAR_MS: f64 = 365.0 * 86_400_000.0;
 
+/// The bar interval of timestamps `ts` (ms, increasing): the smallest step between
+/// consecutive bars — gaps in the data only make steps larger. `None` for fewer than two
+/// bars or a step that is not positive.
+#[must_use]
+pub fn bar_interval_ms(ts: &[i64]) -> Option<i64> {
+    ts.windows(2)
+        .map(|w| w[1] - w[0])
+        .min()
+        .filter(|&step| step > 0)
+}
+
 /// Bars per 365-day year for a bar interval in ms.
 #[must_use]
 pub fn periods_per_year(interval_ms: i64) -> f64 {
@@ -342,8 +353,8 @@ fn ratio(num: f64, den: f64) -> f64 {
 }
 
 /// The statistics of a stored run: `trades`, the `equity` curve, the `initial_equity`
-/// before the first bar and the bar interval in ms (see the module docs for the
-/// definitions).
+/// before the first bar and the bar interval in ms ([`bar_interval_ms`] derives it from
+/// the curve's timestamps; see the module docs for the definitions).
 #[must_use]
 pub fn compute(
     trades: &[Trade],
@@ -487,6 +498,16 @@ mod tests {
         assert_eq!(s.cagr, -1.0);
         assert_eq!(s.max_drawdown, -1.0);
         assert!(!s.sharpe.is_nan() && !s.sortino.is_nan());
+    }
+
+    #[test]
+    fn interval_is_the_smallest_step() {
+        assert_eq!(
+            bar_interval_ms(&[0, 60_000, 180_000, 240_000]),
+            Some(60_000)
+        );
+        assert_eq!(bar_interval_ms(&[5]), None);
+        assert_eq!(bar_interval_ms(&[5, 5]), None);
     }
 
     #[test]

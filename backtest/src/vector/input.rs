@@ -4,6 +4,7 @@
 use vela_core::strategy::{BarColumns, Signals};
 
 use super::error::VectorError;
+use crate::stats::bar_interval_ms;
 
 /// Bar columns that passed the simulator's checks, with their bar interval.
 ///
@@ -17,19 +18,15 @@ pub struct Market<'a> {
 }
 
 impl<'a> Market<'a> {
-    /// Checks `bars` and derives the bar interval: the smallest step between consecutive
-    /// timestamps (gaps in the data only make steps larger). A single bar has no step:
-    /// use [`Market::with_interval`].
+    /// Checks `bars` and derives the bar interval ([`bar_interval_ms`]: the smallest step
+    /// between consecutive timestamps; gaps only make steps larger). A single bar has no
+    /// step: use [`Market::with_interval`].
     pub fn new(bars: BarColumns<'a>) -> Result<Self, VectorError> {
         check_bars(&bars)?;
-        let interval_ms =
-            bars.ts
-                .windows(2)
-                .map(|w| w[1] - w[0])
-                .min()
-                .ok_or(VectorError::Interval(
-                    "cannot be derived from a single bar: give it with Market::with_interval",
-                ))?;
+        // The bars were checked to increase, so the step is positive.
+        let interval_ms = bar_interval_ms(bars.ts).ok_or(VectorError::Interval(
+            "cannot be derived from a single bar: give it with Market::with_interval",
+        ))?;
         Ok(Self { bars, interval_ms })
     }
 

@@ -48,7 +48,7 @@
 //! # Stops and the intrabar order
 //!
 //! Stop loss, take profit and trailing stop are checked on each bar's open, low and high
-//! (signal input only); see [`stops`](self::stops) for the levels and the order. The
+//! (signal input only); see [`stops`] for the levels and the order. The
 //! default order is pessimistic: a gap through a level fills at the open; a bar that
 //! reaches both the stop and the take profit fills the stop. [`IntrabarOrder::Optimistic`]
 //! lets the take profit win such a bar instead — the only other order offered. Stops are
@@ -81,10 +81,12 @@
 //!
 //! # Speed
 //!
-//! The loop reads each column once, allocates nothing per bar (the curve is allocated once
-//! up front; trades as they close) and streams statistics into a
-//! [`StatsAccumulator`](crate::stats::StatsAccumulator), so with [`Record`] off a sweep
-//! keeps no per-bar memory. [`Market`] checks the bars once for all runs over them.
+//! One pass, no allocation per bar. Flat stretches (no position, nothing to fill) are
+//! skipped in one step up to the next entry signal (or target change); the statistics
+//! stream into a [`StatsAccumulator`](crate::stats::StatsAccumulator), so with [`Record`]
+//! off a sweep keeps no per-bar memory. [`Simulator::run_into`] reuses the output buffers
+//! of a previous run (a fresh 1M-bar curve costs more in page faults than the simulation
+//! itself). [`Market`] checks the bars once for all runs over them. Figures: BENCHMARKS.md.
 
 mod book;
 pub mod config;
