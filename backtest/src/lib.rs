@@ -1,10 +1,12 @@
 //! # vela-backtest
 //!
 //! Backtests of vela strategies in two tiers (DESIGN.md §6): a vectorised simulator over
-//! bar columns and entry/exit signals, and an event replay of the real core engine against
-//! a simulated exchange. Both produce [`RunResult`]s: trades, an equity curve and
-//! statistics.
+//! bar columns and entry/exit signals ([`vector`]), and an event replay of the real core
+//! engine against a simulated exchange. Both produce [`RunResult`]s: trades, an equity
+//! curve and statistics ([`stats`] defines each one).
 
 pub mod result;
+pub mod stats;
+pub mod vector;
 
 pub use result::{EquityCurve, ExitReason, RunResult, Stats, Trade};

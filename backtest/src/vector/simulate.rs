@@ -1,0 +1,411 @@
+//! The simulation loop: one pass over the bars, no allocation per bar.
+
+use vela_core::money::rounding::to_f64;
+
+use super::book::{At, Book};
+use super::config::{FillTiming, Sizing, TakeProfitFill, VectorConfig};
+use super::error::VectorError;
+use super::input::{Market, Orders};
+use super::precision::Grid;
+use super::sizing::{Rebalance, Refusal, Refusals, Rules, entry_quantity, rebalance};
+use super::stops::StopState;
+use crate::result::{EquityCurve, ExitReason, RunResult};
+use crate::stats::StatsAccumulator;
+
+/// The output of a vectorised run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VectorRun {
+    /// Trades (empty unless recorded), equity curve (empty unless recorded), statistics.
+    pub result: RunResult,
+    /// Orders not sent because of the instrument's minimums or missing cash.
+    pub refused: Refusals,
+    /// Cash after the last bar, quote asset.
+    pub final_cash: f64,
+    /// Position after the last bar, base asset (valued, not sold, at the end).
+    pub final_quantity: f64,
+}
+
+/// A validated configuration, ready to run many times (a sweep builds one per setting of
+/// the costs and reuses it across signal columns).
+#[derive(Debug, Clone)]
+pub struct Simulator {
+    config: VectorConfig,
+    rules: Rules,
+    slippage: f64,
+}
+
+/// What a signal or target asks for at one bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Order {
+    Enter,
+    Exit,
+    Target(f64),
+}
+
+/// Decides the order of bar `i` at its close.
+trait Decide {
+    fn decide(&mut self, i: usize, long: bool) -> Option<Order>;
+
+    /// The first bar at or after `from` on which a flat account may get an order (the
+    /// number of bars if none): the bars before it are skipped in one step.
+    fn next_when_flat(&self, from: usize) -> usize;
+}
+
+struct FromSignals<'a> {
+    entries: &'a [bool],
+    exits: &'a [bool],
+}
+
+impl Decide for FromSignals<'_> {
+    #[inline]
+    fn decide(&mut self, i: usize, long: bool) -> Option<Order> {
+        if long {
+            self.exits[i].then_some(Order::Exit)
+        } else {
+            self.entries[i].then_some(Order::Enter)
+        }
+    }
+
+    #[inline]
+    fn next_when_flat(&self, from: usize) -> usize {
+        let rest = &self.entries[from..];
+        from + rest.iter().position(|&e| e).unwrap_or(rest.len())
+    }
+}
+
+struct FromExposure<'a> {
+    targets: &'a [f64],
+    last: f64,
+}
+
+impl Decide for FromExposure<'_> {
+    #[inline]
+    fn decide(&mut self, i: usize, _long: bool) -> Option<Order> {
+        let target = self.targets[i];
+        if target.to_bits() == self.last.to_bits() {
+            None
+        } else {
+            self.last = target;
+            Some(Order::Target(target))
+        }
+    }
+
+    #[inline]
+    fn next_when_flat(&self, from: usize) -> usize {
+        let rest = &self.targets[from..];
+        let last = self.last.to_bits();
+        from + rest
+            .iter()
+            .position(|t| t.to_bits() != last)
+            .unwrap_or(rest.len())
+    }
+}
+
+impl Simulator {
+    /// Validates `config`.
+    pub fn new(config: VectorConfig) -> Result<Self, VectorError> {
+        config.validate()?;
+        let instrument = &config.instrument;
+        let rules = Rules {
+            grid: Grid::new(instrument.price_precision, instrument.quantity_precision),
+            min_quantity: to_f64(instrument.min_quantity),
+            min_notional: to_f64(instrument.min_notional),
+        };
+        let slippage = config.slippage_bps / 10_000.0;
+        Ok(Self {
+            config,
+            rules,
+            slippage,
+        })
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &VectorConfig {
+        &self.config
+    }
+
+    /// Runs `orders` over `market`.
+    pub fn run(&self, market: &Market<'_>, orders: Orders<'_>) -> Result<VectorRun, VectorError> {
+        let mut out = VectorRun::default();
+        self.run_into(market, orders, &mut out)?;
+        Ok(out)
+    }
+
+    /// Runs `orders` over `market` into `out`, reusing its buffers (trade list, equity
+    /// curve): repeated runs then allocate nothing, not even the curve. `out` is fully
+    /// overwritten; on an error it is left unchanged.
+    pub fn run_into(
+        &self,
+        market: &Market<'_>,
+        orders: Orders<'_>,
+        out: &mut VectorRun,
+    ) -> Result<(), VectorError> {
+        orders.check(market.len())?;
+        match orders {
+            Orders::Signals { entries, exits } => {
+                self.run_with(market, FromSignals { entries, exits }, out);
+            }
+            Orders::Exposure(targets) => {
+                if self.config.stops.any() {
+                    return Err(VectorError::Combination {
+                        combination: "exposure column + stops",
+                        reason: "after a stop the target column would buy straight back; \
+                                 stops need entry/exit signals",
+                    });
+                }
+                if self.config.sizing != Sizing::AllIn {
+                    return Err(VectorError::Combination {
+                        combination: "exposure column + sizing",
+                        reason: "the exposure column sets the position size; sizing applies \
+                                 to entry signals only",
+                    });
+                }
+                self.run_with(market, FromExposure { targets, last: 0.0 }, out);
+            }
+        }
+        Ok(())
+    }
+
+    fn run_with<D: Decide>(&self, market: &Market<'_>, mut decide: D, out: &mut VectorRun) {
+        let bars = market.bars();
+        let (ts, open, high, low, close) = (bars.ts, bars.open, bars.high, bars.low, bars.close);
+        let n = market.len();
+        let interval = market.interval_ms();
+        let config = &self.config;
+        let next_open = config.fill == FillTiming::NextOpen;
+        let record = config.record;
+        let mut book = Book::new(
+            config.initial_cash,
+            self.rules,
+            StopState::new(&config.stops, config.instrument.price_precision),
+            config.instrument.symbol.as_str(),
+            record.trades.then(|| {
+                let mut trades = std::mem::take(&mut out.result.trades);
+                trades.clear();
+                trades
+            }),
+        );
+        // Kept out of `book` so that it lives in registers across the loop.
+        let mut stats = StatsAccumulator::new(config.initial_cash, ts[0], interval);
+        let stops_active = book.stops.active();
+        let curve = &mut out.result.equity;
+        let (mut equity, mut exposure) = (
+            std::mem::take(&mut curve.equity),
+            std::mem::take(&mut curve.exposure),
+        );
+        let mut curve_ts = std::mem::take(&mut curve.ts);
+        for column in [&mut equity, &mut exposure] {
+            column.clear();
+            if record.equity {
+                column.reserve(n);
+            }
+        }
+        curve_ts.clear();
+        let mut pending: Option<Order> = None;
+        let mut i = 0;
+        while i < n {
+            if pending.is_none() && book.held == 0.0 {
+                // Flat with nothing to fill: every bar up to the next possible order has the
+                // same equity.
+                let next = decide.next_when_flat(i);
+                if next > i && next < n {
+                    // The bars after a skip are far away in memory: ask for the values the
+                    // next bars need all at once, so their cache misses overlap instead of
+                    // coming one after another.
+                    let k = (next + 1).min(n - 1);
+                    std::hint::black_box((ts[next], open[k], close[k], close[next]));
+                    if stops_active {
+                        std::hint::black_box((high[k], low[k]));
+                    }
+                }
+                if next > i {
+                    stats.push_flat_bars(next - i, ts[next - 1]);
+                    if record.equity {
+                        equity.resize(next, book.cash);
+                        exposure.resize(next, 0.0);
+                    }
+                    i = next;
+                    if i == n {
+                        break;
+                    }
+                }
+            }
+            let mut filled = false;
+            if let Some(order) = pending.take() {
+                let at = At { bar: i, ts: ts[i] };
+                self.execute(&mut book, order, open[i], at, i);
+                filled = true;
+            }
+            if stops_active
+                && book.held > 0.0
+                && i >= book.armed_from
+                && let Some(hit) = book.stops.check(open[i], high[i], low[i])
+            {
+                self.stop_exit(&mut book, hit.price, hit.reason, At { bar: i, ts: ts[i] });
+                filled = true;
+            }
+            if let Some(order) = decide.decide(i, book.held > 0.0) {
+                if next_open {
+                    if i + 1 < n {
+                        pending = Some(order);
+                    }
+                } else {
+                    let at = At {
+                        bar: i,
+                        ts: ts[i] + interval,
+                    };
+                    self.execute(&mut book, order, close[i], at, i + 1);
+                    filled = true;
+                }
+            }
+            if book.held > 0.0 || filled {
+                let value = book.held * close[i];
+                let e = book.cash + value;
+                stats.push_bar(ts[i], e, book.held > 0.0);
+                if record.equity {
+                    equity.push(e);
+                    exposure.push(if e > 0.0 { value / e } else { 0.0 });
+                }
+            } else {
+                stats.push_flat_bars(1, ts[i]);
+                if record.equity {
+                    equity.push(book.cash);
+                    exposure.push(0.0);
+                }
+            }
+            i += 1;
+        }
+        let last = n - 1;
+        book.close_at_end(
+            close[last],
+            At {
+                bar: last,
+                ts: ts[last] + interval,
+            },
+        );
+        stats.set_trades(book.tally);
+        let stats = stats.finish();
+        if record.equity {
+            curve_ts.extend_from_slice(ts);
+        }
+        *out = VectorRun {
+            result: RunResult {
+                trades: book.trades.unwrap_or_default(),
+                equity: EquityCurve {
+                    ts: curve_ts,
+                    equity,
+                    exposure,
+                },
+                stats,
+            },
+            refused: book.refused,
+            final_cash: book.cash,
+            final_quantity: book.held,
+        };
+    }
+
+    /// Carries out a signal order at market price `raw` (an open or a close). A new
+    /// position's stops are checked from bar `arm_from` on.
+    #[inline(never)]
+    fn execute(&self, book: &mut Book<'_>, order: Order, raw: f64, at: At, arm_from: usize) {
+        let taker = self.config.fees.taker;
+        let buy_price = || self.rules.grid.price(raw * (1.0 + self.slippage));
+        let sell_price = || self.rules.grid.price(raw * (1.0 - self.slippage));
+        let result = match order {
+            Order::Enter if book.held > 0.0 => Ok(()),
+            Order::Enter => {
+                let price = buy_price();
+                self.buy(book, price, taker, at, |cash, price| {
+                    entry_quantity(self.config.sizing, &self.rules, cash, price, taker)
+                })
+                .map(|()| book.armed_from = arm_from)
+            }
+            Order::Exit if book.held > 0.0 => {
+                let held = book.held;
+                self.sell(book, held, sell_price(), taker, at, ExitReason::Signal)
+            }
+            Order::Exit => Ok(()),
+            Order::Target(target) => {
+                match rebalance(target, &self.rules, book.cash, book.held, raw) {
+                    Rebalance::Hold => Ok(()),
+                    Rebalance::SellAll => {
+                        let held = book.held;
+                        self.sell(book, held, sell_price(), taker, at, ExitReason::Signal)
+                    }
+                    Rebalance::Sell(quantity) => {
+                        self.sell(book, quantity, sell_price(), taker, at, ExitReason::Signal)
+                    }
+                    Rebalance::Buy(budget) => self.buy(book, buy_price(), taker, at, |_, price| {
+                        Ok(self.rules.affordable(budget, price, taker))
+                    }),
+                }
+            }
+        };
+        if let Err(refusal) = result {
+            book.refuse(refusal);
+        }
+    }
+
+    fn buy(
+        &self,
+        book: &mut Book<'_>,
+        price: f64,
+        fee: f64,
+        at: At,
+        quantity: impl FnOnce(f64, f64) -> Result<f64, Refusal>,
+    ) -> Result<(), Refusal> {
+        if price <= 0.0 {
+            return Err(Refusal::ZeroPrice);
+        }
+        let quantity = quantity(book.cash, price)?;
+        self.rules.check(quantity, price)?;
+        book.buy(quantity, price, fee, at);
+        Ok(())
+    }
+
+    fn sell(
+        &self,
+        book: &mut Book<'_>,
+        quantity: f64,
+        price: f64,
+        fee: f64,
+        at: At,
+        reason: ExitReason,
+    ) -> Result<(), Refusal> {
+        if price <= 0.0 {
+            return Err(Refusal::ZeroPrice);
+        }
+        self.rules.check(quantity, price)?;
+        book.sell(quantity, price, fee, at, reason);
+        Ok(())
+    }
+
+    /// Sells the position for a stop at `level` (before slippage).
+    #[inline(never)]
+    fn stop_exit(&self, book: &mut Book<'_>, level: f64, reason: ExitReason, at: At) {
+        let limit = reason == ExitReason::TakeProfit
+            && self.config.stops.take_profit_fill == TakeProfitFill::Limit;
+        let (price, fee) = if limit {
+            (self.rules.grid.price(level), self.config.fees.maker)
+        } else {
+            (
+                self.rules.grid.price(level * (1.0 - self.slippage)),
+                self.config.fees.taker,
+            )
+        };
+        let held = book.held;
+        if let Err(refusal) = self.sell(book, held, price, fee, at, reason) {
+            book.refuse(refusal);
+        }
+    }
+}
+
+/// Runs `orders` over `market` with `config` (validating both).
+pub fn simulate(
+    config: &VectorConfig,
+    market: &Market<'_>,
+    orders: Orders<'_>,
+) -> Result<VectorRun, VectorError> {
+    Simulator::new(config.clone())?.run(market, orders)
+}

@@ -1,0 +1,129 @@
+//! Benchmarks of the vectorised backtester on 1,000,000 one-minute bars: the SMA 10/30
+//! crossover's whole pipeline (signals from the registry, then the simulation) and the
+//! simulation alone: into fresh buffers, into reused buffers, statistics only (a sweep's
+//! case), and with stops. Run with
+//! `cargo bench --bench backtest`; figures in BENCHMARKS.md.
+
+#![allow(missing_docs, reason = "criterion macros generate undocumented items")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use vela_backtest::vector::{Market, Orders, Record, Simulator, Stops, VectorConfig, VectorRun};
+use vela_core::strategy::{BarSeries, Params, Registry, StrategySpec};
+use vela_core::testkit;
+
+const BARS: usize = 1_000_000;
+
+/// A deterministic random walk of `n` one-minute bars (the same generator as the core
+/// benchmark, so both see one series).
+fn series(n: usize) -> BarSeries {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut price = 30_000.0_f64;
+    let mut s = BarSeries::default();
+    for i in 0..n {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a uniform draw from the top 53 bits"
+        )]
+        let u = (state >> 11) as f64 / (1_u64 << 53) as f64;
+        let open = price;
+        price *= 1.0 + (u - 0.5) * 0.004;
+        #[allow(clippy::cast_possible_wrap, reason = "bench sizes are small")]
+        s.ts.push(i as i64 * 60_000);
+        s.open.push(open);
+        s.high.push(open.max(price) * 1.0005);
+        s.low.push(open.min(price) * 0.9995);
+        s.close.push(price);
+        s.volume.push(5.0 + u);
+    }
+    s
+}
+
+fn crossover() -> StrategySpec {
+    let mut params = Params::new();
+    params.set("fast", 10_i64).set("slow", 30_i64);
+    StrategySpec::new("crossover", params)
+}
+
+fn vectorised(c: &mut Criterion) {
+    let bars = series(BARS);
+    let registry = Registry::builtin();
+    let spec = crossover();
+    let signals = registry
+        .signals(&spec, &bars.columns())
+        .expect("valid spec")
+        .expect("crossover has a vectorised form");
+    let market = Market::new(bars.columns()).expect("valid bars");
+    let config = VectorConfig::new(testkit::btcusdt(), 10_000.0);
+    let sim = Simulator::new(config.clone()).expect("valid config");
+    let lean = Simulator::new(VectorConfig {
+        record: Record {
+            equity: false,
+            trades: false,
+        },
+        ..config.clone()
+    })
+    .expect("valid config");
+    let stops = Simulator::new(VectorConfig {
+        stops: Stops {
+            stop_loss: Some(0.02),
+            take_profit: Some(0.04),
+            trailing_stop: Some(0.03),
+            ..Stops::default()
+        },
+        ..config
+    })
+    .expect("valid config");
+
+    let mut group = c.benchmark_group("vector_1m_bars");
+    group.throughput(Throughput::Elements(BARS as u64));
+    group.sample_size(20);
+    group.bench_function("sma_crossover_pipeline", |b| {
+        b.iter(|| {
+            let signals = registry
+                .signals(&spec, &bars.columns())
+                .expect("valid spec")
+                .expect("vectorised form");
+            let market = Market::new(bars.columns()).expect("valid bars");
+            sim.run(&market, Orders::from(&signals)).expect("runs")
+        });
+    });
+    group.bench_function("simulate", |b| {
+        b.iter(|| {
+            sim.run(black_box(&market), Orders::from(&signals))
+                .expect("runs")
+        });
+    });
+    let mut out = VectorRun::default();
+    group.bench_function("simulate_reusing_buffers", |b| {
+        b.iter(|| {
+            sim.run_into(black_box(&market), Orders::from(&signals), &mut out)
+                .expect("runs");
+            out.result.stats.trades
+        });
+    });
+    group.bench_function("simulate_streaming_stats_only", |b| {
+        b.iter(|| {
+            lean.run(black_box(&market), Orders::from(&signals))
+                .expect("runs")
+        });
+    });
+    group.bench_function("simulate_with_stops", |b| {
+        b.iter(|| {
+            stops
+                .run(black_box(&market), Orders::from(&signals))
+                .expect("runs")
+        });
+    });
+    group.bench_function("check_bars", |b| {
+        b.iter(|| Market::new(black_box(bars.columns())).expect("valid bars"));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, vectorised);
+criterion_main!(benches);
