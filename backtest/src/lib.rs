@@ -5,6 +5,7 @@
 //! a simulated exchange. Both produce [`RunResult`]s: trades, an equity curve and
 //! statistics.
 
+pub mod event;
 pub mod result;
 
 pub use result::{EquityCurve, ExitReason, RunResult, Stats, Trade};
