@@ -40,13 +40,13 @@ mod tests;
 use rust_decimal::Decimal;
 use thiserror::Error;
 use vela_core::engine::{BotConfig, Engine, EngineError};
-use vela_core::sim::{SimConfig, SimError, SimExchange};
+use vela_core::sim::{SimError, SimExchange};
 use vela_core::strategy::{Registry, RegistryError};
 use vela_core::types::{Fill, Symbol};
 use vela_core::wallet::Wallet;
 
 pub use history::History;
-pub use vela_core::sim::{FeeAsset, FillTiming, TouchRule};
+pub use vela_core::sim::{FeeAsset, FillTiming, SimConfig, TouchRule};
 
 use crate::result::RunResult;
 

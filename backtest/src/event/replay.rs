@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use vela_core::engine::{AlertCode, Command, Control, Engine, Event, OrderReport};
 use vela_core::money::rounding::to_f64;
 use vela_core::sim::SimExchange;
-use vela_core::types::{ClientOrderId, Side, Symbol, Timestamp};
+use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
 
 use super::trades::TradeBook;
 use super::{EventError, EventRun, FillRecord, History, OrderCounts};
@@ -18,6 +18,7 @@ pub(crate) struct Replay {
     sim: SimExchange,
     timers: bool,
     queue: VecDeque<Event>,
+    commands: Vec<Command>,
     reports: Vec<OrderReport>,
     trades: TradeBook,
     fills: Vec<FillRecord>,
@@ -39,6 +40,7 @@ impl Replay {
             sim,
             timers,
             queue: VecDeque::new(),
+            commands: Vec::new(),
             reports: Vec::new(),
             trades,
             fills: Vec::new(),
@@ -55,7 +57,13 @@ impl Replay {
         let n = history.len();
         let symbols = history.symbols();
         let start = history.bars(0)[0].ts;
-        self.deliver(Event::control(start, Control::Start))?;
+        self.deliver(&Event::control(start, Control::Start))?;
+        // One bar event per symbol, refilled in place (no symbol copy per bar).
+        let mut bar_events: Vec<Event> = symbols
+            .iter()
+            .enumerate()
+            .map(|(s, symbol)| Event::bar(symbol.clone(), history.bars(s)[0]))
+            .collect();
         let mut curve = EquityCurve {
             ts: Vec::with_capacity(n),
             equity: Vec::with_capacity(n),
@@ -70,11 +78,11 @@ impl Replay {
                     .on_bar(symbol, &history.bars(s)[i], &mut self.reports)?;
             }
             let reports = std::mem::take(&mut self.reports);
-            for report in &reports {
-                self.deliver(Event::Order(report.clone()))?;
+            for report in reports.iter().cloned() {
+                self.deliver(&Event::Order(report))?;
             }
             self.reports = reports;
-            for (s, symbol) in symbols.iter().enumerate() {
+            for (s, (symbol, event)) in symbols.iter().zip(&mut bar_events).enumerate() {
                 let bar = history.bars(s)[i];
                 match self.last.get_mut(symbol) {
                     Some(price) => *price = bar.close,
@@ -82,10 +90,13 @@ impl Replay {
                         self.last.insert(symbol.clone(), bar.close);
                     }
                 }
-                self.deliver(Event::bar(symbol.clone(), bar))?;
+                if let Event::Market(MarketData::Bar { bar: slot, .. }) = event {
+                    *slot = bar;
+                }
+                self.deliver(event)?;
             }
             if self.timers {
-                self.deliver(Event::Timer { ts })?;
+                self.deliver(&Event::Timer { ts })?;
             }
             let equity = self.engine.equity();
             let wallet = self.engine.wallet();
@@ -117,49 +128,58 @@ impl Replay {
 
     /// Hands `first` to the engine, then everything that follows from it (orders to the
     /// exchange, its reports back), until nothing is left.
-    fn deliver(&mut self, first: Event) -> Result<(), EventError> {
-        self.queue.push_back(first);
+    fn deliver(&mut self, first: &Event) -> Result<(), EventError> {
+        self.handle(first)?;
         while let Some(event) = self.queue.pop_front() {
-            let ts = event.ts();
-            let commands = self
-                .engine
-                .on_event(&event)
-                .map_err(|source| EventError::Engine {
-                    ts: ts.0,
-                    bar: self.bar,
-                    source,
-                })?;
-            match &event {
-                Event::Order(OrderReport::Rejected { .. }) => self.counts.rejected += 1,
-                Event::Order(OrderReport::Canceled { .. }) => self.counts.canceled += 1,
-                Event::Order(OrderReport::Expired { .. }) => self.counts.expired += 1,
-                _ => {}
-            }
-            if let Event::Order(OrderReport::Filled { fill, partial }) = &event {
-                let reason = self
-                    .exit_reasons
-                    .get(&fill.client_id)
-                    .copied()
-                    .unwrap_or(ExitReason::Signal);
-                self.trades.on_fill(fill, self.bar, reason, &self.last);
-                self.counts.fills += 1;
-                self.fills.push(FillRecord {
-                    bar: self.bar,
-                    fill: fill.clone(),
-                    partial: *partial,
-                });
-                if !*partial {
-                    self.exit_reasons.remove(&fill.client_id);
-                }
-            }
-            if commands.is_empty() {
-                continue;
-            }
-            let commands = commands.to_vec();
-            for command in &commands {
-                self.on_command(command, ts);
+            self.handle(&event)?;
+        }
+        Ok(())
+    }
+
+    /// One event to the engine; the reports its commands cause join the queue.
+    fn handle(&mut self, event: &Event) -> Result<(), EventError> {
+        let ts = event.ts();
+        let commands = self
+            .engine
+            .on_event(event)
+            .map_err(|source| EventError::Engine {
+                ts: ts.0,
+                bar: self.bar,
+                source,
+            })?;
+        match event {
+            Event::Order(OrderReport::Rejected { .. }) => self.counts.rejected += 1,
+            Event::Order(OrderReport::Canceled { .. }) => self.counts.canceled += 1,
+            Event::Order(OrderReport::Expired { .. }) => self.counts.expired += 1,
+            _ => {}
+        }
+        if let Event::Order(OrderReport::Filled { fill, partial }) = event {
+            let reason = self
+                .exit_reasons
+                .get(&fill.client_id)
+                .copied()
+                .unwrap_or(ExitReason::Signal);
+            self.trades.on_fill(fill, self.bar, reason, &self.last);
+            self.counts.fills += 1;
+            self.fills.push(FillRecord {
+                bar: self.bar,
+                fill: fill.clone(),
+                partial: *partial,
+            });
+            if !*partial {
+                self.exit_reasons.remove(&fill.client_id);
             }
         }
+        if commands.is_empty() {
+            return Ok(());
+        }
+        let mut buffer = std::mem::take(&mut self.commands);
+        buffer.clear();
+        buffer.extend_from_slice(commands);
+        for command in &buffer {
+            self.on_command(command, ts);
+        }
+        self.commands = buffer;
         Ok(())
     }
 

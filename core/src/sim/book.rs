@@ -131,11 +131,11 @@ impl Book {
         self.orders.remove(index)
     }
 
-    /// Client ids of the orders of `symbol` at `stage`, in arrival order.
-    pub(crate) fn ids(&self, symbol: &Symbol, stage: Stage) -> Vec<ClientOrderId> {
+    /// Client ids of the orders of `symbol` (at `stage`, if given), in arrival order.
+    pub(crate) fn ids(&self, symbol: &Symbol, stage: Option<Stage>) -> Vec<ClientOrderId> {
         self.orders
             .iter()
-            .filter(|o| o.symbol() == symbol && o.stage == stage)
+            .filter(|o| o.symbol() == symbol && stage.is_none_or(|s| o.stage == s))
             .map(|o| o.client_id().clone())
             .collect()
     }

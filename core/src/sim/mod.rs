@@ -196,7 +196,12 @@ impl SimExchange {
                 got: bar.ts,
             });
         }
-        self.bars.insert(symbol.clone(), *bar);
+        match self.bars.get_mut(symbol) {
+            Some(last) => *last = *bar,
+            None => {
+                self.bars.insert(symbol.clone(), *bar);
+            }
+        }
         if self.book.len() == 0 {
             return Ok(());
         }
@@ -262,12 +267,10 @@ impl SimExchange {
                 None => self.unknown_cancels += 1,
             },
             Command::CancelAll { symbol } => {
-                for stage in [Stage::Pending, Stage::Taking, Stage::Resting] {
-                    for client_id in self.book.ids(symbol, stage) {
-                        if let Some(index) = self.book.position(&client_id) {
-                            self.book.remove(index);
-                            out.push(OrderReport::Canceled { client_id, ts });
-                        }
+                for client_id in self.book.ids(symbol, None) {
+                    if let Some(index) = self.book.position(&client_id) {
+                        self.book.remove(index);
+                        out.push(OrderReport::Canceled { client_id, ts });
                     }
                 }
             }
@@ -303,7 +306,7 @@ impl SimExchange {
 
     /// Resting orders of `symbol` that `bar` reaches fill at their price, as maker.
     fn match_resting(&mut self, symbol: &Symbol, bar: &Bar, out: &mut Vec<OrderReport>) {
-        for id in self.book.ids(symbol, Stage::Resting) {
+        for id in self.book.ids(symbol, Some(Stage::Resting)) {
             let Some(index) = self.book.position(&id) else {
                 continue;
             };

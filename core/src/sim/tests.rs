@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::engine::{BotConfig, BotId, Control, Engine, Event};
-use crate::strategy::{Params, Registry, StrategySpec};
+use crate::strategy::{Params, StrategySpec};
 use crate::testkit::{self, action, bar, cid, flat};
 use crate::types::instrument::stubs::{btcusdt, ethusdt};
 use crate::types::{OrderAmount, OrderRequest, Side};
@@ -685,5 +685,4 @@ fn the_same_inputs_give_the_same_reports() {
     let first = run();
     assert!(fills(&first).iter().any(|(_, partial)| *partial));
     assert_eq!(first, run());
-    let _ = Registry::builtin();
 }

@@ -250,10 +250,10 @@ fn partial_fills_of_one_order_make_one_trade() {
             volume_cap: Some(0.01),
             ..SimConfig::default()
         },
-        ..EventConfig::new(bot(crossover(10, 30), 100_000))
+        ..EventConfig::new(bot(crossover(10, 30), 10_000))
     };
     let run = run_btc(&config, &bars).unwrap();
-    assert_books(&run, 100_000.0);
+    assert_books(&run, 10_000.0);
     // Buys are the entries: one trade per entry order (all sells close whole positions).
     let buys: Vec<&FillRecord> = run
         .fills
