@@ -91,13 +91,9 @@ impl TradeBook {
     /// value of its open lots when no price is known (the engine's fallback too).
     fn unit_value(&self, asset: &Asset, last: &BTreeMap<Symbol, f64>) -> Decimal {
         value_of(asset, &self.budget, &self.instruments, last).unwrap_or_else(|| {
-            let lots = self.lots.get(asset);
-            let quantity: Decimal = lots.iter().flatten().map(|l| l.quantity).sum();
-            let value: Decimal = lots
-                .iter()
-                .flatten()
-                .map(|l| l.quantity * l.unit_value)
-                .sum();
+            let lots = self.lots.get(asset).into_iter().flatten();
+            let quantity: Decimal = lots.clone().map(|l| l.quantity).sum();
+            let value: Decimal = lots.map(|l| l.quantity * l.unit_value).sum();
             if quantity.is_zero() {
                 Decimal::ZERO
             } else {
@@ -146,7 +142,7 @@ impl TradeBook {
                         Decimal::ZERO
                     };
                 if instrument.quote != self.budget {
-                    self.dispose(Disposal {
+                    self.dispose(&Disposal {
                         asset: &instrument.quote,
                         quantity: paid,
                         unit_value: quote_value,
@@ -181,7 +177,7 @@ impl TradeBook {
                     } else {
                         Decimal::ZERO
                     };
-                self.dispose(Disposal {
+                self.dispose(&Disposal {
                     asset: &instrument.base,
                     quantity: given,
                     unit_value: base_value,
@@ -216,7 +212,7 @@ impl TradeBook {
 
     /// Closes the oldest lots of the disposed asset. What no lot covers (an asset that
     /// came in some way the book did not see) is not a round trip and is left out.
-    fn dispose(&mut self, d: Disposal<'_>) {
+    fn dispose(&mut self, d: &Disposal<'_>) {
         let Some(lots) = self.lots.get_mut(d.asset) else {
             return;
         };
