@@ -7,6 +7,14 @@
 //! [`parity_config`] sets an event run up the way the vectorised tier trades: one symbol,
 //! all-in entries, exits of the whole position, profits compounded (the vectorised tier
 //! spends all free cash), no risk-layer exits.
+//!
+//! **Entry quantity.** The engine sizes an all-in market buy in two roundings, and the
+//! vectorised tier must do the same to get the same quantity: the risk gate sends the quote
+//! amount `amount = floor(free_cash / (1 + taker_fee))` rounded down to the instrument's
+//! price precision (MEXC `quoteOrderQty`), and the exchange fills
+//! `floor_step(amount / fill_price)`. The one-step formula
+//! `floor_step(cash / (fill_price · (1 + taker_fee)))` differs from it by one quantity step
+//! on about one entry in ten (83 of 780 crossover entries on two synthetic series).
 
 use rust_decimal::Decimal;
 use vela_core::engine::{BotConfig, BotId};

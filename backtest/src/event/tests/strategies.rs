@@ -287,3 +287,50 @@ fn triangular_arbitrage_runs_on_three_aligned_symbols() {
     );
     assert!(run.result.trades.iter().all(|t| t.symbol != "ETHBTC"));
 }
+
+/// For every strategy with a vectorised form, the event tier fills on exactly the bars
+/// its entry/exit columns say (next open after each signal), on synthetic and real bars.
+#[test]
+fn vectorised_strategies_fill_where_their_signals_say() {
+    let registry = Registry::builtin();
+    let mut inputs = vec![("synthetic", synthetic(41, 6_000))];
+    if let Some(bars) = real(6_000) {
+        inputs.push(("real", bars));
+    }
+    for (data, bars) in &inputs {
+        for name in parity::VECTORISED {
+            let spec = spec(name, |_| {});
+            let run = parity::run_parity(
+                &registry,
+                btcusdt(),
+                spec.clone(),
+                Decimal::from(10_000),
+                SimConfig::default(),
+                bars,
+            )
+            .unwrap();
+            let expected = parity::expected_fill_bars(&registry, &spec, bars, FillTiming::NextOpen)
+                .unwrap()
+                .unwrap();
+            assert!(
+                expected.len() >= 2,
+                "{name} on {data} bars: too few signals"
+            );
+            assert_eq!(parity::fill_bars(&run), expected, "{name} on {data} bars");
+            let trades = parity::trade_bars(&run.result);
+            let entries: Vec<usize> = expected.iter().filter(|e| e.1).map(|e| e.0).collect();
+            let exits: Vec<usize> = expected.iter().filter(|e| !e.1).map(|e| e.0).collect();
+            assert_eq!(
+                trades.iter().map(|t| t.entry_bar).collect::<Vec<_>>(),
+                entries
+            );
+            let closed: Vec<usize> = trades
+                .iter()
+                .filter(|t| !t.end_of_data)
+                .map(|t| t.exit_bar)
+                .collect();
+            assert_eq!(closed, exits, "{name} on {data} bars");
+            assert_books(&run, 10_000.0);
+        }
+    }
+}
