@@ -122,6 +122,10 @@ impl Book {
         self.orders.iter().position(|o| o.client_id() == client_id)
     }
 
+    pub(crate) fn at(&self, index: usize) -> Option<&SimOrder> {
+        self.orders.get(index)
+    }
+
     pub(crate) fn at_mut(&mut self, index: usize) -> Option<&mut SimOrder> {
         self.orders.get_mut(index)
     }

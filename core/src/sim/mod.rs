@@ -371,8 +371,8 @@ impl SimExchange {
     }
 
     /// Whether the order at `index` can fill its whole quantity at `price` on `bar`.
-    fn fills_whole(&mut self, index: usize, bar: &Bar, price: f64) -> bool {
-        let Some(order) = self.book.at_mut(index) else {
+    fn fills_whole(&self, index: usize, bar: &Bar, price: f64) -> bool {
+        let Some(order) = self.book.at(index) else {
             return false;
         };
         let Some(instrument) = self.instruments.get(order.symbol()) else {
