@@ -334,3 +334,30 @@ fn vectorised_strategies_fill_where_their_signals_say() {
         }
     }
 }
+
+/// Every registered strategy runs with its default parameters (triangular arbitrage, which
+/// needs three pairs, has its own test); the books hold for each.
+#[test]
+fn every_registered_strategy_runs() {
+    let registry = Registry::builtin();
+    let bars = synthetic(51, 3_000);
+    let mut traded = Vec::new();
+    for name in registry.names().filter(|n| *n != "triangular") {
+        let config = EventConfig::new(bot(spec(name, |_| {}), 10_000));
+        let run = run_btc(&config, &bars).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_books(&run, 10_000.0);
+        if !run.fills.is_empty() {
+            traded.push(name);
+        }
+    }
+    for name in [
+        "breakout",
+        "crossover",
+        "dca",
+        "grid",
+        "mean_reversion",
+        "twap",
+    ] {
+        assert!(traded.contains(&name), "{name} never traded: {traded:?}");
+    }
+}
