@@ -13,6 +13,10 @@
 //!    timeouts, such as triangular arbitrage, need them);
 //! 4. the equity is read from the engine's wallet at the bars' closes.
 //!
+//! An order the engine sends in reaction to a fill of step 1 (a triangular arbitrage leg,
+//! say) reaches the exchange after that bar's open: it arrives at the next bar's open with
+//! `NextOpen`, at this bar's close with `ThisClose`.
+//!
 //! Every event is resolved completely before the next one: each command the engine returns
 //! goes to the exchange (a `Submit` after the `Submitted` report the driver gives the
 //! engine), and each report back to the engine, until nothing is left. The exchange's rules
