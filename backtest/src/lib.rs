@@ -5,6 +5,7 @@
 //! engine against a simulated exchange. Both produce [`RunResult`]s: trades, an equity
 //! curve and statistics ([`stats`] defines each one).
 
+pub mod event;
 pub mod result;
 pub mod stats;
 pub mod vector;

@@ -20,6 +20,8 @@
 //! - [`risk`]: the risk gate every intent passes, and the protections that act on their own
 //!   (stops, take profit, loss limits, breakers, kill switches).
 //! - [`engine`]: events in, commands out; bot lifecycle; deterministic client order ids.
+//! - [`sim`]: the simulated exchange — orders against bars with fill models, MEXC fees,
+//!   precision and minimums — shared by the backtester, paper trading and `vela sim`.
 //!
 //! Determinism: the same events always give the same commands. Time is the timestamp of the
 //! event being handled; collections that reach an output are ordered (`BTreeMap`, `Vec`).
@@ -82,6 +84,7 @@ pub mod error;
 pub mod indicators;
 pub mod money;
 pub mod risk;
+pub mod sim;
 pub mod strategy;
 pub mod types;
 pub mod wallet;

@@ -1,0 +1,221 @@
+//! The replay loop: bars → simulated exchange → engine → commands → exchange → ...
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rust_decimal::Decimal;
+use vela_core::engine::{AlertCode, Command, Control, Engine, Event, OrderReport};
+use vela_core::money::rounding::to_f64;
+use vela_core::sim::SimExchange;
+use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
+
+use super::trades::TradeBook;
+use super::{EventError, EventRun, FillRecord, History, OrderCounts};
+use crate::result::{EquityCurve, ExitReason, RunResult};
+
+/// One run in progress.
+pub(crate) struct Replay {
+    engine: Engine,
+    sim: SimExchange,
+    timers: bool,
+    queue: VecDeque<Event>,
+    commands: Vec<Command>,
+    reports: Vec<OrderReport>,
+    trades: TradeBook,
+    fills: Vec<FillRecord>,
+    counts: OrderCounts,
+    /// The protection whose alert came just before the next sell, if any.
+    protective: Option<ExitReason>,
+    exit_reasons: BTreeMap<ClientOrderId, ExitReason>,
+    last: BTreeMap<Symbol, f64>,
+    bar: usize,
+}
+
+impl Replay {
+    pub(crate) fn new(engine: Engine, sim: SimExchange, timers: bool) -> Self {
+        let config = engine.config();
+        let budget = config.instruments[0].quote.clone();
+        let trades = TradeBook::new(budget, &config.instruments);
+        Self {
+            engine,
+            sim,
+            timers,
+            queue: VecDeque::new(),
+            commands: Vec::new(),
+            reports: Vec::new(),
+            trades,
+            fills: Vec::new(),
+            counts: OrderCounts::default(),
+            protective: None,
+            exit_reasons: BTreeMap::new(),
+            last: BTreeMap::new(),
+            bar: 0,
+        }
+    }
+
+    /// Replays every bar of `history`.
+    pub(crate) fn run(mut self, history: &History<'_>) -> Result<EventRun, EventError> {
+        let n = history.len();
+        let symbols = history.symbols();
+        let start = history.bars(0)[0].ts;
+        self.deliver(&Event::control(start, Control::Start))?;
+        // One bar event per symbol, refilled in place (no symbol copy per bar).
+        let mut bar_events: Vec<Event> = symbols
+            .iter()
+            .enumerate()
+            .map(|(s, symbol)| Event::bar(symbol.clone(), history.bars(s)[0]))
+            .collect();
+        let mut curve = EquityCurve {
+            ts: Vec::with_capacity(n),
+            equity: Vec::with_capacity(n),
+            exposure: Vec::with_capacity(n),
+        };
+        for i in 0..n {
+            self.bar = i;
+            let ts = history.bars(0)[i].ts;
+            self.reports.clear();
+            for (s, symbol) in symbols.iter().enumerate() {
+                self.sim
+                    .on_bar(symbol, &history.bars(s)[i], &mut self.reports)?;
+            }
+            let reports = std::mem::take(&mut self.reports);
+            for report in reports.iter().cloned() {
+                self.deliver(&Event::Order(report))?;
+            }
+            self.reports = reports;
+            for (s, (symbol, event)) in symbols.iter().zip(&mut bar_events).enumerate() {
+                let bar = history.bars(s)[i];
+                match self.last.get_mut(symbol) {
+                    Some(price) => *price = bar.close,
+                    None => {
+                        self.last.insert(symbol.clone(), bar.close);
+                    }
+                }
+                if let Event::Market(MarketData::Bar { bar: slot, .. }) = event {
+                    *slot = bar;
+                }
+                self.deliver(event)?;
+            }
+            if self.timers {
+                self.deliver(&Event::Timer { ts })?;
+            }
+            let equity = self.engine.equity();
+            let wallet = self.engine.wallet();
+            let held = equity - wallet.cash() - wallet.profit_reserve();
+            curve.ts.push(ts.0);
+            curve.equity.push(to_f64(equity));
+            curve.exposure.push(if equity > Decimal::ZERO {
+                to_f64(held / equity)
+            } else {
+                0.0
+            });
+        }
+        let last_ts = history.bars(0)[n - 1].ts.0;
+        let trades = self.trades.finish(n - 1, last_ts, &self.last);
+        Ok(EventRun {
+            result: RunResult {
+                trades,
+                equity: curve,
+                stats: crate::result::Stats::default(),
+            },
+            fills: self.fills,
+            counts: self.counts,
+            final_equity: self.engine.equity(),
+            wallet: self.engine.wallet().clone(),
+            open_orders: self.sim.open_orders().count(),
+            unknown_cancels: self.sim.unknown_cancels(),
+        })
+    }
+
+    /// Hands `first` to the engine, then everything that follows from it (orders to the
+    /// exchange, its reports back), until nothing is left.
+    fn deliver(&mut self, first: &Event) -> Result<(), EventError> {
+        self.handle(first)?;
+        while let Some(event) = self.queue.pop_front() {
+            self.handle(&event)?;
+        }
+        Ok(())
+    }
+
+    /// One event to the engine; the reports its commands cause join the queue.
+    fn handle(&mut self, event: &Event) -> Result<(), EventError> {
+        let ts = event.ts();
+        let commands = self
+            .engine
+            .on_event(event)
+            .map_err(|source| EventError::Engine {
+                ts: ts.0,
+                bar: self.bar,
+                source,
+            })?;
+        match event {
+            Event::Order(OrderReport::Rejected { .. }) => self.counts.rejected += 1,
+            Event::Order(OrderReport::Canceled { .. }) => self.counts.canceled += 1,
+            Event::Order(OrderReport::Expired { .. }) => self.counts.expired += 1,
+            _ => {}
+        }
+        if let Event::Order(OrderReport::Filled { fill, partial }) = event {
+            let reason = self
+                .exit_reasons
+                .get(&fill.client_id)
+                .copied()
+                .unwrap_or(ExitReason::Signal);
+            self.trades.on_fill(fill, self.bar, reason, &self.last);
+            self.counts.fills += 1;
+            self.fills.push(FillRecord {
+                bar: self.bar,
+                fill: fill.clone(),
+                partial: *partial,
+            });
+            if !*partial {
+                self.exit_reasons.remove(&fill.client_id);
+            }
+        }
+        if commands.is_empty() {
+            return Ok(());
+        }
+        let mut buffer = std::mem::take(&mut self.commands);
+        buffer.clear();
+        buffer.extend_from_slice(commands);
+        for command in &buffer {
+            self.on_command(command, ts);
+        }
+        self.commands = buffer;
+        Ok(())
+    }
+
+    fn on_command(&mut self, command: &Command, ts: Timestamp) {
+        match command {
+            Command::Submit(request) => {
+                self.counts.submitted += 1;
+                if let Some(reason) = self.protective.take()
+                    && request.side == Side::Sell
+                {
+                    self.exit_reasons.insert(request.client_id.clone(), reason);
+                }
+                self.queue.push_back(Event::Order(OrderReport::Submitted {
+                    client_id: request.client_id.clone(),
+                    ts,
+                }));
+            }
+            Command::Denied(_) => {
+                self.counts.denied += 1;
+                self.protective = None;
+                return;
+            }
+            Command::Alert(alert) => {
+                self.protective = match alert.code {
+                    AlertCode::StopLoss => Some(ExitReason::StopLoss),
+                    AlertCode::TrailingStop => Some(ExitReason::TrailingStop),
+                    AlertCode::TakeProfit => Some(ExitReason::TakeProfit),
+                    _ => self.protective,
+                };
+                return;
+            }
+            Command::Cancel { .. } | Command::CancelAll { .. } => {}
+            Command::State(_) | Command::Rotated { .. } => return,
+        }
+        let mut reports = Vec::new();
+        self.sim.on_command(command, ts, &mut reports);
+        self.queue.extend(reports.into_iter().map(Event::Order));
+    }
+}
