@@ -60,9 +60,19 @@ pub enum RunError {
         "strategy {0:?} has no vectorised form, so the vector tier cannot run it; use the event tier (--tier event), which runs every strategy"
     )]
     NoVectorForm(String),
-    /// The dataset could not be read (unknown dataset, unreadable files).
+    /// The store has no such dataset.
+    #[error("unknown dataset {dataset} in the store at {root} (stored: {known})")]
+    UnknownDataset {
+        /// The dataset asked for.
+        dataset: String,
+        /// The store root.
+        root: PathBuf,
+        /// The datasets stored, or `none`.
+        known: String,
+    },
+    /// The dataset could not be read (unreadable files).
     #[error("data: {0}")]
-    Store(#[from] vela_data::store::StoreError),
+    Store(vela_data::store::StoreError),
     /// The range selects no bars.
     #[error("data: {dataset} has no bars in {range} ({coverage})")]
     EmptyRange {
@@ -83,10 +93,10 @@ pub enum RunError {
     },
     /// The event tier refused the run.
     #[error("event tier: {0}")]
-    Event(#[from] EventError),
+    Event(EventError),
     /// The vector tier refused the run.
     #[error("vector tier: {0}")]
-    Vector(#[from] VectorError),
+    Vector(VectorError),
     /// A value that breaks a rule (instrument settings).
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -98,6 +108,26 @@ pub enum RunError {
         /// What went wrong.
         detail: String,
     },
+}
+
+// Not `#[from]`: the message already shows the inner error, which must not be a `source`
+// too (anyhow's `{:#}` would print it twice).
+impl From<vela_data::store::StoreError> for RunError {
+    fn from(e: vela_data::store::StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<EventError> for RunError {
+    fn from(e: EventError) -> Self {
+        Self::Event(e)
+    }
+}
+
+impl From<VectorError> for RunError {
+    fn from(e: VectorError) -> Self {
+        Self::Vector(e)
+    }
 }
 
 impl RunError {

@@ -89,6 +89,7 @@ pub fn run(
         .map_err(vela_core::engine::BotConfigError::from)?;
     registry.resolve(&bot.strategy)?;
     let id = spec.data.dataset_id()?;
+    check_dataset(store, &id)?;
     check_instruments(bot, &id)?;
     let frame = read_bars(store, &id, spec)?;
     let interval_ms = id
@@ -126,6 +127,23 @@ pub fn run(
         result,
         summary,
         fingerprint,
+    })
+}
+
+/// Whether the store holds `id`; the error lists what it holds.
+pub fn check_dataset(store: &Store, id: &DatasetId) -> Result<(), RunError> {
+    if store.contains(id)? {
+        return Ok(());
+    }
+    let known: Vec<String> = store.datasets()?.iter().map(ToString::to_string).collect();
+    Err(RunError::UnknownDataset {
+        dataset: id.to_string(),
+        root: store.root().to_path_buf(),
+        known: if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        },
     })
 }
 

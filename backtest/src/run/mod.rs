@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use vela_core::engine::BotConfig;
 
 pub use error::RunError;
-pub use execute::{OrderSummary, RunOutcome, RunSummary, run, vector_config};
+pub use execute::{OrderSummary, RunOutcome, RunSummary, check_dataset, run, vector_config};
 pub use fingerprint::Fingerprint;
 pub use spec::{BacktestSpec, DataSpec, ExchangeSpec, Intrabar, OutputSpec, SpecTime, Tier};
 
