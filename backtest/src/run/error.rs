@@ -132,6 +132,10 @@ impl From<VectorError> for RunError {
 
 impl RunError {
     /// A file error for `path`.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "called as map_err(|e| RunError::file(path, e)) with owned errors"
+    )]
     pub(crate) fn file(path: impl Into<PathBuf>, detail: impl ToString) -> Self {
         Self::File {
             path: path.into(),

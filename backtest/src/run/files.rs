@@ -308,6 +308,10 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "called as map_err(|e| self.err(name, e)) with owned errors"
+    )]
     fn err(&self, column: &str, e: impl ToString) -> RunError {
         RunError::file(self.path, format!("column {column}: {}", e.to_string()))
     }

@@ -218,6 +218,14 @@ pub struct OutputSpec {
     pub dir: Option<PathBuf>,
 }
 
+impl OutputSpec {
+    /// Whether nothing is set (the section is then left out of written files).
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// Everything a backtest needs besides the bot (see the module docs for the file).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -231,7 +239,7 @@ pub struct BacktestSpec {
     #[serde(default)]
     pub exchange: ExchangeSpec,
     /// Where the files go.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "OutputSpec::is_default")]
     pub output: OutputSpec,
 }
 
@@ -365,7 +373,7 @@ mod tests {
         assert_eq!(BacktestSpec::from_toml_str(&written).unwrap(), spec);
         // The output directory is not part of the canonical text.
         let canonical = spec.canonical_toml().unwrap();
-        assert!(!canonical.contains("runs/x"), "{canonical}");
+        assert!(!canonical.contains("output"), "{canonical}");
         let mut moved = spec.clone();
         moved.output.dir = Some("elsewhere".into());
         assert_eq!(moved.canonical_toml().unwrap(), canonical);

@@ -16,21 +16,33 @@ use super::*;
 
 const DATASET: &str = "synthetic/BTCUSDT/1m";
 
-/// A fresh store holding 3,000 generated one-minute bars.
-fn store(name: &str) -> (Store, PathBuf) {
-    let root = scratch(&format!("store-{name}"));
-    let store = Store::open(&root).unwrap();
+/// A temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+/// A fresh store holding 3,000 generated one-minute bars, in a directory of its own.
+fn store(name: &str) -> (Store, Scratch) {
+    let dir = std::env::temp_dir().join(format!("vela-run-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    let root = Scratch(dir);
+    let store = Store::open(root.join("store")).unwrap();
     let frame = generate(&GeneratorSpec::new(7, 3_000)).unwrap();
     let id: DatasetId = DATASET.parse().unwrap();
     store.write(&id, &frame, Conflict::Fail).unwrap();
     (store, root)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vela-run-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn bot(strategy: &str, params: &[(&str, i64)]) -> BotConfig {
@@ -197,7 +209,7 @@ fn the_run_directory_is_a_valid_input() {
 
 #[test]
 fn both_tiers_enter_and_exit_on_the_same_bars() {
-    let (store, _) = store("tiers");
+    let (store, _root) = store("tiers");
     let event = go(&store, &crossover(), &BacktestSpec::new(DATASET)).unwrap();
     let mut spec = BacktestSpec::new(DATASET);
     spec.tier = Tier::Vector;
@@ -257,7 +269,7 @@ fn vector_tier_maps_the_risk_exits_and_refuses_the_rest() {
 
 #[test]
 fn errors_name_the_input() {
-    let (store, _) = store("errors");
+    let (store, _root) = store("errors");
     let spec = BacktestSpec::new(DATASET);
     let err = |bot: &BotConfig, spec: &BacktestSpec| go(&store, bot, spec).unwrap_err().to_string();
 
