@@ -49,7 +49,8 @@ const JANUARY: [&str; 4] = ["--from", "2022-01-03", "--to", "2022-01-10"];
 
 #[test]
 fn event_run_writes_the_run_directory_and_the_report_re_renders() {
-    let dir = scratch("backtest", "event").join("run");
+    let root = scratch("backtest", "event");
+    let dir = root.join("run");
     let mut args = vec!["sample/BTCUSDT/1m", "--strategy", "crossover"];
     args.extend_from_slice(&[
         "--param",
@@ -110,6 +111,7 @@ fn event_run_writes_the_run_directory_and_the_report_re_renders() {
     assert!(text(&out).contains(&fingerprint(&said)), "{}", text(&out));
     assert_eq!(fs::read(dir.join("report.html")).unwrap(), report);
     assert_eq!(fs::read(dir.join("equity.svg")).unwrap(), chart);
+    let _ = fs::remove_dir_all(root);
 }
 
 #[test]
@@ -171,6 +173,7 @@ fn same_inputs_same_fingerprint_and_reruns_from_the_run_directory() {
         path(&root.join("d")),
     ]);
     assert_ne!(fingerprint(&varied), fingerprint(&first));
+    let _ = fs::remove_dir_all(root);
 }
 
 #[test]
@@ -201,6 +204,7 @@ fn vector_tier_runs_and_matches_the_event_tiers_trades() {
         event["run"]["final_equity"].as_f64().unwrap(),
     );
     assert!((v - e).abs() / e < 1e-3, "vector {v} event {e}");
+    let _ = fs::remove_dir_all(root);
 }
 
 #[test]
@@ -328,4 +332,5 @@ fn unknown_symbols_need_their_precision() {
         bot.contains("base = \"SOL\"") && bot.contains("quantity_precision = 3"),
         "{bot}"
     );
+    let _ = fs::remove_dir_all(root);
 }

@@ -91,6 +91,21 @@ fn label(ts: i64, span_ms: i64) -> String {
     }
 }
 
+/// Decimals that tell apart axis labels over a span of values.
+fn label_decimals(span: f64) -> usize {
+    if span.is_finite() && span > 0.0 {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "clamped to 0..=8 first"
+        )]
+        let d = (2.0 - span.log10().floor()).clamp(0.0, 8.0) as usize;
+        d
+    } else {
+        2
+    }
+}
+
 /// A value range with room around it (never empty).
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
     let span = hi - lo;
@@ -121,6 +136,7 @@ fn draw(
         (lo.min(v), hi.max(v))
     });
     let (lo, hi) = padded(lo, hi);
+    let decimals = label_decimals(hi - lo);
     let mut top = ChartBuilder::on(&upper)
         .caption(title, ("sans-serif", 18))
         .margin(12)
@@ -131,7 +147,7 @@ fn draw(
         .x_labels(7)
         .y_labels(6)
         .x_label_formatter(&formatter)
-        .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+        .y_label_formatter(&|v: &f64| format!("{v:.decimals$}"))
         .y_desc("equity")
         .light_line_style(RGBColor(240, 240, 240))
         .draw()?;
@@ -189,6 +205,14 @@ mod tests {
         assert!(points.contains(&(5_000, -50.0)));
         assert!(points.contains(&(7_000, 90.0)));
         assert_eq!(thin(&ts[..5], &values[..5], 100).len(), 5);
+    }
+
+    #[test]
+    fn labels_have_the_decimals_the_span_needs() {
+        assert_eq!(label_decimals(3_000.0), 0);
+        assert_eq!(label_decimals(50.0), 1);
+        assert_eq!(label_decimals(0.002), 5);
+        assert_eq!(label_decimals(0.0), 2);
     }
 
     #[test]

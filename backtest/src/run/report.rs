@@ -10,6 +10,8 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use vela_core::engine::BotConfig;
+
 use super::chart::equity_svg;
 use super::error::RunError;
 use super::files::{
@@ -37,6 +39,9 @@ pub struct StoredRun {
     pub bot_toml: String,
     /// `backtest.toml`, as text.
     pub spec_toml: String,
+    /// Decimals of prices and quantities in the trade list: the bot's instrument's (2 and
+    /// 6 when `bot.toml` does not read back).
+    pub decimals: (usize, usize),
 }
 
 impl StoredRun {
@@ -45,13 +50,21 @@ impl StoredRun {
         if !dir.is_dir() {
             return Err(RunError::file(dir, "no such run directory"));
         }
+        let bot_toml = read_text(dir, names::BOT)?;
+        let decimals = BotConfig::from_toml_str(&bot_toml)
+            .ok()
+            .and_then(|bot| bot.instruments.first().cloned())
+            .map_or((2, 6), |i| {
+                (i.price_precision as usize, i.quantity_precision as usize)
+            });
         Ok(Self {
             stats: read_stats(dir)?,
             fingerprint: read_fingerprint(dir)?,
             trades: read_trades(dir)?,
             equity: read_equity(dir)?,
-            bot_toml: read_text(dir, names::BOT)?,
+            bot_toml,
             spec_toml: read_text(dir, names::SPEC)?,
+            decimals,
         })
     }
 
@@ -129,7 +142,7 @@ pub fn html(run: &StoredRun, svg: &str) -> String {
          <tr><td>not sent (minimums, cash)</td><td>{}</td></tr>\n</table>",
         o.submitted, o.fills, o.denied, o.rejected, o.refused
     );
-    trades_table(&mut h, &run.trades);
+    trades_table(&mut h, &run.trades, run.decimals);
     let _ = writeln!(
         h,
         "<h2>Configuration</h2>\n<p><code>bot.toml</code> (the file the live runner takes):</p>\n<pre>{}</pre>\n\
@@ -145,7 +158,7 @@ pub fn html(run: &StoredRun, svg: &str) -> String {
     h
 }
 
-fn trades_table(h: &mut String, trades: &[Trade]) {
+fn trades_table(h: &mut String, trades: &[Trade], (price, quantity): (usize, usize)) {
     let _ = writeln!(h, "<h2>Trades ({})</h2>", trades.len());
     if trades.is_empty() {
         h.push_str("<p>No trades.</p>\n");
@@ -176,10 +189,10 @@ fn trades_table(h: &mut String, trades: &[Trade]) {
              <td class=\"{class}\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
             i + 1,
             time(t.entry_ts),
-            number(t.entry_price, 2),
+            number(t.entry_price, price),
             time(t.exit_ts),
-            number(t.exit_price, 2),
-            number(t.quantity, 6),
+            number(t.exit_price, price),
+            number(t.quantity, quantity),
             number(t.fees, 4),
             number(t.pnl, 2),
             percent(t.return_fraction()),
