@@ -16,8 +16,8 @@ use rust_decimal::Decimal;
 use vela_backtest::run::format::{stats_rows, time};
 use vela_backtest::run::instrument::{InstrumentSettings, instrument_for};
 use vela_backtest::run::{
-    BacktestSpec, RunOutcome, SpecTime, Tier, check_dataset, default_dir, files::StatsFile,
-    files::StatsRecord, run, write_run,
+    BacktestSpec, Intrabar, RunOutcome, SpecTime, Tier, check_dataset, default_dir,
+    files::StatsFile, files::StatsRecord, run, write_run,
 };
 use vela_core::engine::{BotConfig, BotId};
 use vela_core::risk::{Limit, TakeProfitTarget};
@@ -46,6 +46,15 @@ enum FillArg {
     NextOpen,
     /// At the signal bar's close (optimistic).
     ThisClose,
+}
+
+/// Which exit wins a bar that reaches both stop and take profit, as the flag spells it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum IntrabarArg {
+    /// The stop (the default).
+    Pessimistic,
+    /// The take profit.
+    Optimistic,
 }
 
 /// Arguments of `vela backtest`.
@@ -81,6 +90,9 @@ pub(crate) struct Args {
     /// Slippage of market fills against the trader, basis points.
     #[arg(long)]
     slippage_bps: Option<f64>,
+    /// Vector tier: which exit wins a bar that reaches both stop and take profit.
+    #[arg(long, value_enum)]
+    intrabar: Option<IntrabarArg>,
     /// Event tier: most of a bar's volume one order fills on it, share in (0, 1].
     #[arg(long)]
     volume_cap: Option<f64>,
@@ -226,6 +238,12 @@ fn spec(args: &Args) -> Result<BacktestSpec> {
     }
     if let Some(bps) = args.slippage_bps {
         spec.exchange.slippage_bps = bps;
+    }
+    if let Some(order) = args.intrabar {
+        spec.exchange.intrabar = match order {
+            IntrabarArg::Pessimistic => Intrabar::Pessimistic,
+            IntrabarArg::Optimistic => Intrabar::Optimistic,
+        };
     }
     if let Some(cap) = args.volume_cap {
         spec.exchange.volume_cap = Some(cap);

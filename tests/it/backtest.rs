@@ -210,7 +210,7 @@ fn vector_tier_runs_and_matches_the_event_tiers_trades() {
 #[test]
 fn bad_input_is_a_clear_error() {
     let dataset = "sample/BTCUSDT/1m";
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 13] = [
         (
             &[dataset, "--strategy", "nope"],
             "unknown strategy \"nope\" (known: ",
@@ -276,6 +276,27 @@ fn bad_input_is_a_clear_error() {
             "risk.stop_loss.percent",
         ),
         (&[dataset], "give the strategy"),
+        (
+            &[
+                dataset,
+                "--strategy",
+                "crossover",
+                "--intrabar",
+                "optimistic",
+            ],
+            "exchange.intrabar is not supported by the event tier",
+        ),
+        (
+            &[
+                dataset,
+                "--strategy",
+                "crossover",
+                "--tier",
+                "vector",
+                "--no-compound",
+            ],
+            "compound is not supported by the vector tier",
+        ),
     ];
     for (args, says) in cases {
         let err = backtest_fails(args);

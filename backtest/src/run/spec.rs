@@ -213,7 +213,8 @@ impl ExchangeSpec {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutputSpec {
-    /// The run directory (`None`: `runs/<strategy>-<dataset>-<config and data hash>`).
+    /// The run directory, relative to the working directory (`None`:
+    /// `runs/<strategy>-<dataset>-<config and data hash>`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
 }
