@@ -212,6 +212,12 @@ mod tests {
     fn full_config() -> BotConfig {
         let mut params = Params::new();
         params.set("fast", 5_i64).set("ma", "ema").set("x", 1.5);
+        let mut inner = Params::new();
+        inner.set("slow", 50_i64).set("flag", true);
+        params.set(
+            "trend",
+            crate::strategy::ParamValue::Strategy(Box::new(StrategySpec::new("crossover", inner))),
+        );
         let mut config = BotConfig::new(
             BotId::new("bt_1").unwrap(),
             vec![btcusdt(), ethusdt()],
