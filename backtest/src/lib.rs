@@ -9,5 +9,6 @@ pub mod event;
 pub mod result;
 pub mod stats;
 pub mod vector;
+pub mod walk;
 
 pub use result::{EquityCurve, ExitReason, RunResult, Stats, Trade};
