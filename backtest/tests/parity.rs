@@ -218,7 +218,7 @@ fn check_all(cases: &[Case]) {
 
 #[test]
 fn both_tiers_trade_alike_on_synthetic_bars() {
-    check_all(&[synthetic(3, 20_000), synthetic(17, 20_000)]);
+    check_all(&[synthetic(3, 12_000), synthetic(17, 12_000)]);
 }
 
 #[test]
