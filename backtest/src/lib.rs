@@ -11,5 +11,6 @@ pub mod result;
 pub mod run;
 pub mod stats;
 pub mod vector;
+pub mod walk;
 
 pub use result::{EquityCurve, ExitReason, RunResult, Stats, Trade};

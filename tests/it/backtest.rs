@@ -203,7 +203,7 @@ fn vector_tier_runs_and_matches_the_event_tiers_trades() {
         vector["run"]["final_equity"].as_f64().unwrap(),
         event["run"]["final_equity"].as_f64().unwrap(),
     );
-    assert!((v - e).abs() / e < 1e-3, "vector {v} event {e}");
+    assert!((v - e).abs() / e < 1e-9, "vector {v} event {e}");
     let _ = fs::remove_dir_all(root);
 }
 

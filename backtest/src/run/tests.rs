@@ -214,21 +214,31 @@ fn both_tiers_enter_and_exit_on_the_same_bars() {
     let mut spec = BacktestSpec::new(DATASET);
     spec.tier = Tier::Vector;
     let vector = go(&store, &crossover(), &spec).unwrap();
-    let bars = |o: &RunOutcome| -> Vec<(usize, usize)> {
+    // Parity (the lead's tests cover it in depth): same bars, quantities and prices.
+    let key = |o: &RunOutcome| -> Vec<(usize, usize, u64, u64, u64)> {
         o.result
             .trades
             .iter()
-            .map(|t| (t.entry_bar, t.exit_bar))
+            .map(|t| {
+                (
+                    t.entry_bar,
+                    t.exit_bar,
+                    t.quantity.to_bits(),
+                    t.entry_price.to_bits(),
+                    t.exit_price.to_bits(),
+                )
+            })
             .collect()
     };
-    assert_eq!(bars(&vector), bars(&event));
+    assert_eq!(key(&vector), key(&event));
+    assert_eq!(vector.result.trades.len(), event.result.trades.len());
     assert_eq!(vector.fingerprint.data, event.fingerprint.data);
     assert_ne!(vector.fingerprint.config, event.fingerprint.config);
     assert_eq!(vector.summary.tier, Tier::Vector);
     assert!(vector.summary.orders.fills > 0);
     let relative = (vector.summary.final_equity - event.summary.final_equity).abs()
         / event.summary.final_equity;
-    assert!(relative < 1e-3, "{relative}");
+    assert!(relative < 1e-9, "{relative}");
 }
 
 #[test]
