@@ -355,3 +355,44 @@ fn unknown_symbols_need_their_precision() {
     );
     let _ = fs::remove_dir_all(root);
 }
+
+/// The README's main command prints what the README shows (all but the run directory's
+/// path, which the test moves to a scratch directory).
+#[test]
+fn readme_main_command_prints_what_the_readme_shows() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Backtest a strategy on the bundled sample")
+        .nth(1)
+        .expect("README section");
+    let command = section
+        .lines()
+        .find(|l| l.starts_with("cargo run -q -- backtest "))
+        .expect("the main command");
+    let shown: Vec<&str> = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the output block")
+        .lines()
+        .collect();
+    let root = scratch("backtest", "readme");
+    let data = sample();
+    let mut args: Vec<&str> = command
+        .trim_start_matches("cargo run -q -- ")
+        .split_whitespace()
+        .map(|a| if a == "data/sample" { data.as_str() } else { a })
+        .collect();
+    let out_dir = root.join("run");
+    args.extend_from_slice(&["--out", path(&out_dir)]);
+    let out = vela(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let printed: Vec<&str> = printed.lines().collect();
+    let (last_shown, shown) = shown.split_last().expect("lines");
+    let (last_printed, printed) = printed.split_last().expect("lines");
+    assert_eq!(printed, shown, "README output differs from the command's");
+    assert!(last_shown.starts_with("run directory: runs/crossover-sample-BTCUSDT-1m-"));
+    assert!(last_printed.starts_with(&format!("run directory: {}", out_dir.display())));
+    let _ = fs::remove_dir_all(root);
+}
