@@ -159,7 +159,7 @@ pub(crate) fn run_command(args: &Args) -> Result<ExitCode> {
         .dir
         .clone()
         .unwrap_or_else(|| default_dir(&outcome));
-    write_run(&dir, &bot, &spec, &outcome)
+    write_run(&dir, &spec, &outcome)
         .with_context(|| format!("writing the run directory {}", dir.display()))?;
     print_outcome(&outcome)?;
     say(&format!(
@@ -190,6 +190,7 @@ pub(crate) fn print_stats(file: &StatsFile) -> Result<()> {
         time(r.first_ts),
         time(r.last_ts)
     ))?;
+    say(&format!("  {:<22} {}", "parameters", r.params))?;
     for (label, value) in stats_rows(file) {
         say(&format!("  {label:<22} {value}"))?;
     }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use vela_core::engine::BotConfig;
 use vela_core::money::rounding::to_f64;
 use vela_core::risk::{Limit, RiskConfig, Sizing as RiskSizing};
-use vela_core::strategy::Registry;
+use vela_core::strategy::{ParamValue, Registry};
 use vela_core::types::Timestamp;
 use vela_data::BarFrame;
 use vela_data::store::{DatasetId, Store, TimeRange, frame_hash};
@@ -42,6 +42,8 @@ pub struct OrderSummary {
 pub struct RunSummary {
     /// The strategy's name.
     pub strategy: String,
+    /// Its parameters, defaults included: `fast=50, slow=200, ma="sma", ...`.
+    pub params: String,
     /// The dataset read.
     pub dataset: String,
     /// The tier that ran.
@@ -67,6 +69,11 @@ pub struct RunSummary {
 /// Everything a run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOutcome {
+    /// The bot as it ran: the one given, with every strategy parameter written out
+    /// (defaults included), so its `bot.toml` means the same whatever later versions
+    /// choose as defaults, and the same run spelled with or without default values has one
+    /// fingerprint.
+    pub bot: BotConfig,
     /// Trades, equity curve, statistics.
     pub result: RunResult,
     /// What ran.
@@ -87,7 +94,9 @@ pub fn run(
     spec.validate()?;
     bot.validate()
         .map_err(vela_core::engine::BotConfigError::from)?;
-    registry.resolve(&bot.strategy)?;
+    let mut resolved = bot.clone();
+    resolved.strategy.params = registry.resolve(&bot.strategy)?;
+    let bot = &resolved;
     let id = spec.data.dataset_id()?;
     check_dataset(store, &id)?;
     check_instruments(bot, &id)?;
@@ -108,6 +117,13 @@ pub fn run(
     };
     let summary = RunSummary {
         strategy: bot.strategy.name.clone(),
+        params: bot
+            .strategy
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         dataset: id.to_string(),
         tier: spec.tier,
         interval_ms,
@@ -124,6 +140,7 @@ pub fn run(
         orders,
     };
     Ok(RunOutcome {
+        bot: resolved,
         result,
         summary,
         fingerprint,
@@ -282,6 +299,14 @@ pub fn vector_config(bot: &BotConfig, spec: &BacktestSpec) -> Result<VectorConfi
         hint,
     };
     let event_only = "the event tier runs the full risk layer: use --tier event";
+    if let Some(ParamValue::Float(share)) = bot.strategy.params.get("order_size")
+        && *share < 1.0
+    {
+        return Err(unsupported(
+            "strategy.params.order_size",
+            "the vector tier enters with all free cash (order_size = 1); a smaller share needs --tier event",
+        ));
+    }
     if !bot.compound {
         return Err(unsupported(
             "compound",

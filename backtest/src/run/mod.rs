@@ -1,11 +1,12 @@
 //! One backtest from configuration to report: a [`BacktestSpec`] (data, tier, simulated
-//! exchange, output) and a bot ([`BotConfig`], exactly what the live runner takes) are run
+//! exchange, output) and a bot ([`BotConfig`](vela_core::engine::BotConfig), exactly what
+//! the live runner takes) are run
 //! over a vela-data store ([`run`]), and the result is written as a run directory
 //! ([`write_run`]):
 //!
 //! | file | content |
 //! |---|---|
-//! | `bot.toml` | the bot, [`BotConfig::to_toml_string`]: the file `promote` hands to live |
+//! | `bot.toml` | the bot as it ran (parameters resolved), [`BotConfig::to_toml_string`](vela_core::engine::BotConfig::to_toml_string): the file `promote` hands to live |
 //! | `backtest.toml` | the spec, without its output directory |
 //! | `stats.json` | run summary and statistics ([`files`]) |
 //! | `trades.parquet`, `equity.parquet` | the trade list and the equity curve ([`files`]) |
@@ -17,7 +18,8 @@
 //! same bot, spec and bars give the same bytes, and `equity.svg` and `report.html` can be
 //! rendered again from the other files ([`report::render`]). A run directory is a valid
 //! input: `backtest.toml` and `bot.toml` read back ([`BacktestSpec::from_toml_str`],
-//! [`BotConfig::from_toml_str`]) give the same fingerprint.
+//! [`BotConfig::from_toml_str`](vela_core::engine::BotConfig::from_toml_str)) give the same
+//! fingerprint.
 //!
 //! Which settings each tier models, and the look-ahead-unsafe combinations refused, are
 //! in [`spec`]; the vector tier's mapping of the bot's risk settings is
@@ -38,8 +40,6 @@ pub mod spec;
 mod tests;
 
 use std::path::{Path, PathBuf};
-
-use vela_core::engine::BotConfig;
 
 pub use error::RunError;
 pub use execute::{OrderSummary, RunOutcome, RunSummary, check_dataset, run, vector_config};
@@ -63,19 +63,15 @@ pub fn default_dir(outcome: &RunOutcome) -> PathBuf {
     Path::new(DEFAULT_RUNS_DIR).join(name)
 }
 
-/// Writes the run directory `dir` for `outcome` of `bot` under `spec`: the data files,
-/// then the chart and the report rendered from them.
-pub fn write_run(
-    dir: &Path,
-    bot: &BotConfig,
-    spec: &BacktestSpec,
-    outcome: &RunOutcome,
-) -> Result<(), RunError> {
+/// Writes the run directory `dir` for `outcome` of a run under `spec`: the data files
+/// (`bot.toml` is [`RunOutcome::bot`], the bot as it ran), then the chart and the report
+/// rendered from them.
+pub fn write_run(dir: &Path, spec: &BacktestSpec, outcome: &RunOutcome) -> Result<(), RunError> {
     let mut stored = spec.clone();
     stored.output = OutputSpec::default();
     files::write_data_files(
         dir,
-        &bot.to_toml_string()?,
+        &outcome.bot.to_toml_string()?,
         &stored.to_toml_string()?,
         outcome,
     )?;

@@ -115,6 +115,11 @@ pub fn html(run: &StoredRun, svg: &str) -> String {
         escape(&s.quote),
         percent(run.stats.stats.total_return),
     );
+    let _ = writeln!(
+        h,
+        "<p class=\"sub\">parameters: <code>{}</code></p>",
+        escape(&s.params)
+    );
     let f = &run.fingerprint;
     let _ = writeln!(
         h,

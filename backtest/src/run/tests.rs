@@ -99,11 +99,11 @@ fn event_run_writes_a_deterministic_run_directory() {
 
     let a = root.join("a");
     let b = root.join("b");
-    write_run(&a, &crossover(), &spec, &outcome).unwrap();
+    write_run(&a, &spec, &outcome).unwrap();
     // The same inputs again: the same fingerprint and the same bytes in every file.
     let again = go(&store, &crossover(), &spec).unwrap();
     assert_eq!(again.fingerprint, outcome.fingerprint);
-    write_run(&b, &crossover(), &spec, &again).unwrap();
+    write_run(&b, &spec, &again).unwrap();
     let files = file_bytes(&a);
     let names_written: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
@@ -181,14 +181,20 @@ fn the_run_directory_is_a_valid_input() {
     bot.risk.stop_loss = Some(Limit::Percent(0.01));
     let first = go(&store, &bot, &spec).unwrap();
     let dir = root.join("first");
-    write_run(&dir, &bot, &spec, &first).unwrap();
+    write_run(&dir, &spec, &first).unwrap();
 
     let bot_text = fs::read_to_string(dir.join(names::BOT)).unwrap();
     let spec_text = fs::read_to_string(dir.join(names::SPEC)).unwrap();
     assert!(!spec_text.contains("first"), "no output dir: {spec_text}");
     let bot2 = BotConfig::from_toml_str(&bot_text).unwrap();
     let spec2 = BacktestSpec::from_toml_str(&spec_text).unwrap();
-    assert_eq!(bot2, bot);
+    assert_eq!(bot2, first.bot);
+    // The written bot spells out every parameter; the run is the same either way.
+    assert_eq!(bot2.strategy.params.get("ma"), Some(&"sma".into()));
+    assert_eq!(
+        first.summary.params,
+        "fast=5, ma=\"sma\", order_size=1, slow=20"
+    );
     let second = go(&store, &bot2, &spec2).unwrap();
     assert_eq!(second.fingerprint, first.fingerprint);
     assert_eq!(second.result, first.result);
@@ -271,6 +277,10 @@ fn vector_tier_maps_the_risk_exits_and_refuses_the_rest() {
         err.contains("risk.max_drawdown is not supported by the vector tier"),
         "{err}"
     );
+    let mut half = bot.clone();
+    half.strategy.params.set("order_size", 0.5);
+    let err = vector_config(&half, &spec).unwrap_err().to_string();
+    assert!(err.contains("order_size"), "{err}");
     let mut simple = bot;
     simple.compound = false;
     let err = vector_config(&simple, &spec).unwrap_err().to_string();
@@ -329,6 +339,6 @@ fn event_tier_runs_strategies_without_a_vectorised_form() {
     let spec = BacktestSpec::new(DATASET);
     let outcome = go(&store, &bot, &spec).unwrap();
     assert!(outcome.summary.orders.fills > 0, "{:?}", outcome.summary);
-    write_run(&root.join("run"), &bot, &spec, &outcome).unwrap();
+    write_run(&root.join("run"), &spec, &outcome).unwrap();
     assert!(root.join("run").join(names::REPORT).is_file());
 }
