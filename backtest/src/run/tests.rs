@@ -200,6 +200,18 @@ fn the_run_directory_is_a_valid_input() {
     assert_eq!(second.result, first.result);
     assert_eq!(second.summary.bars, 2_900);
 
+    // Defaults spelled out or left implicit: one run, one fingerprint.
+    let mut spelled = bot.clone();
+    spelled
+        .strategy
+        .params
+        .set("ma", "sma")
+        .set("order_size", 1_i64);
+    assert_eq!(
+        go(&store, &spelled, &spec).unwrap().fingerprint,
+        first.fingerprint
+    );
+
     // A different input changes the configuration hash, and so the directory name.
     spec.exchange.slippage_bps = 4.0;
     let third = go(&store, &bot, &spec).unwrap();
