@@ -1,7 +1,9 @@
 //! Command-line arguments and dispatch. Each subcommand lives in its own module.
 
+mod backtest;
 mod data;
 mod fetch;
+mod report;
 mod store;
 mod strategies;
 
@@ -25,6 +27,10 @@ enum Command {
     /// Market history: import, fetch, list, query (SQL), check, resample, generate.
     #[command(subcommand)]
     Data(data::Command),
+    /// Backtest a strategy on a stored dataset; writes a run directory with a report.
+    Backtest(Box<backtest::Args>),
+    /// Re-render a run directory's chart and HTML report from its stored files.
+    Report(report::Args),
 }
 
 /// Runs the parsed command; the exit code tells scripts whether it found problems.
@@ -32,5 +38,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Strategies(args) => strategies::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Data(command) => data::run(&command),
+        Command::Backtest(args) => backtest::run_command(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

@@ -1,5 +1,6 @@
 //! Cross-crate integration tests of the root package, one binary (`cargo test --test it`).
 
+mod backtest;
 mod cli;
 mod data;
 mod fetch;

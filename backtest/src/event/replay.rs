@@ -9,7 +9,7 @@ use vela_core::sim::SimExchange;
 use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
 
 use super::trades::TradeBook;
-use super::{EventError, EventRun, FillRecord, History, OrderCounts};
+use super::{EventError, EventRun, FillRecord, History, OrderCounts, PROGRESS_EVERY};
 use crate::result::{EquityCurve, ExitReason, RunResult};
 
 /// One run in progress.
@@ -56,8 +56,13 @@ impl Replay {
         }
     }
 
-    /// Replays every bar of `history`.
-    pub(crate) fn run(mut self, history: &History<'_>) -> Result<EventRun, EventError> {
+    /// Replays every bar of `history`, telling `progress` how far it got every
+    /// [`PROGRESS_EVERY`] bars and at the end.
+    pub(crate) fn run(
+        mut self,
+        history: &History<'_>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<EventRun, EventError> {
         let n = history.len();
         let symbols = history.symbols();
         // The bar length: the smallest step between bars (gaps only make steps larger).
@@ -121,7 +126,11 @@ impl Replay {
             } else {
                 0.0
             });
+            if (i + 1) % PROGRESS_EVERY == 0 {
+                progress(i + 1, n);
+            }
         }
+        progress(n, n);
         // Positions still open are valued at the last close.
         let last_close = history.bars(0)[n - 1].ts.0 + interval;
         let trades = self.trades.finish(n - 1, last_close, &self.last);
