@@ -4,6 +4,7 @@ mod data;
 mod fetch;
 mod store;
 mod strategies;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     /// Market history: import, fetch, list, query (SQL), check, resample, generate.
     #[command(subcommand)]
     Data(data::Command),
+    /// Run every combination of a parameter grid through the vectorised backtester.
+    Sweep(Box<sweep::Args>),
 }
 
 /// Runs the parsed command; the exit code tells scripts whether it found problems.
@@ -32,5 +35,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Strategies(args) => strategies::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Data(command) => data::run(&command),
+        Command::Sweep(args) => sweep::run(&args),
     }
 }

@@ -5,3 +5,4 @@ mod data;
 mod fetch;
 mod store;
 mod support;
+mod sweep;

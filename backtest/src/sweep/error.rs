@@ -48,7 +48,7 @@ pub enum SweepError {
         /// The combination, `name=value` pairs.
         combination: String,
         /// The strategy's refusal.
-        source: ParamError,
+        source: Box<ParamError>,
         /// A hint (such as a constraint that would skip it), or nothing.
         hint: String,
     },

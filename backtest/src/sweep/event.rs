@@ -56,8 +56,11 @@ pub struct EventGrid<'a> {
 impl<'a> EventGrid<'a> {
     /// Every job, strategy-major, then market, then window; with each job's key.
     pub fn jobs(&self) -> Result<Vec<(JobKey, EventJob<'a>)>, EventError> {
-        let whole = [0..usize::MAX];
-        let windows: &[Range<usize>] = if self.windows.is_empty() {
+        let whole = vec![Range {
+            start: 0,
+            end: usize::MAX,
+        }];
+        let windows = if self.windows.is_empty() {
             &whole
         } else {
             &self.windows

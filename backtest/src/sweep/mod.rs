@@ -69,4 +69,4 @@ pub use grid::{Axis, AxisSpec, Grid, GridSpec, MAX_COMBINATIONS};
 pub use heatmap::heatmap_svg;
 pub use plan::Plan;
 pub use run::{Dataset, Row, SweepResults, equity_curves, run};
-pub use table::{Metric, Table, rank};
+pub use table::{KeptCurve, Metric, Table, rank, write_equity};

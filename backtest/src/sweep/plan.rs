@@ -3,6 +3,7 @@
 
 use vela_core::strategy::{Params, Registry, RegistryError, StrategySpec};
 
+use super::constraint::Constraint;
 use super::error::SweepError;
 use super::grid::Grid;
 use super::kernel::Kernel;
@@ -49,12 +50,12 @@ impl Plan {
                 } else {
                     String::new()
                 },
-                source,
+                source: Box::new(source),
             })?;
             combos.push(index);
         }
         if combos.is_empty() {
-            let constraints: Vec<&str> = grid.constraints().iter().map(|c| c.text()).collect();
+            let constraints: Vec<&str> = grid.constraints().iter().map(Constraint::text).collect();
             return Err(SweepError::Empty(format!(
                 "the constraints ({}) leave none of the {} combinations",
                 constraints.join(", "),

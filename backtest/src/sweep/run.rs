@@ -105,7 +105,7 @@ fn param_error(
 ) -> impl FnOnce(vela_core::strategy::ParamError) -> SweepError + '_ {
     move |source| SweepError::Combination {
         combination: plan.describe(i),
-        source,
+        source: Box::new(source),
         hint: String::new(),
     }
 }
@@ -144,7 +144,7 @@ pub fn run(
         let bars = market.bars();
         let columns = Columns::build(&keys, bars).map_err(|source| SweepError::Combination {
             combination: format!("(indicator columns of {})", datasets[d].name),
-            source,
+            source: Box::new(source),
             hint: String::new(),
         })?;
         results.column_bytes = results.column_bytes.max(columns.bytes());

@@ -22,7 +22,7 @@ use vela_core::strategy::ParamValue;
 use super::error::SweepError;
 use super::plan::Plan;
 use super::run::{Row, SweepResults};
-use crate::result::Stats;
+use crate::result::{EquityCurve, Stats};
 
 /// A statistic to rank by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -343,6 +343,103 @@ impl Table<'_> {
             rows.iter().map(|r| r.final_equity).collect::<Vec<f64>>(),
         ));
         DataFrame::new(n, columns)
+    }
+}
+
+/// One kept equity curve: its rank, dataset name and combination index.
+#[derive(Debug, Clone, Copy)]
+pub struct KeptCurve<'a> {
+    /// Rank of the row (1 = best).
+    pub rank: usize,
+    /// Dataset name.
+    pub dataset: &'a str,
+    /// Combination index (input order).
+    pub combination: usize,
+    /// The curve.
+    pub curve: &'a EquityCurve,
+}
+
+/// Writes kept equity curves to `path` in long form — columns `rank`, `dataset`,
+/// `combination`, `ts`, `equity`, `exposure` — as Parquet (`.parquet`) or CSV (`.csv`).
+pub fn write_equity(path: &Path, curves: &[KeptCurve<'_>]) -> Result<(), SweepError> {
+    let failed = |detail: String| SweepError::Output {
+        path: path.display().to_string(),
+        detail,
+    };
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => {
+            let write = || -> std::io::Result<()> {
+                let mut out = BufWriter::new(File::create(path)?);
+                writeln!(out, "rank,dataset,combination,ts,equity,exposure")?;
+                for kept in curves {
+                    let c = kept.curve;
+                    let dataset = csv_field(kept.dataset.to_owned());
+                    for ((ts, equity), exposure) in c.ts.iter().zip(&c.equity).zip(&c.exposure) {
+                        writeln!(
+                            out,
+                            "{},{dataset},{},{ts},{equity},{exposure}",
+                            kept.rank, kept.combination
+                        )?;
+                    }
+                }
+                out.flush()
+            };
+            write().map_err(|e| failed(e.to_string()))
+        }
+        Some("parquet") => {
+            let n: usize = curves.iter().map(|k| k.curve.equity.len()).sum();
+            let repeat = |f: &dyn Fn(&KeptCurve<'_>) -> u64| -> Vec<u64> {
+                curves
+                    .iter()
+                    .flat_map(|k| std::iter::repeat_n(f(k), k.curve.equity.len()))
+                    .collect()
+            };
+            let columns = vec![
+                Column::new("rank".into(), repeat(&|k| k.rank as u64)),
+                Column::new(
+                    "dataset".into(),
+                    curves
+                        .iter()
+                        .flat_map(|k| std::iter::repeat_n(k.dataset, k.curve.equity.len()))
+                        .collect::<Vec<&str>>(),
+                ),
+                Column::new("combination".into(), repeat(&|k| k.combination as u64)),
+                Column::new(
+                    "ts".into(),
+                    curves
+                        .iter()
+                        .flat_map(|k| k.curve.ts.iter().copied())
+                        .collect::<Vec<i64>>(),
+                ),
+                Column::new(
+                    "equity".into(),
+                    curves
+                        .iter()
+                        .flat_map(|k| k.curve.equity.iter().copied())
+                        .collect::<Vec<f64>>(),
+                ),
+                Column::new(
+                    "exposure".into(),
+                    curves
+                        .iter()
+                        .flat_map(|k| k.curve.exposure.iter().copied())
+                        .collect::<Vec<f64>>(),
+                ),
+            ];
+            let write = || -> Result<(), String> {
+                let mut df = DataFrame::new(n, columns).map_err(|e| e.to_string())?;
+                let mut file = File::create(path).map_err(|e| e.to_string())?;
+                ParquetWriter::new(&mut file)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .finish(&mut df)
+                    .map_err(|e| e.to_string())?;
+                Ok(())
+            };
+            write().map_err(failed)
+        }
+        _ => Err(failed(
+            "unknown format: the file name must end in .parquet or .csv".to_owned(),
+        )),
     }
 }
 
