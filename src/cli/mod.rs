@@ -6,6 +6,7 @@ mod fetch;
 mod report;
 mod store;
 mod strategies;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,8 @@ enum Command {
     Backtest(Box<backtest::Args>),
     /// Re-render a run directory's chart and HTML report from its stored files.
     Report(report::Args),
+    /// Run every combination of a parameter grid through the vectorised backtester.
+    Sweep(Box<sweep::Args>),
 }
 
 /// Runs the parsed command; the exit code tells scripts whether it found problems.
@@ -40,5 +43,6 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Data(command) => data::run(&command),
         Command::Backtest(args) => backtest::run_command(&args),
         Command::Report(args) => report::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     }
 }

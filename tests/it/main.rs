@@ -6,3 +6,4 @@ mod data;
 mod fetch;
 mod store;
 mod support;
+mod sweep;
