@@ -25,6 +25,7 @@ use vela_core::sim::FillTiming;
 use vela_core::strategy::{ParamValue, Params, Registry, StrategySpec};
 
 use super::data::say;
+use super::market::InstrumentArgs;
 use super::store::StoreArgs;
 
 /// Budget when neither `--budget` nor `--bot` gives one, in the quote asset.
@@ -96,24 +97,8 @@ pub(crate) struct Args {
     /// Event tier: most of a bar's volume one order fills on it, share in (0, 1].
     #[arg(long)]
     volume_cap: Option<f64>,
-    /// Taker fee rate (default MEXC 0.0005 = 0.05 %).
-    #[arg(long)]
-    taker_fee: Option<Decimal>,
-    /// Maker fee rate (default MEXC 0).
-    #[arg(long)]
-    maker_fee: Option<Decimal>,
-    /// Decimals allowed in a price (MEXC quotePrecision); needed for unknown symbols.
-    #[arg(long)]
-    price_decimals: Option<u32>,
-    /// Decimals allowed in a quantity (MEXC baseAssetPrecision); needed for unknown symbols.
-    #[arg(long)]
-    quantity_decimals: Option<u32>,
-    /// Smallest order quantity, base asset (MEXC baseSizePrecision; unknown symbols: 0).
-    #[arg(long)]
-    min_quantity: Option<Decimal>,
-    /// Smallest order value, quote asset (MEXC quoteAmountPrecision; unknown symbols: 0).
-    #[arg(long)]
-    min_notional: Option<Decimal>,
+    #[command(flatten)]
+    instrument: InstrumentArgs,
     /// Stop loss, share below the entry price (0.05 = 5 %).
     #[arg(long)]
     stop_loss: Option<f64>,
@@ -258,14 +243,7 @@ fn spec(args: &Args) -> Result<BacktestSpec> {
 
 /// The bot: `--bot` or built from the flags, with the flags applied.
 fn bot(args: &Args, spec: &BacktestSpec) -> Result<BotConfig> {
-    let settings = InstrumentSettings {
-        price_decimals: args.price_decimals,
-        quantity_decimals: args.quantity_decimals,
-        min_quantity: args.min_quantity,
-        min_notional: args.min_notional,
-        maker_fee: args.maker_fee,
-        taker_fee: args.taker_fee,
-    };
+    let settings = args.instrument.settings();
     let mut bot = match &args.bot {
         Some(path) => {
             let text = std::fs::read_to_string(path)

@@ -3,6 +3,7 @@
 mod backtest;
 mod data;
 mod fetch;
+mod market;
 mod report;
 mod store;
 mod strategies;

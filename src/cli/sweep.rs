@@ -9,18 +9,19 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use rust_decimal::Decimal;
+use vela_backtest::run::instrument::instrument_for;
 use vela_backtest::sweep::{
     self, Dataset, Fingerprint, Grid, GridSpec, KeptCurve, Metric, Plan, SweepResults, Table,
 };
 use vela_backtest::vector::{FillTiming, VectorConfig};
 use vela_core::strategy::Registry;
-use vela_core::types::{Asset, Instrument, Symbol, Timestamp};
+use vela_core::types::Timestamp;
 use vela_data::BarFrame;
 use vela_data::import::parse_timestamp;
 use vela_data::store::{DatasetId, TimeRange};
 
 use super::data::say;
+use super::market::InstrumentArgs;
 use super::store::{StoreArgs, stored_dataset};
 
 /// Arguments of `vela sweep`.
@@ -75,9 +76,6 @@ pub(crate) struct Args {
     /// Starting cash in the quote asset.
     #[arg(long, default_value_t = 10_000.0)]
     cash: f64,
-    /// Taker fee rate of every signal order (0.0005 = 0.05 %, MEXC's default).
-    #[arg(long, default_value = "0.0005")]
-    fee: Decimal,
     /// Slippage against the trader, basis points.
     #[arg(long, default_value_t = 0.0)]
     slippage_bps: f64,
@@ -85,15 +83,8 @@ pub(crate) struct Args {
     /// (this-close).
     #[arg(long, default_value = "next-open")]
     fill: String,
-    /// Price decimals of the instrument (default: read from the bars, at most 8).
-    #[arg(long)]
-    price_precision: Option<u32>,
-    /// Quantity decimals of the instrument.
-    #[arg(long, default_value_t = 6)]
-    quantity_precision: u32,
-    /// Smallest order value in the quote asset.
-    #[arg(long, default_value = "1")]
-    min_notional: Decimal,
+    #[command(flatten)]
+    instrument: InstrumentArgs,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -129,7 +120,32 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
 
     let range = time_range(args)?;
     let frames = read_frames(args, range)?;
-    let instrument = instrument(&frames[0].0, &frames[0].1, args)?;
+    // One simulator serves every dataset: their instruments must trade by the same rules.
+    let settings = args.instrument.settings();
+    let instrument = instrument_for(frames[0].0.symbol(), &settings)?;
+    for (id, _) in &frames[1..] {
+        let other = instrument_for(id.symbol(), &settings)?;
+        let rules = |i: &vela_core::types::Instrument| {
+            (
+                i.price_precision,
+                i.quantity_precision,
+                i.min_quantity,
+                i.min_notional,
+                i.maker_fee,
+                i.taker_fee,
+            )
+        };
+        if rules(&other) != rules(&instrument) {
+            bail!(
+                "{id} ({}) and {} ({}) trade by different rules (precision, minimums or \
+                 fees): give them with --price-decimals, --quantity-decimals, \
+                 --min-quantity, --min-notional, or sweep each on its own",
+                id.symbol(),
+                frames[0].0,
+                frames[0].0.symbol()
+            );
+        }
+    }
     let config = VectorConfig {
         slippage_bps: args.slippage_bps,
         fill: match args.fill.as_str() {
@@ -275,52 +291,6 @@ fn describe(range: TimeRange) -> String {
         end(range.start, i64::MIN),
         end(range.end, i64::MAX)
     )
-}
-
-/// The instrument traded: the dataset's symbol, split into base and quote by a known
-/// quote suffix, with the flags' precision, minimum and fee.
-fn instrument(id: &DatasetId, frame: &BarFrame, args: &Args) -> Result<Instrument> {
-    let symbol = id.symbol().to_ascii_uppercase();
-    let quote = [
-        "USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD", "EUR", "BTC", "ETH", "BNB",
-    ]
-    .into_iter()
-    .find(|q| symbol.len() > q.len() && symbol.ends_with(q))
-    .unwrap_or("QUOTE");
-    let base = symbol.strip_suffix(quote).unwrap_or(&symbol);
-    let instrument = Instrument {
-        symbol: Symbol::new(symbol.clone())?,
-        base: Asset::new(base)?,
-        quote: Asset::new(quote)?,
-        price_precision: args
-            .price_precision
-            .unwrap_or_else(|| price_decimals(frame)),
-        quantity_precision: args.quantity_precision,
-        min_quantity: Decimal::ZERO,
-        min_notional: args.min_notional,
-        maker_fee: Decimal::ZERO,
-        taker_fee: args.fee,
-        api_trading_allowed: true,
-    };
-    instrument.validate().context("instrument settings")?;
-    Ok(instrument)
-}
-
-/// The fewest decimals (at most 8) that write every price of the first 10,000 bars.
-fn price_decimals(frame: &BarFrame) -> u32 {
-    let n = frame.len().min(10_000);
-    let prices = [&frame.open, &frame.high, &frame.low, &frame.close];
-    (0..=8)
-        .find(|&d| {
-            let scale = 10_f64.powi(d);
-            prices.iter().all(|column| {
-                column[..n].iter().all(|p| {
-                    let scaled = p * scale;
-                    (scaled - scaled.round()).abs() <= 1e-6 * scaled.abs().max(1.0)
-                })
-            })
-        })
-        .map_or(8, i32::unsigned_abs)
 }
 
 fn print_top(table: &Table<'_>, metric: Metric, top: usize) -> Result<()> {
