@@ -33,7 +33,7 @@ const DEFAULT_BUDGET: i64 = 10_000;
 
 /// The tier, as the flag spells it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum TierArg {
+pub(crate) enum TierArg {
     /// Event replay of the real engine: every strategy.
     Event,
     /// Vectorised simulator: strategies with a vectorised form.
@@ -69,7 +69,7 @@ pub(crate) struct Args {
     strategy: Option<String>,
     /// Strategy parameter NAME=VALUE (repeatable), e.g. --param fast=10 --param ma=ema.
     #[arg(long = "param", value_name = "NAME=VALUE")]
-    params: Vec<String>,
+    pub(crate) params: Vec<String>,
     /// First bar open time: 2022-01-05, "2022-01-05 12:00", RFC 3339 or epoch ms.
     #[arg(long)]
     from: Option<String>,
@@ -78,7 +78,7 @@ pub(crate) struct Args {
     to: Option<String>,
     /// Tier: event (default; any strategy) or vector (strategies with a vectorised form).
     #[arg(long, value_enum)]
-    tier: Option<TierArg>,
+    pub(crate) tier: Option<TierArg>,
     /// Trading capital in the quote asset (default 10000).
     #[arg(long)]
     budget: Option<Decimal>,
@@ -116,9 +116,9 @@ pub(crate) struct Args {
     bot: Option<PathBuf>,
     /// Run directory (default: runs/<strategy>-<dataset>-<inputs id>).
     #[arg(long, value_name = "DIR")]
-    out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
-    store: StoreArgs,
+    pub(crate) store: StoreArgs,
 }
 
 /// `vela backtest`.
@@ -187,7 +187,7 @@ pub(crate) fn print_stats(file: &StatsFile) -> Result<()> {
 }
 
 /// The spec: `--config` or the dataset, with the flags applied.
-fn spec(args: &Args) -> Result<BacktestSpec> {
+pub(crate) fn spec(args: &Args) -> Result<BacktestSpec> {
     let mut spec = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -242,7 +242,7 @@ fn spec(args: &Args) -> Result<BacktestSpec> {
 }
 
 /// The bot: `--bot` or built from the flags, with the flags applied.
-fn bot(args: &Args, spec: &BacktestSpec) -> Result<BotConfig> {
+pub(crate) fn bot(args: &Args, spec: &BacktestSpec) -> Result<BotConfig> {
     let settings = args.instrument.settings();
     let mut bot = match &args.bot {
         Some(path) => {

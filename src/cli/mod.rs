@@ -8,6 +8,7 @@ mod report;
 mod store;
 mod strategies;
 mod sweep;
+mod walk;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,9 @@ enum Command {
     Report(report::Args),
     /// Run every combination of a parameter grid through the vectorised backtester.
     Sweep(Box<sweep::Args>),
+    /// Walk forward: optimise a grid in sample (vector tier), trade the pick out of sample
+    /// (event tier), step, repeat; in-sample vs out-of-sample statistics.
+    WalkForward(Box<walk::Args>),
 }
 
 /// Runs the parsed command; the exit code tells scripts whether it found problems.
@@ -45,5 +49,18 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backtest(args) => backtest::run_command(&args),
         Command::Report(args) => report::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::WalkForward(args) => walk::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap checks the whole command tree (unique names and groups, valid defaults) only
+    /// when a command is built; this builds every subcommand.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

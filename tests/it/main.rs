@@ -7,3 +7,4 @@ mod fetch;
 mod store;
 mod support;
 mod sweep;
+mod walk;

@@ -182,7 +182,9 @@ fn check_instruments(bot: &BotConfig, id: &DatasetId) -> Result<(), RunError> {
 }
 
 /// The bars of the spec's range, checked: at least one, valid.
-fn read_bars(store: &Store, id: &DatasetId, spec: &BacktestSpec) -> Result<BarFrame, RunError> {
+/// The bars of `id` in `spec`'s range: an empty range or invalid bars are errors that name
+/// the dataset (and, when empty, what it covers).
+pub fn read_bars(store: &Store, id: &DatasetId, spec: &BacktestSpec) -> Result<BarFrame, RunError> {
     let range = spec.data.range();
     let frame = store.read(id, range)?;
     if frame.is_empty() {

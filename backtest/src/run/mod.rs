@@ -42,7 +42,9 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use error::RunError;
-pub use execute::{OrderSummary, RunOutcome, RunSummary, check_dataset, run, vector_config};
+pub use execute::{
+    OrderSummary, RunOutcome, RunSummary, check_dataset, read_bars, run, vector_config,
+};
 pub use fingerprint::Fingerprint;
 pub use spec::{BacktestSpec, DataSpec, ExchangeSpec, Intrabar, OutputSpec, SpecTime, Tier};
 

@@ -19,6 +19,7 @@
 //!   out-of-sample statistics; over the walk, the statistics of the stitched
 //!   out-of-sample equity and trades (bar indices into the whole series).
 
+mod optimise;
 mod windows;
 
 use rayon::prelude::*;
@@ -28,6 +29,7 @@ use vela_core::money::rounding::to_f64;
 use vela_core::strategy::{Params, Registry, StrategySpec};
 use vela_core::types::{Bar, Symbol};
 
+pub use optimise::SweepOptimiser;
 pub use windows::{Scheme, Window, WindowSpec};
 
 use crate::event::{self, EventConfig, EventError, History};
@@ -130,8 +132,8 @@ pub enum WalkError {
 
 /// Walks `bars` of `symbol` forward over `spec`'s windows: `optimiser` picks parameters
 /// of `config.bot.strategy` in sample, the event tier trades them out of sample with
-/// `config` (its strategy parameters replaced by the pick, its budget by the equity
-/// carried over).
+/// `config` (the picked parameters set over the bot's own, its budget replaced by the
+/// equity carried over).
 pub fn run(
     registry: &Registry,
     config: &EventConfig,
@@ -170,8 +172,11 @@ pub fn run(
         }
         let mut oos = config.clone();
         oos.bot.budget = equity;
-        oos.bot.strategy =
-            StrategySpec::new(config.bot.strategy.name.clone(), choice.params.clone());
+        let mut params = config.bot.strategy.params.clone();
+        for (name, value) in choice.params.iter() {
+            params.set(name, value.clone());
+        }
+        oos.bot.strategy = StrategySpec::new(config.bot.strategy.name.clone(), params);
         let slice = &bars[window.out_of_sample.clone()];
         let failed = |source| WalkError::Event {
             window: window.index,

@@ -230,3 +230,33 @@ fn failures_name_the_window() {
         "{short}"
     );
 }
+
+/// The sweep-backed optimiser picks what an exhaustive loop over the same settings picks.
+#[test]
+fn the_sweep_optimiser_picks_the_best_in_sample_row() {
+    use crate::sweep::{Grid, GridSpec, Metric, Plan};
+    let registry = Registry::builtin();
+    let mut grid = GridSpec::default();
+    grid.push_text("fast=5,10,20,30").unwrap();
+    grid.push_text("slow=20,30,60,120").unwrap();
+    grid.constraints.push("fast < slow".to_owned());
+    let schema = &registry.get("crossover").unwrap().schema;
+    let plan = Plan::new(&registry, Grid::new(schema, &grid).unwrap()).unwrap();
+    let config = VectorConfig::new(btcusdt(), 10_000.0);
+    let optimiser = SweepOptimiser {
+        registry: &registry,
+        plan: &plan,
+        config: &config,
+        metric: Metric::TotalReturn,
+    };
+    let bars = bars(6_000);
+    let picked = optimiser.optimise(&bars).unwrap();
+    let pairs: Vec<(i64, i64)> = [5, 10, 20, 30]
+        .iter()
+        .flat_map(|&f| [20, 30, 60, 120].map(move |s| (f, s)))
+        .filter(|(f, s)| f < s)
+        .collect();
+    let expected = BestOf(pairs).optimise(&bars).unwrap();
+    assert_eq!(picked.params, expected.params);
+    assert_eq!(picked.score.to_bits(), expected.score.to_bits());
+}
