@@ -5,7 +5,8 @@
 //! - **config**: the strategy, each axis with its values, the constraints, the backtest
 //!   settings (the [`VectorConfig`]'s debug form: instrument, cash, fees, slippage, fill,
 //!   stops, sizing) and any extra settings the caller names (e.g. the ranking metric).
-//! - **data**: each dataset's name and vela-data content hash (`frame_hash`), in order.
+//! - **data**: one dataset's vela-data content hash (`frame_hash`); for several, a hash of
+//!   each one's name and content hash, in order.
 //! - **results**: every row in input order — dataset and combination indices, then each
 //!   statistic's bits, the refusals and the final equity's bits.
 
@@ -84,9 +85,14 @@ pub fn config_hash(plan: &Plan, config: &VectorConfig, extra: &[(&str, String)])
     hex(&hasher.finalize())
 }
 
-/// Hash of the datasets' names and content hashes.
+/// The data hash: one dataset's content hash itself (so `vela backtest` and `vela sweep`
+/// print the same data hash for the same bars), else a hash of every dataset's name and
+/// content hash, in order.
 #[must_use]
 pub fn data_hash(datasets: &[Dataset<'_>]) -> String {
+    if let [only] = datasets {
+        return only.content_hash.clone();
+    }
     let mut hasher = Sha256::new();
     hasher.update(LAYOUT);
     for dataset in datasets {
