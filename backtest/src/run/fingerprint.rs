@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use vela_core::types::Side;
+use vela_data::store::hex;
 
 use crate::result::Trade;
 
@@ -94,14 +95,6 @@ pub fn trades_hash(trades: &[Trade]) -> String {
         hasher.update([0]);
     }
     hex(&hasher.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
+use vela_data::store::hex;
 
 use super::plan::Plan;
 use super::run::{Dataset, SweepResults};
@@ -120,11 +121,4 @@ pub fn results_hash(results: &SweepResults) -> String {
         hasher.update(row.final_equity.to_bits().to_le_bytes());
     }
     hex(&hasher.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
