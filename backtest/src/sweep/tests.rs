@@ -184,6 +184,7 @@ fn outputs_are_byte_identical_with_one_and_two_threads() {
         );
     }
     // The fingerprint changes with the data and the settings.
+    let other_bars = BarFrame::from_bars(&testkit::random_walk(5_000, 100.0, 0.004, 22));
     let other = Fingerprint::new(
         &plan,
         &VectorConfig {
@@ -191,7 +192,7 @@ fn outputs_are_byte_identical_with_one_and_two_threads() {
             ..config()
         },
         &[],
-        &datasets[..1],
+        &[Dataset::from_frame("walk", &other_bars)],
         &one.0,
     );
     assert_ne!(other.config, one.3.config);
