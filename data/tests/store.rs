@@ -496,3 +496,20 @@ fn row_text_helper_is_exercised() {
     assert!(text.contains(&format!("v {volume}")), "{text}");
     let _ = fs::remove_dir_all(&root);
 }
+
+/// A partition file of a dataset without quote volume (its column all null) imports back
+/// as bars without quote volume: what the store writes, the importer reads.
+#[test]
+fn a_partition_file_without_quote_volume_imports_back() {
+    let root = scratch("reimport");
+    let store = Store::open(&root).unwrap();
+    let btc = id("mexc/BTCUSDT/1m");
+    let mut frame = minutes(JAN_2024, 120, 5);
+    frame.quote_volume = None;
+    store.write(&btc, &frame, Conflict::Fail).unwrap();
+    let files = partition_files(&root);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let (back, _) = vela_data::import::read_file(&root.join(&files[0])).unwrap();
+    assert_eq!(back, frame);
+    let _ = fs::remove_dir_all(&root);
+}

@@ -104,7 +104,10 @@ pub(crate) fn frame_from(df: &DataFrame, file: &str) -> Result<BarFrame, ImportE
         low: number("low")?,
         close: number("close")?,
         volume: number("volume")?,
+        // An all-null quote volume is an absent one (the store writes it so when a
+        // dataset has none); some nulls are an error.
         quote_volume: find(df, &QUOTE_NAMES)
+            .filter(|c| c.null_count() < c.len())
             .map(|c| floats(c, file))
             .transpose()?,
     };
