@@ -147,7 +147,9 @@ fn write_file(tmp: &Path, frame: &BarFrame, meta: &PartitionMeta) -> Result<(), 
     let mut df = to_dataframe(frame).map_err(|e| StoreError::file(tmp, e))?;
     let mut file = File::create(tmp).map_err(|e| StoreError::io("cannot create", tmp, e))?;
     ParquetWriter::new(&mut file)
-        .with_compression(ParquetCompression::Zstd(None))
+        // LZ4: market data (floats) compresses little, and zstd's decoding was most of
+        // a range read's time (BENCHMARKS.md, store reads).
+        .with_compression(ParquetCompression::Lz4Raw)
         .with_statistics(StatisticsOptions::default())
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
             META_KEY.to_owned(),
