@@ -87,7 +87,9 @@ pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
     const BLOCK: usize = 256;
     let n = fast.len().min(slow.len());
     let (fast, slow) = (&fast[..n], &slow[..n]);
-    out.reset(n);
+    // Every value is written below: only the lengths need setting.
+    out.entries.resize(n, false);
+    out.exits.resize(n, false);
     let (entries, exits) = (&mut out.entries[..], &mut out.exits[..]);
     // 0: not known yet, 1: fast was not above, 2: fast was above (on the last bar where
     // both averages were known).
@@ -305,7 +307,8 @@ mod tests {
         }
         slow[1500] = f64::NAN;
         let mut out = Signals::default();
-        for len in [0, 1, 9, 255, 256, 257, 1_024, 3_000] {
+        // Lengths up and down: the buffer's old values must not show through.
+        for len in [3_000, 0, 1, 9, 255, 256, 1_024, 257, 3_000] {
             cross_signals_into(&fast[..len], &slow[..len], &mut out);
             assert_eq!(out, reference(&fast[..len], &slow[..len]), "{len} bars");
         }
