@@ -110,15 +110,17 @@ fn draw(
     } else {
         format!("{title}: {metric}")
     };
-    let (x_max, y_max) = (i32::try_from(nx)?, i32::try_from(ny)?);
+    // Cell i spans [i - 0.5, i + 0.5], so a label at i sits in the middle of its cell.
+    #[allow(clippy::cast_precision_loss, reason = "cell counts are small")]
+    let (x_max, y_max) = (nx as f64 - 0.5, ny as f64 - 0.5);
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(0..x_max, 0..y_max)?;
-    let x_label = |v: &i32| label_at(&labels.x, *v);
-    let y_label = |v: &i32| label_at(&labels.y, *v);
+        .build_cartesian_2d(-0.5..x_max, -0.5..y_max)?;
+    let x_label = |v: &f64| label_at(&labels.x, *v);
+    let y_label = |v: &f64| label_at(&labels.y, *v);
     chart
         .configure_mesh()
         .disable_mesh()
@@ -132,7 +134,7 @@ fn draw(
     let span = if hi > lo { hi - lo } else { 1.0 };
     let mut rects = Vec::with_capacity(means.len());
     for (i, mean) in means.iter().enumerate() {
-        let (x, y) = (i32::try_from(i % nx)?, i32::try_from(i / nx)?);
+        let (x, y) = (cell(i % nx), cell(i / nx));
         let color = match mean {
             Some(v) => {
                 let mut t = (v - lo) / span;
@@ -147,16 +149,19 @@ fn draw(
             }
             None => RGBColor(220, 220, 220),
         };
-        rects.push(Rectangle::new([(x, y), (x + 1, y + 1)], color.filled()));
+        rects.push(Rectangle::new(
+            [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+            color.filled(),
+        ));
     }
     chart.draw_series(rects)?;
     if means.len() <= LABELLED_CELLS {
         let texts = means.iter().enumerate().filter_map(|(i, mean)| {
             let v = (*mean)?;
-            let (x, y) = (i32::try_from(i % nx).ok()?, i32::try_from(i / nx).ok()?);
+            let (x, y) = (cell(i % nx), cell(i / nx));
             Some(Text::new(
                 format!("{v:.2}"),
-                (x, y + 1),
+                (x - 0.4, y + 0.3),
                 ("sans-serif", 10)
                     .into_font()
                     .color(&RGBColor(128, 128, 128)),
@@ -168,11 +173,22 @@ fn draw(
     Ok(())
 }
 
-/// The label of cell `v` (labels sit at the cell's lower edge).
-fn label_at(labels: &[String], v: i32) -> String {
-    usize::try_from(v)
-        .ok()
-        .and_then(|i| labels.get(i))
-        .cloned()
-        .unwrap_or_default()
+/// The centre coordinate of cell `i`.
+#[allow(clippy::cast_precision_loss, reason = "cell counts are small")]
+fn cell(i: usize) -> f64 {
+    i as f64
+}
+
+/// The label of the cell centred at `v`; nothing between cells.
+fn label_at(labels: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a checked, non-negative whole number"
+    )]
+    labels.get(i as usize).cloned().unwrap_or_default()
 }

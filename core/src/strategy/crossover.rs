@@ -83,20 +83,51 @@ pub fn average(close: &[f64], ma: &str, period: usize) -> Result<Vec<f64>, Param
 /// overwritten). Bars where either average is NaN carry no signal and leave the last
 /// comparison as it was.
 pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
+    /// Bars checked at a time for the fast path.
+    const BLOCK: usize = 256;
     let n = fast.len().min(slow.len());
-    out.reset(n);
+    let (fast, slow) = (&fast[..n], &slow[..n]);
+    // Every value is written below: only the lengths need setting.
+    out.entries.resize(n, false);
+    out.exits.resize(n, false);
+    let (entries, exits) = (&mut out.entries[..], &mut out.exits[..]);
     // 0: not known yet, 1: fast was not above, 2: fast was above (on the last bar where
     // both averages were known).
     let mut state = 0_u8;
-    for (i, (entry, exit)) in out.entries.iter_mut().zip(&mut out.exits).enumerate() {
-        let (f, s) = (fast[i], slow[i]);
-        let above = f > s;
-        let known = !(f.is_nan() || s.is_nan());
-        *entry = known & (state == 1) & above;
-        *exit = known & (state == 2) & !above;
-        if known {
-            state = 1 + u8::from(above);
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let (f, s) = (&fast[start..end], &slow[start..end]);
+        let known = f
+            .iter()
+            .zip(s)
+            .fold(true, |ok, (f, s)| ok & !f.is_nan() & !s.is_nan());
+        if state != 0 && known {
+            // Every bar of the block is known, so the last comparison is the previous
+            // bar's: a branch-free pass the compiler vectorises.
+            let above = f[0] > s[0];
+            let before = state == 2;
+            entries[start] = above & !before;
+            exits[start] = !above & before;
+            for j in start + 1..end {
+                let (now, prev) = (fast[j] > slow[j], fast[j - 1] > slow[j - 1]);
+                entries[j] = now & !prev;
+                exits[j] = !now & prev;
+            }
+            state = 1 + u8::from(fast[end - 1] > slow[end - 1]);
+        } else {
+            for j in start..end {
+                let (f, s) = (fast[j], slow[j]);
+                let above = f > s;
+                let known = !(f.is_nan() || s.is_nan());
+                entries[j] = known & (state == 1) & above;
+                exits[j] = known & (state == 2) & !above;
+                if known {
+                    state = 1 + u8::from(above);
+                }
+            }
         }
+        start = end;
     }
 }
 
@@ -247,6 +278,41 @@ mod tests {
             let trades = testkit::assert_signal_parity(&registry, &spec(10, 30, "ema"), &real);
             assert!(trades > 20, "real data: only {trades} trades");
         }
+    }
+
+    #[test]
+    fn the_block_pass_gives_the_bar_by_bar_signals_around_gaps() {
+        // The per-bar rule, written plainly.
+        fn reference(fast: &[f64], slow: &[f64]) -> Signals {
+            let mut out = Signals::none(fast.len());
+            let mut fast_above: Option<bool> = None;
+            for (i, (f, s)) in fast.iter().zip(slow).enumerate() {
+                if f.is_nan() || s.is_nan() {
+                    continue;
+                }
+                let above = f > s;
+                out.entries[i] = fast_above == Some(false) && above;
+                out.exits[i] = fast_above == Some(true) && !above;
+                fast_above = Some(above);
+            }
+            out
+        }
+        let walk = testkit::random_walk(3_000, 100.0, 0.004, 13);
+        let closes: Vec<f64> = walk.iter().map(|b| b.close).collect();
+        let mut fast = average(&closes, "sma", 4).unwrap();
+        let mut slow = average(&closes, "sma", 9).unwrap();
+        // NaN gaps inside blocks, across a block edge and at the very end.
+        for i in [300, 301, 700, 1023, 1024, 1025, 2047, 2999] {
+            fast[i] = f64::NAN;
+        }
+        slow[1500] = f64::NAN;
+        let mut out = Signals::default();
+        // Lengths up and down: the buffer's old values must not show through.
+        for len in [3_000, 0, 1, 9, 255, 256, 1_024, 257, 3_000] {
+            cross_signals_into(&fast[..len], &slow[..len], &mut out);
+            assert_eq!(out, reference(&fast[..len], &slow[..len]), "{len} bars");
+        }
+        assert!(out.walk().len() > 100);
     }
 
     #[test]
