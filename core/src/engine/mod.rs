@@ -273,6 +273,23 @@ impl Engine {
     /// Equity at the last known prices.
     #[must_use]
     pub fn equity(&self) -> Decimal {
+        // With nothing held (no quantity, no open lot) every position adds an exact zero
+        // (`0 × price` and an empty cost basis are `Decimal::ZERO`, and `x + 0` is `x`), so
+        // the sum is the capital as it stands — without a decimal conversion per price.
+        if self
+            .wallet
+            .positions()
+            .values()
+            .all(|p| p.is_flat() && p.lots().is_empty())
+        {
+            let capital = self.wallet.cash() + self.wallet.profit_reserve();
+            debug_assert_eq!(
+                capital.serialize(),
+                self.wallet.equity(|asset| self.value_of(asset)).serialize(),
+                "flat equity differs from the sum (value or scale)"
+            );
+            return capital;
+        }
         self.wallet.equity(|asset| self.value_of(asset))
     }
 
