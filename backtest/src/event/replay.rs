@@ -12,6 +12,9 @@ use super::trades::TradeBook;
 use super::{EventError, EventRun, FillRecord, History, OrderCounts};
 use crate::result::{EquityCurve, ExitReason, RunResult};
 
+/// Cash and profit reserve as `Decimal::serialize` bytes (value and scale).
+type Capital = ([u8; 16], [u8; 16]);
+
 /// One run in progress.
 pub(crate) struct Replay {
     engine: Engine,
@@ -28,6 +31,9 @@ pub(crate) struct Replay {
     exit_reasons: BTreeMap<ClientOrderId, ExitReason>,
     last: BTreeMap<Symbol, f64>,
     bar: usize,
+    /// The last flat curve point and the capital it was computed from (cash and profit
+    /// reserve in `Decimal::serialize` form).
+    flat_point: Option<(Capital, (f64, f64))>,
 }
 
 impl Replay {
@@ -49,6 +55,7 @@ impl Replay {
             exit_reasons: BTreeMap::new(),
             last: BTreeMap::new(),
             bar: 0,
+            flat_point: None,
         }
     }
 
@@ -98,16 +105,10 @@ impl Replay {
             if self.timers {
                 self.deliver(&Event::Timer { ts })?;
             }
-            let equity = self.engine.equity();
-            let wallet = self.engine.wallet();
-            let held = equity - wallet.cash() - wallet.profit_reserve();
+            let (equity, exposure) = self.curve_point();
             curve.ts.push(ts.0);
-            curve.equity.push(to_f64(equity));
-            curve.exposure.push(if equity > Decimal::ZERO {
-                to_f64(held / equity)
-            } else {
-                0.0
-            });
+            curve.equity.push(equity);
+            curve.exposure.push(exposure);
         }
         let last_ts = history.bars(0)[n - 1].ts.0;
         let trades = self.trades.finish(n - 1, last_ts, &self.last);
@@ -124,6 +125,56 @@ impl Replay {
             open_orders: self.sim.open_orders().count(),
             unknown_cancels: self.sim.unknown_cancels(),
         })
+    }
+
+    /// Equity and exposure at the last closes, from the engine's decimal equity.
+    ///
+    /// While nothing is held the equity is the capital alone, whatever the prices (see
+    /// [`Engine::equity`]), so the point of the last flat bar is reused as long as the cash
+    /// and the profit reserve are the same decimals (value and scale): the very numbers
+    /// computing it again would give.
+    fn curve_point(&mut self) -> (f64, f64) {
+        let wallet = self.engine.wallet();
+        let flat = wallet
+            .positions()
+            .values()
+            .all(|p| p.is_flat() && p.lots().is_empty());
+        let key = (
+            wallet.cash().serialize(),
+            wallet.profit_reserve().serialize(),
+        );
+        if flat
+            && let Some((cached, point)) = self.flat_point
+            && cached == key
+        {
+            debug_assert_eq!(
+                (point.0.to_bits(), point.1.to_bits()),
+                {
+                    let fresh = self.fresh_point();
+                    (fresh.0.to_bits(), fresh.1.to_bits())
+                },
+                "flat curve point out of date"
+            );
+            return point;
+        }
+        let point = self.fresh_point();
+        if flat {
+            self.flat_point = Some((key, point));
+        }
+        point
+    }
+
+    /// Equity and exposure computed from the engine's decimal equity.
+    fn fresh_point(&self) -> (f64, f64) {
+        let equity = self.engine.equity();
+        let wallet = self.engine.wallet();
+        let held = equity - wallet.cash() - wallet.profit_reserve();
+        let exposure = if equity > Decimal::ZERO {
+            to_f64(held / equity)
+        } else {
+            0.0
+        };
+        (to_f64(equity), exposure)
     }
 
     /// Hands `first` to the engine, then everything that follows from it (orders to the
