@@ -102,6 +102,10 @@ impl Engine {
 
     /// Stops, trailing stops and take-profit targets of the position in `symbol`.
     fn protect(&mut self, ts: Timestamp, symbol: &Symbol, low: f64, high: f64) {
+        // Nothing to protect (no position was bought since the last went flat).
+        if self.protections.is_empty() {
+            return;
+        }
         // Stops compare the position's cost (in the budget asset) with this pair's prices,
         // so they apply to pairs quoted in the budget asset only.
         let Some(instrument) = self.instruments.get(symbol) else {
