@@ -86,5 +86,5 @@ pub use moving_average::{Ema, Wma, ema, wma};
 pub use obv::{Obv, obv};
 pub use rolling_stats::{RollingStd, ZScore, rolling_std, zscore};
 pub use rsi::{Rsi, rsi};
-pub use sma::{Sma, sma, sma_into};
+pub use sma::{Sma, sma, sma_into, sma_pair_into};
 pub use vwap::{Vwap, vwap};

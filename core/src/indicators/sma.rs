@@ -152,14 +152,143 @@ pub fn sma_into(
     Ok(())
 }
 
+/// Positions `start..start + fast_out.len()` of [`sma`]`(values, fast)` into `fast_out` and
+/// of [`sma`]`(values, slow)` into `slow_out` (of the same length): the same numbers as two
+/// [`sma_into`] calls, with fewer additions when `fast < slow`.
+///
+/// The slow window's sum begins (from `0.0`, oldest first) with exactly the additions of
+/// the fast window that ends `slow - fast` positions earlier; so that fast sum is taken as
+/// it is and only the remaining `slow - fast` values are added: for 10/30, 30 additions
+/// per position instead of 40.
+pub fn sma_pair_into(
+    values: &[f64],
+    fast: usize,
+    slow: usize,
+    start: usize,
+    fast_out: &mut [f64],
+    slow_out: &mut [f64],
+) -> Result<(), IndicatorError> {
+    if fast >= slow || fast_out.len() != slow_out.len() {
+        sma_into(values, fast, start, fast_out)?;
+        return sma_into(values, slow, start, slow_out);
+    }
+    check_period(NAME, "period", fast, 1)?;
+    let end = start
+        .checked_add(fast_out.len())
+        .filter(|end| *end <= values.len())
+        .ok_or(IndicatorError::RangeOutOfBounds {
+            indicator: NAME,
+            start,
+            end: start.saturating_add(fast_out.len()),
+            len: values.len(),
+        })?;
+    let first_fast = start.max(fast - 1).min(end);
+    let first_slow = start.max(slow - 1).min(end);
+    let (warmup, fast_full) = fast_out.split_at_mut(first_fast - start);
+    warmup.fill(f64::NAN);
+    let (warmup, slow_full) = slow_out.split_at_mut(first_slow - start);
+    warmup.fill(f64::NAN);
+    if fast_full.is_empty() {
+        return Ok(());
+    }
+    let lag = slow - fast;
+    // Fast sums at positions `low..end`: the fast outputs and the slow ones' beginnings.
+    let low = if slow_full.is_empty() {
+        first_fast
+    } else {
+        first_fast.min(first_slow - lag)
+    };
+    let mut fast_sums = vec![0.0; end - low];
+    fold_runs(|_| 0.0, &values[low + 1 - fast..end], fast, &mut fast_sums);
+    let fast_window = |position: usize| &values[position + 1 - fast..=position];
+    finish(&mut fast_sums[first_fast - low..], fast_full, fast, |j| {
+        fast_window(first_fast + j)
+    });
+    if slow_full.is_empty() {
+        return Ok(());
+    }
+    // Slow sum at position p: the fast sum at p - lag, then values p - lag + 1 ..= p.
+    let mut slow_sums = vec![0.0; end - first_slow];
+    let beginnings = &fast_sums[first_slow - lag - low..];
+    fold_runs(
+        |j| beginnings[j],
+        &values[first_slow + 1 - lag..end],
+        lag,
+        &mut slow_sums,
+    );
+    let slow_window = |position: usize| &values[position + 1 - slow..=position];
+    finish(&mut slow_sums, slow_full, slow, |j| {
+        slow_window(first_slow + j)
+    });
+    Ok(())
+}
+
+/// `out[j]` = `start(j) + x[j] + x[j + 1] + .. + x[j + count - 1]`, added in that order;
+/// `x` holds `out.len() + count - 1` values.
+///
+/// 16 consecutive outputs are summed side by side: 16 independent chains of additions
+/// (one vector addition per pair of outputs and input) instead of one serial chain.
+#[inline]
+fn fold_runs(start: impl Fn(usize) -> f64, x: &[f64], count: usize, out: &mut [f64]) {
+    let mut blocks = out.chunks_exact_mut(LANES);
+    let mut from = 0;
+    for block in &mut blocks {
+        let mut acc = [0.0_f64; LANES];
+        for (l, sum) in acc.iter_mut().enumerate() {
+            *sum = start(from + l);
+        }
+        for k in from..from + count {
+            let column = &x[k..k + LANES];
+            for (sum, value) in acc.iter_mut().zip(column) {
+                *sum += *value;
+            }
+        }
+        block.copy_from_slice(&acc);
+        from += LANES;
+    }
+    for (j, o) in blocks.into_remainder().iter_mut().enumerate() {
+        let j = from + j;
+        *o = x[j..j + count].iter().fold(start(j), |acc, v| acc + v);
+    }
+}
+
+/// `out[j]` = `sums[j] / period`, where `sums[j]` summed the raw values of `window(j)`; a
+/// non-finite sum (the window holds NaN or an infinity, or overflowed) is replaced by the
+/// definition: the window's values, each sanitised, summed oldest first from `0.0`.
+///
+/// A window of finite values gives exactly the definition's sum, and any other window a
+/// non-finite one, so only those are recomputed (an overflow of finite values stays
+/// infinite, as in the definition).
+#[inline]
+fn finish<'v>(
+    sums: &mut [f64],
+    out: &mut [f64],
+    period: usize,
+    window: impl Fn(usize) -> &'v [f64],
+) {
+    let divisor = period as f64;
+    for (b, (block, sums)) in out.chunks_mut(LANES).zip(sums.chunks(LANES)).enumerate() {
+        let mut finite = true;
+        for (o, sum) in block.iter_mut().zip(sums) {
+            *o = *sum / divisor;
+            finite &= sum.is_finite();
+        }
+        if !finite {
+            for (l, o) in block.iter_mut().enumerate() {
+                if !o.is_finite() {
+                    let sum = window(b * LANES + l)
+                        .iter()
+                        .fold(0.0, |acc, v| acc + sanitize(*v));
+                    *o = sum / divisor;
+                }
+            }
+        }
+    }
+}
+
 /// `out[j]` = the mean of `x[j..j + period]` by the definition: the window's values, each
 /// sanitised, summed oldest first from `0.0`, divided by `period`. `x` holds
 /// `out.len() + period - 1` values.
-///
-/// The blocks sum the raw values. A window holding NaN or an infinity sums to a non-finite
-/// number, and a window of finite values gives exactly the definition's number; so only
-/// non-finite outputs are recomputed by the definition (which also keeps an overflow of
-/// finite values at infinity, as the definition does).
 fn window_means(x: &[f64], period: usize, out: &mut [f64]) {
     let divisor = period as f64;
     let by_definition = |from: usize| {
@@ -298,6 +427,39 @@ mod tests {
             Err("SMA positions 999..1001 are out of range for 1000 input values".to_owned())
         );
         assert!(sma_into(&xs, 0, 0, &mut out).is_err());
+    }
+
+    #[test]
+    fn pairs_give_both_averages() {
+        for non_finite in [false, true] {
+            let xs = series(700, 21, non_finite);
+            for (fast, slow) in [
+                (1, 2),
+                (2, 3),
+                (3, 7),
+                (10, 30),
+                (5, 50),
+                (16, 33),
+                (1, 400),
+            ] {
+                let (f, s) = (sma(&xs, fast).unwrap(), sma(&xs, slow).unwrap());
+                for (start, len) in [(0, 700), (0, 5), (3, 60), (29, 1), (31, 200), (650, 50)] {
+                    let (mut fo, mut so) = (vec![0.0; len], vec![0.0; len]);
+                    sma_pair_into(&xs, fast, slow, start, &mut fo, &mut so).unwrap();
+                    let what = format!("{fast}/{slow} {start}+{len} {non_finite}");
+                    assert_eq!(bits(&fo), bits(&f[start..start + len]), "fast {what}");
+                    assert_eq!(bits(&so), bits(&s[start..start + len]), "slow {what}");
+                }
+            }
+        }
+        let xs = series(100, 1, false);
+        let (mut fo, mut so) = (vec![0.0; 10], vec![0.0; 10]);
+        assert!(sma_pair_into(&xs, 3, 7, 95, &mut fo, &mut so).is_err());
+        assert!(sma_pair_into(&xs, 0, 7, 0, &mut fo, &mut so).is_err());
+        // Fast not below slow: two plain averages.
+        sma_pair_into(&xs, 7, 3, 20, &mut fo, &mut so).unwrap();
+        assert_eq!(bits(&fo), bits(&sma(&xs, 7).unwrap()[20..30]));
+        assert_eq!(bits(&so), bits(&sma(&xs, 3).unwrap()[20..30]));
     }
 
     #[test]

@@ -56,7 +56,7 @@ const PIECE: usize = 4096;
 
 /// The vectorised form: entries on cross-up bars, exits on cross-down bars.
 ///
-/// The averages are computed a piece of bars at a time ([`indicators::sma_into`], or the
+/// The averages are computed a piece of bars at a time ([`indicators::sma_pair_into`], or the
 /// streaming [`Ema`] carried across pieces) rather than as whole columns: the same numbers
 /// as [`indicators::sma`] / [`indicators::ema`], without two series-long allocations.
 fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError> {
@@ -70,6 +70,7 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
     let close = bars.close;
     let mut signals = Signals::none(n);
     let mut fast_above: Option<bool> = None;
+    let mut above = vec![false; PIECE.min(n)];
     let mut crossings = |start: usize, fast: &[f64], slow: &[f64]| {
         let entries = &mut signals.entries[start..start + fast.len()];
         let exits = &mut signals.exits[start..start + fast.len()];
@@ -91,21 +92,22 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
         }
         // No NaN and a known previous state: the same rule, one pass without branches
         // (bar i compares with bar i - 1; the first with the previous piece's last).
-        let (Some(&f0), Some(&s0)) = (fast.first(), slow.first()) else {
+        let above = &mut above[..fast.len()];
+        for ((a, f), s) in above.iter_mut().zip(fast).zip(slow) {
+            *a = f > s;
+        }
+        let before = fast_above == Some(true);
+        let (Some(&first), Some(&last)) = (above.first(), above.last()) else {
             return;
         };
-        let before = fast_above == Some(true);
-        entries[0] = !before && f0 > s0;
-        exits[0] = before && f0 <= s0;
-        let pairs = fast.windows(2).zip(slow.windows(2));
-        for ((f, s), (entry, exit)) in pairs.zip(entries[1..].iter_mut().zip(&mut exits[1..])) {
-            let (was_above, above) = (f[0] > s[0], f[1] > s[1]);
-            *entry = !was_above & above;
-            *exit = was_above & !above;
+        entries[0] = !before & first;
+        exits[0] = before & !first;
+        let pairs = above.iter().zip(&above[1..]);
+        for ((was, now), (entry, exit)) in pairs.zip(entries[1..].iter_mut().zip(&mut exits[1..])) {
+            *entry = !was & now;
+            *exit = *was & !now;
         }
-        if let (Some(f), Some(s)) = (fast.last(), slow.last()) {
-            fast_above = Some(f > s);
-        }
+        fast_above = Some(last);
     };
     let (mut fast_piece, mut slow_piece) = (vec![0.0; PIECE.min(n)], vec![0.0; PIECE.min(n)]);
     if params.text(NAME, "ma")? == "ema" {
@@ -126,8 +128,7 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
         for start in (0..n).step_by(PIECE) {
             let len = PIECE.min(n - start);
             let (f, s) = (&mut fast_piece[..len], &mut slow_piece[..len]);
-            indicators::sma_into(close, fast, start, f).map_err(bad_period(fast))?;
-            indicators::sma_into(close, slow, start, s).map_err(bad_period(slow))?;
+            indicators::sma_pair_into(close, fast, slow, start, f, s).map_err(bad_period(fast))?;
             crossings(start, f, s);
         }
     }
