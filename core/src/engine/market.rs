@@ -1,5 +1,6 @@
 //! Market data and timers: marks, protections, loss limits, then the strategy.
 
+use super::marks::Marks;
 use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, Signal, StateReason};
 use crate::error::ValidationError;
 use crate::risk::{ExitReason, LimitKind};
@@ -115,6 +116,11 @@ impl Engine {
             return;
         }
         let precision = instrument.price_precision;
+        debug_assert_eq!(
+            self.marks,
+            Marks::of(&self.wallet, &self.instruments),
+            "marks out of date"
+        );
         let Some((average_cost, cost)) = self.marks.average_cost(&instrument.base) else {
             return;
         };
