@@ -38,9 +38,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 # Tests that read real market data look for ../shared/data/real beside the repository;
 # without it their real-data parts are skipped, and that must be visible.
 real_data="$(cd .. && pwd)/shared/data/real"
+real_note=""
 if [ -d "$real_data" ]; then
     echo "real-data tests: using $real_data"
 else
+    real_note="real-data parts of some tests skipped: $real_data not found"
     echo "real-data tests: $real_data not found: their real-data parts are SKIPPED"
 fi
 
@@ -58,5 +60,8 @@ awk '/^test result:/ {
             if ($(i+1) ~ /^ignored/) s += $i
         }
      }
-     END { printf "\nvela tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+     END {
+        if (note != "") printf "\n%s", note
+        printf "\nvela tests: %d passed, %d failed, %d skipped\n", p, f, s
+     }' note="$real_note" "$log"
 exit "$status"

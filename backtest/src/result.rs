@@ -42,13 +42,15 @@ pub struct Trade {
     pub side: Side,
     /// Index of the bar on which the entry filled.
     pub entry_bar: usize,
-    /// Fill time of the entry, ms UTC.
+    /// Fill time of the entry, ms UTC: the bar's open time for a fill at the open, its
+    /// close time (open time + bar interval) for a fill at the close.
     pub entry_ts: i64,
     /// Average entry price, after slippage.
     pub entry_price: f64,
     /// Index of the bar on which the exit filled (the last bar for `EndOfData`).
     pub exit_bar: usize,
-    /// Fill time of the exit, ms UTC.
+    /// Fill time of the exit, ms UTC (as for the entry); for `EndOfData` the last bar's
+    /// close time.
     pub exit_ts: i64,
     /// Average exit price, after slippage (the last close for `EndOfData`).
     pub exit_price: f64,

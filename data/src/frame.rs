@@ -103,6 +103,23 @@ impl BarFrame {
         }
     }
 
+    /// Makes room for `additional` more rows in every column.
+    pub fn reserve(&mut self, additional: usize) {
+        for column in [
+            &mut self.open,
+            &mut self.high,
+            &mut self.low,
+            &mut self.close,
+            &mut self.volume,
+        ] {
+            column.reserve(additional);
+        }
+        self.ts.reserve(additional);
+        if let Some(q) = &mut self.quote_volume {
+            q.reserve(additional);
+        }
+    }
+
     /// Rows `range` as a new frame.
     ///
     /// # Panics

@@ -1,7 +1,10 @@
 //! Cross-crate integration tests of the root package, one binary (`cargo test --test it`).
 
+mod backtest;
 mod cli;
 mod data;
 mod fetch;
 mod store;
 mod support;
+mod sweep;
+mod walk;

@@ -227,6 +227,20 @@ pub fn run(
     config: &EventConfig,
     history: &History<'_>,
 ) -> Result<EventRun, EventError> {
+    run_with_progress(registry, config, history, &mut |_, _| {})
+}
+
+/// Bars replayed between two calls of a progress callback.
+pub const PROGRESS_EVERY: usize = 8192;
+
+/// [`run`], calling `progress(bars done, bars in total)` every [`PROGRESS_EVERY`] bars
+/// and after the last one (for progress bars on long runs; it cannot change the run).
+pub fn run_with_progress(
+    registry: &Registry,
+    config: &EventConfig,
+    history: &History<'_>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<EventRun, EventError> {
     registry.resolve(&config.bot.strategy)?;
     for symbol in history.symbols() {
         if !config.bot.instruments.iter().any(|i| &i.symbol == symbol) {
@@ -243,5 +257,5 @@ pub fn run(
         other => EventError::Bot(other),
     })?;
     let sim = SimExchange::new(config.exchange, config.bot.instruments.iter().cloned())?;
-    replay::Replay::new(engine, sim, config.timers).run(history)
+    replay::Replay::new(engine, sim, config.timers).run(history, progress)
 }

@@ -9,7 +9,7 @@ use vela_core::sim::SimExchange;
 use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
 
 use super::trades::TradeBook;
-use super::{EventError, EventRun, FillRecord, History, OrderCounts};
+use super::{EventError, EventRun, FillRecord, History, OrderCounts, PROGRESS_EVERY};
 use crate::result::{EquityCurve, ExitReason, RunResult};
 
 /// Cash and profit reserve as `Decimal::serialize` bytes (value and scale).
@@ -31,6 +31,9 @@ pub(crate) struct Replay {
     exit_reasons: BTreeMap<ClientOrderId, ExitReason>,
     last: BTreeMap<Symbol, f64>,
     bar: usize,
+    /// When the fills being reported happen: the bar's open while the exchange fills the
+    /// orders working against the new bar, its close once the bar has completed.
+    fill_ts: i64,
     /// The last flat curve point and the capital it was computed from (cash and profit
     /// reserve in `Decimal::serialize` form).
     flat_point: Option<(Capital, (f64, f64))>,
@@ -55,14 +58,27 @@ impl Replay {
             exit_reasons: BTreeMap::new(),
             last: BTreeMap::new(),
             bar: 0,
+            fill_ts: 0,
             flat_point: None,
         }
     }
 
-    /// Replays every bar of `history`.
-    pub(crate) fn run(mut self, history: &History<'_>) -> Result<EventRun, EventError> {
+    /// Replays every bar of `history`, telling `progress` how far it got every
+    /// [`PROGRESS_EVERY`] bars and at the end.
+    pub(crate) fn run(
+        mut self,
+        history: &History<'_>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<EventRun, EventError> {
         let n = history.len();
         let symbols = history.symbols();
+        // The bar length: the smallest step between bars (gaps only make steps larger).
+        let interval = history
+            .bars(0)
+            .windows(2)
+            .map(|w| w[1].ts.0 - w[0].ts.0)
+            .min()
+            .unwrap_or(0);
         let start = history.bars(0)[0].ts;
         self.deliver(&Event::control(start, Control::Start))?;
         // One bar event per symbol, refilled in place (no symbol copy per bar).
@@ -79,6 +95,7 @@ impl Replay {
         for i in 0..n {
             self.bar = i;
             let ts = history.bars(0)[i].ts;
+            self.fill_ts = ts.0;
             self.reports.clear();
             for (s, symbol) in symbols.iter().enumerate() {
                 self.sim
@@ -89,6 +106,7 @@ impl Replay {
                 self.deliver(&Event::Order(report))?;
             }
             self.reports = reports;
+            self.fill_ts = ts.0 + interval;
             for (s, (symbol, event)) in symbols.iter().zip(&mut bar_events).enumerate() {
                 let bar = history.bars(s)[i];
                 match self.last.get_mut(symbol) {
@@ -109,9 +127,14 @@ impl Replay {
             curve.ts.push(ts.0);
             curve.equity.push(equity);
             curve.exposure.push(exposure);
+            if (i + 1) % PROGRESS_EVERY == 0 {
+                progress(i + 1, n);
+            }
         }
-        let last_ts = history.bars(0)[n - 1].ts.0;
-        let trades = self.trades.finish(n - 1, last_ts, &self.last);
+        progress(n, n);
+        // Positions still open are valued at the last close.
+        let last_close = history.bars(0)[n - 1].ts.0 + interval;
+        let trades = self.trades.finish(n - 1, last_close, &self.last);
         Ok(EventRun {
             result: RunResult {
                 trades,
@@ -210,7 +233,8 @@ impl Replay {
                 .get(&fill.client_id)
                 .copied()
                 .unwrap_or(ExitReason::Signal);
-            self.trades.on_fill(fill, self.bar, reason, &self.last);
+            self.trades
+                .on_fill(fill, self.bar, self.fill_ts, reason, &self.last);
             self.counts.fills += 1;
             self.fills.push(FillRecord {
                 bar: self.bar,

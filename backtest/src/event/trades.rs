@@ -108,11 +108,13 @@ impl TradeBook {
             .map_or_else(|| fallback.clone(), |i| i.symbol.clone())
     }
 
-    /// Books one fill, made on bar `bar`; `reason` is why a sell happened.
+    /// Books one fill, made on bar `bar` at time `ts` (the bar's open for fills at the
+    /// open, its close for fills at the close); `reason` is why a sell happened.
     pub(crate) fn on_fill(
         &mut self,
         fill: &Fill,
         bar: usize,
+        ts: i64,
         reason: ExitReason,
         last: &BTreeMap<Symbol, f64>,
     ) {
@@ -131,7 +133,6 @@ impl TradeBook {
         };
         let notional = fill.notional();
         let base_value = fill.price * quote_value;
-        let ts = fill.ts.0;
         match fill.side {
             Side::Buy => {
                 let received = fill.quantity - if fee_in_base { fill.fee } else { Decimal::ZERO };

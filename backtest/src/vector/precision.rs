@@ -58,15 +58,14 @@ impl Grid {
     /// `v` rounded down to the quantity step; 0 for non-finite or negative input.
     #[inline]
     pub(crate) fn quantity_down(&self, v: f64) -> f64 {
-        let x = v * self.quantity_scale;
-        let floor = x.floor();
-        let frac = x - floor;
-        let margin = MARGIN * x.max(1.0);
-        if (0.0..EXACT_LIMIT).contains(&x) && frac > margin && frac < 1.0 - margin {
-            floor / self.quantity_scale
-        } else {
-            quantity_down(v, self.quantity_precision).map_or(0.0, to_f64)
-        }
+        down(v, self.quantity_scale, self.quantity_precision)
+    }
+
+    /// A quote amount `v` rounded down to the price precision (the engine's market-buy
+    /// amount, MEXC `quoteOrderQty`); 0 for non-finite or negative input.
+    #[inline]
+    pub(crate) fn amount_down(&self, v: f64) -> f64 {
+        down(v, self.price_scale, self.price_precision)
     }
 
     /// A quantity computed in `f64` from on-grid quantities (a sum or difference), put back
@@ -79,6 +78,21 @@ impl Grid {
         } else {
             v
         }
+    }
+}
+
+/// `v` rounded down to `precision` decimals (`scale` = 10^precision), exactly as the core's
+/// decimal rounding does.
+#[inline]
+fn down(v: f64, scale: f64, precision: u32) -> f64 {
+    let x = v * scale;
+    let floor = x.floor();
+    let frac = x - floor;
+    let margin = MARGIN * x.max(1.0);
+    if (0.0..EXACT_LIMIT).contains(&x) && frac > margin && frac < 1.0 - margin {
+        floor / scale
+    } else {
+        quantity_down(v, precision).map_or(0.0, to_f64)
     }
 }
 
@@ -139,6 +153,7 @@ mod tests {
             let g = Grid::new(pp, qp);
             prop_assert_eq!(g.price(v).to_bits(), core_price(v, pp).to_bits());
             prop_assert_eq!(g.quantity_down(v).to_bits(), core_quantity(v, qp).to_bits());
+            prop_assert_eq!(g.amount_down(v).to_bits(), core_quantity(v, pp).to_bits());
         }
     }
 }

@@ -7,7 +7,7 @@ use super::config::{FillTiming, Sizing, TakeProfitFill, VectorConfig};
 use super::error::VectorError;
 use super::input::{Market, Orders};
 use super::precision::Grid;
-use super::sizing::{Rebalance, Refusal, Refusals, Rules, entry_quantity, rebalance};
+use super::sizing::{Rebalance, Refusal, Refusals, Rules, entry_budget, rebalance};
 use super::stops::StopState;
 use crate::result::{EquityCurve, ExitReason, RunResult};
 use crate::stats::StatsAccumulator;
@@ -202,7 +202,8 @@ impl Simulator {
             }
         }
         curve_ts.clear();
-        let mut pending: Option<Order> = None;
+        // The order waiting for the next open, with the close its decision saw.
+        let mut pending: Option<(Order, f64)> = None;
         let mut i = 0;
         while i < n {
             if pending.is_none() && book.held == 0.0 {
@@ -232,9 +233,9 @@ impl Simulator {
                 }
             }
             let mut filled = false;
-            if let Some(order) = pending.take() {
+            if let Some((order, reference)) = pending.take() {
                 let at = At { bar: i, ts: ts[i] };
-                self.execute(&mut book, order, open[i], at, i);
+                self.execute(&mut book, order, open[i], reference, at, i);
                 filled = true;
             }
             if stops_active
@@ -248,14 +249,14 @@ impl Simulator {
             if let Some(order) = decide.decide(i, book.held > 0.0) {
                 if next_open {
                     if i + 1 < n {
-                        pending = Some(order);
+                        pending = Some((order, close[i]));
                     }
                 } else {
                     let at = At {
                         bar: i,
                         ts: ts[i] + interval,
                     };
-                    self.execute(&mut book, order, close[i], at, i + 1);
+                    self.execute(&mut book, order, close[i], close[i], at, i + 1);
                     filled = true;
                 }
             }
@@ -305,25 +306,38 @@ impl Simulator {
         };
     }
 
-    /// Carries out a signal order at market price `raw` (an open or a close). A new
-    /// position's stops are checked from bar `arm_from` on.
+    /// Carries out a signal order at market price `raw` (an open or a close), decided on
+    /// a bar that closed at `reference` (the engine's risk gate checks the minimums at
+    /// that last price). A new position's stops are checked from bar `arm_from` on.
     #[inline(never)]
-    fn execute(&self, book: &mut Book<'_>, order: Order, raw: f64, at: At, arm_from: usize) {
+    fn execute(
+        &self,
+        book: &mut Book<'_>,
+        order: Order,
+        raw: f64,
+        reference: f64,
+        at: At,
+        arm_from: usize,
+    ) {
         let taker = self.config.fees.taker;
         let buy_price = || self.rules.grid.price(raw * (1.0 + self.slippage));
         let sell_price = || self.rules.grid.price(raw * (1.0 - self.slippage));
         let result = match order {
             Order::Enter if book.held > 0.0 => Ok(()),
-            Order::Enter => {
-                let price = buy_price();
-                self.buy(book, price, taker, at, |cash, price| {
-                    entry_quantity(self.config.sizing, &self.rules, cash, price, taker)
-                })
-                .map(|()| book.armed_from = arm_from)
-            }
+            Order::Enter => entry_budget(self.config.sizing, book.cash)
+                .and_then(|budget| self.buy(book, budget, buy_price(), reference, taker, at))
+                .map(|()| book.armed_from = arm_from),
             Order::Exit if book.held > 0.0 => {
                 let held = book.held;
-                self.sell(book, held, sell_price(), taker, at, ExitReason::Signal)
+                self.sell(
+                    book,
+                    held,
+                    sell_price(),
+                    reference,
+                    taker,
+                    at,
+                    ExitReason::Signal,
+                )
             }
             Order::Exit => Ok(()),
             Order::Target(target) => {
@@ -331,14 +345,28 @@ impl Simulator {
                     Rebalance::Hold => Ok(()),
                     Rebalance::SellAll => {
                         let held = book.held;
-                        self.sell(book, held, sell_price(), taker, at, ExitReason::Signal)
+                        self.sell(
+                            book,
+                            held,
+                            sell_price(),
+                            reference,
+                            taker,
+                            at,
+                            ExitReason::Signal,
+                        )
                     }
-                    Rebalance::Sell(quantity) => {
-                        self.sell(book, quantity, sell_price(), taker, at, ExitReason::Signal)
+                    Rebalance::Sell(quantity) => self.sell(
+                        book,
+                        quantity,
+                        sell_price(),
+                        reference,
+                        taker,
+                        at,
+                        ExitReason::Signal,
+                    ),
+                    Rebalance::Buy(budget) => {
+                        self.buy(book, budget, buy_price(), reference, taker, at)
                     }
-                    Rebalance::Buy(budget) => self.buy(book, buy_price(), taker, at, |_, price| {
-                        Ok(self.rules.affordable(budget, price, taker))
-                    }),
                 }
             }
         };
@@ -347,28 +375,42 @@ impl Simulator {
         }
     }
 
+    /// A market buy spending `budget` (fee included) at `price`, sized as the engine sizes
+    /// it (a quote amount, checked at `reference`) and filled as the exchange fills it
+    /// (the whole quantity steps the amount pays for).
     fn buy(
         &self,
         book: &mut Book<'_>,
+        budget: f64,
         price: f64,
+        reference: f64,
         fee: f64,
         at: At,
-        quantity: impl FnOnce(f64, f64) -> Result<f64, Refusal>,
     ) -> Result<(), Refusal> {
         if price <= 0.0 {
             return Err(Refusal::ZeroPrice);
         }
-        let quantity = quantity(book.cash, price)?;
-        self.rules.check(quantity, price)?;
+        let amount = self.rules.buy_amount(budget, fee);
+        self.rules.check_buy(amount, reference)?;
+        let quantity = self.rules.quantity_for(amount, price);
+        if quantity <= 0.0 {
+            return Err(Refusal::MinQuantity);
+        }
         book.buy(quantity, price, fee, at);
         Ok(())
     }
 
+    /// Sells `quantity` at `price`, checked against the minimums at `reference`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "private; every value is distinct and named at the call sites"
+    )]
     fn sell(
         &self,
         book: &mut Book<'_>,
         quantity: f64,
         price: f64,
+        reference: f64,
         fee: f64,
         at: At,
         reason: ExitReason,
@@ -376,7 +418,7 @@ impl Simulator {
         if price <= 0.0 {
             return Err(Refusal::ZeroPrice);
         }
-        self.rules.check(quantity, price)?;
+        self.rules.check(quantity, reference)?;
         book.sell(quantity, price, fee, at, reason);
         Ok(())
     }
@@ -395,7 +437,8 @@ impl Simulator {
             )
         };
         let held = book.held;
-        if let Err(refusal) = self.sell(book, held, price, fee, at, reason) {
+        // A stop has no decision bar: its minimums are checked at the fill price.
+        if let Err(refusal) = self.sell(book, held, price, price, fee, at, reason) {
             book.refuse(refusal);
         }
     }

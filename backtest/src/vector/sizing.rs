@@ -69,31 +69,48 @@ impl Rules {
         }
     }
 
-    /// The quantity `budget` (fee included) buys at `price` with fee rate `fee`.
+    /// Refuses a market buy of the quote `amount` the way the engine's risk gate does: the
+    /// amount against the minimum notional, `amount / reference` (the last price the
+    /// decision saw) against the minimum quantity.
     #[inline]
-    pub(crate) fn affordable(&self, budget: f64, price: f64, fee: f64) -> f64 {
-        self.grid.quantity_down(budget / (price * (1.0 + fee)))
+    pub(crate) fn check_buy(&self, amount: f64, reference: f64) -> Result<(), Refusal> {
+        let quantity = amount / reference;
+        if amount <= 0.0 || quantity < self.min_quantity {
+            Err(Refusal::MinQuantity)
+        } else if amount < self.min_notional {
+            Err(Refusal::MinNotional)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The quote amount a market buy with `budget` (fee included) sends, as the engine's
+    /// risk gate sizes it: `budget / (1 + fee)` rounded down to the price precision (MEXC
+    /// `quoteOrderQty`), so the fee fits in the budget.
+    #[inline]
+    pub(crate) fn buy_amount(&self, budget: f64, fee: f64) -> f64 {
+        self.grid.amount_down(budget / (1.0 + fee))
+    }
+
+    /// The quantity a market buy of the quote `amount` gets at `price`: the whole steps it
+    /// pays for, as the exchange fills a `quoteOrderQty` order.
+    #[inline]
+    pub(crate) fn quantity_for(&self, amount: f64, price: f64) -> f64 {
+        self.grid.quantity_down(amount / price)
     }
 }
 
-/// The quantity an entry signal buys at `price` (on the grid, above zero) with `cash` free
-/// and no position, before the minimum checks.
+/// The budget (quote, fee included) an entry signal spends with `cash` free and no
+/// position.
 #[inline]
-pub(crate) fn entry_quantity(
-    sizing: Sizing,
-    rules: &Rules,
-    cash: f64,
-    price: f64,
-    fee: f64,
-) -> Result<f64, Refusal> {
-    let budget = match sizing {
-        Sizing::AllIn => cash,
-        Sizing::FixedQuote(q) if q > cash => return Err(Refusal::Cash),
-        Sizing::FixedQuote(q) => q,
+pub(crate) fn entry_budget(sizing: Sizing, cash: f64) -> Result<f64, Refusal> {
+    match sizing {
+        Sizing::AllIn => Ok(cash),
+        Sizing::FixedQuote(q) if q > cash => Err(Refusal::Cash),
+        Sizing::FixedQuote(q) => Ok(q),
         // Flat, so equity is the cash.
-        Sizing::FractionOfEquity(f) => (f * cash).min(cash),
-    };
-    Ok(rules.affordable(budget, price, fee))
+        Sizing::FractionOfEquity(f) => Ok((f * cash).min(cash)),
+    }
 }
 
 /// A rebalance toward a target exposure.
@@ -148,23 +165,35 @@ mod tests {
     #[test]
     fn entry_sizes() {
         let r = rules();
-        // All in: 1000 / (100 · 1.0005) = 9.995002… → 9.995.
+        assert_eq!(entry_budget(Sizing::AllIn, 1000.0), Ok(1000.0));
+        assert_eq!(entry_budget(Sizing::FixedQuote(250.0), 1000.0), Ok(250.0));
         assert_eq!(
-            entry_quantity(Sizing::AllIn, &r, 1000.0, 100.0, 0.0005),
-            Ok(9.995)
-        );
-        assert_eq!(
-            entry_quantity(Sizing::FixedQuote(250.0), &r, 1000.0, 100.0, 0.0),
-            Ok(2.5)
-        );
-        assert_eq!(
-            entry_quantity(Sizing::FixedQuote(2000.0), &r, 1000.0, 100.0, 0.0),
+            entry_budget(Sizing::FixedQuote(2000.0), 1000.0),
             Err(Refusal::Cash)
         );
         assert_eq!(
-            entry_quantity(Sizing::FractionOfEquity(0.25), &r, 1000.0, 100.0, 0.0),
-            Ok(2.5)
+            entry_budget(Sizing::FractionOfEquity(0.25), 1000.0),
+            Ok(250.0)
         );
+        // All in: 1000 / 1.0005 = 999.5002… → 999.50 quote, which buys 9.995 at 100.
+        let amount = r.buy_amount(1000.0, 0.0005);
+        assert_eq!(amount, 999.5);
+        assert_eq!(r.quantity_for(amount, 100.0), 9.995);
+        // Two roundings, as the engine and the exchange do them: 10 / 1.0005 = 9.99500… →
+        // 9.99 quote buys 4.995 at 2; one rounding (10 / (2 · 1.0005) = 4.99750…) would
+        // buy 4.997.
+        let amount = r.buy_amount(10.0, 0.0005);
+        assert_eq!(amount, 9.99);
+        assert_eq!(r.quantity_for(amount, 2.0), 4.995);
+    }
+
+    #[test]
+    fn buys_are_checked_as_quote_amounts_at_the_reference_price() {
+        let r = rules();
+        assert_eq!(r.check_buy(4.99, 100.0), Err(Refusal::MinNotional));
+        assert_eq!(r.check_buy(0.09, 100.0), Err(Refusal::MinQuantity));
+        assert_eq!(r.check_buy(0.0, 100.0), Err(Refusal::MinQuantity));
+        assert_eq!(r.check_buy(5.0, 100.0), Ok(()));
     }
 
     #[test]

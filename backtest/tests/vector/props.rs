@@ -247,7 +247,14 @@ fn reference(
     let mut held = Decimal::ZERO;
     let mut trades: Vec<(usize, Option<usize>, f64)> = Vec::new();
     let n = bars.ts.len();
-    let mut fill = |raw: f64, entry: bool, bar: usize, cash: &mut Decimal, held: &mut Decimal| {
+    // `reference`: the close the decision saw (the engine's gate checks minimums at it).
+    let mut fill = |raw: f64,
+                    reference: f64,
+                    entry: bool,
+                    bar: usize,
+                    cash: &mut Decimal,
+                    held: &mut Decimal| {
+        let reference = dec(reference);
         if entry {
             let price = inst.round_price(raw * (1.0 + slip)).expect("a price");
             if price.is_zero() {
@@ -259,8 +266,20 @@ fn reference(
                 Sizing::FixedQuote(q) => dec(q),
                 Sizing::FractionOfEquity(f) => (dec(f) * *cash).min(*cash),
             };
-            let qty = inst.round_quantity_decimal(budget / (price * (Decimal::ONE + fee)));
-            if qty.is_zero() || qty < inst.min_quantity || qty * price < inst.min_notional {
+            // The engine sends a quote amount (fee room left, rounded down to the price
+            // precision); the exchange fills the whole steps it pays for.
+            let amount = vela_core::money::rounding::decimal_down(
+                budget / (Decimal::ONE + fee),
+                inst.price_precision,
+            );
+            if amount.is_zero()
+                || amount / reference < inst.min_quantity
+                || amount < inst.min_notional
+            {
+                return;
+            }
+            let qty = inst.round_quantity_decimal(amount / price);
+            if qty.is_zero() {
                 return;
             }
             *cash -= qty * price * (Decimal::ONE + fee);
@@ -268,7 +287,7 @@ fn reference(
             trades.push((bar, None, qty.to_f64().expect("a quantity")));
         } else {
             let price = inst.round_price(raw * (1.0 - slip)).expect("a price");
-            if *held < inst.min_quantity || *held * price < inst.min_notional {
+            if *held < inst.min_quantity || *held * reference < inst.min_notional {
                 return;
             }
             *cash += *held * price * (Decimal::ONE - fee);
@@ -279,7 +298,14 @@ fn reference(
     let mut pending: Option<bool> = None;
     for i in 0..n {
         if let Some(entry) = pending.take() {
-            fill(bars.open[i], entry, i, &mut cash, &mut held);
+            fill(
+                bars.open[i],
+                bars.close[i - 1],
+                entry,
+                i,
+                &mut cash,
+                &mut held,
+            );
         }
         let order = if held.is_zero() {
             signals.entries[i].then_some(true)
@@ -290,7 +316,9 @@ fn reference(
             match cfg.fill {
                 FillTiming::NextOpen if i + 1 < n => pending = Some(entry),
                 FillTiming::NextOpen => {}
-                FillTiming::ThisClose => fill(bars.close[i], entry, i, &mut cash, &mut held),
+                FillTiming::ThisClose => {
+                    fill(bars.close[i], bars.close[i], entry, i, &mut cash, &mut held);
+                }
             }
         }
     }

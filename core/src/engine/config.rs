@@ -4,6 +4,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use crate::error::ValidationError;
 use crate::risk::RiskConfig;
@@ -69,6 +70,19 @@ impl fmt::Display for BotId {
     }
 }
 
+/// A bot configuration file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BotConfigError {
+    /// Not TOML, or a key that is unknown, missing or of the wrong type (the message
+    /// names the key and shows the line).
+    #[error("bot configuration: {0}")]
+    Toml(String),
+    /// Well-formed, but a value breaks its rule (the message names the key).
+    #[error("bot configuration: {0}")]
+    Invalid(#[from] ValidationError),
+}
+
 /// Everything that defines one bot: the unit a backtest promotes to the live runner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -112,6 +126,21 @@ impl BotConfig {
             risk: RiskConfig::default(),
             running_time_ms: None,
         }
+    }
+
+    /// Reads and validates a bot configuration file (`bot.toml`): the format the backtester
+    /// writes and the live runner accepts. Unknown keys are refused; errors name the key.
+    /// The strategy's parameters are checked later, against the registry.
+    pub fn from_toml_str(text: &str) -> Result<Self, BotConfigError> {
+        let config: Self = toml::from_str(text).map_err(|e| BotConfigError::Toml(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The configuration as a TOML file that [`BotConfig::from_toml_str`] reads back to an
+    /// equal value. Equal configurations give identical text (maps are ordered).
+    pub fn to_toml_string(&self) -> Result<String, BotConfigError> {
+        toml::to_string(self).map_err(|e| BotConfigError::Toml(e.to_string()))
     }
 
     /// Checks everything that does not need the registry; errors name the key.
@@ -176,6 +205,68 @@ impl BotConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::risk::{Limit, TakeProfitTarget};
+    use crate::strategy::Params;
+    use crate::types::instrument::stubs::{btcusdt, ethusdt};
+
+    fn full_config() -> BotConfig {
+        let mut params = Params::new();
+        params.set("fast", 5_i64).set("ma", "ema").set("x", 1.5);
+        let mut inner = Params::new();
+        inner.set("slow", 50_i64).set("flag", true);
+        params.set(
+            "trend",
+            crate::strategy::ParamValue::Strategy(Box::new(StrategySpec::new("crossover", inner))),
+        );
+        let mut config = BotConfig::new(
+            BotId::new("bt_1").unwrap(),
+            vec![btcusdt(), ethusdt()],
+            Decimal::new(10_000, 0),
+            StrategySpec::new("crossover", params),
+        );
+        config.compound = true;
+        config.risk.stop_loss = Some(Limit::Percent(0.05));
+        config.risk.trailing_stop = Some(0.02);
+        config.risk.take_profit = vec![TakeProfitTarget {
+            gain: 0.1,
+            fraction: 1.0,
+        }];
+        config.running_time_ms = Some(60_000);
+        config
+    }
+
+    #[test]
+    fn toml_round_trips() {
+        for config in [
+            full_config(),
+            BotConfig::new(
+                BotId::new("b").unwrap(),
+                vec![btcusdt()],
+                Decimal::ONE,
+                StrategySpec::new("dca", Params::new()),
+            ),
+        ] {
+            let text = config.to_toml_string().unwrap();
+            assert_eq!(
+                BotConfig::from_toml_str(&text),
+                Ok(config.clone()),
+                "{text}"
+            );
+            // Same value, same text.
+            assert_eq!(config.clone().to_toml_string().unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn toml_errors_name_the_key() {
+        let text = full_config().to_toml_string().unwrap();
+        let err = BotConfig::from_toml_str(&text.replace("budget", "budgett")).unwrap_err();
+        assert!(err.to_string().contains("budgett"), "{err}");
+        let err = BotConfig::from_toml_str(&text.replace("\"10000\"", "\"-5\"")).unwrap_err();
+        assert!(err.to_string().contains("budget \"-5\""), "{err}");
+        let err = BotConfig::from_toml_str("bot_id = 3").unwrap_err();
+        assert!(err.to_string().contains("bot_id"), "{err}");
+    }
 
     #[test]
     fn bot_ids_leave_room_for_the_sequence() {

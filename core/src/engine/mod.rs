@@ -31,7 +31,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 pub use command::{Alert, AlertCode, AlertLevel, Command, StateChange};
-pub use config::{BotConfig, BotId};
+pub use config::{BotConfig, BotConfigError, BotId};
 pub use event::{Control, Event, OrderReport, Signal};
 pub use lifecycle::{BotState, StateReason};
 

@@ -167,37 +167,96 @@ fn indicator_error(param: &str, value: usize) -> impl FnOnce(IndicatorError) -> 
 /// The vectorised form: one pass carrying the hypothetical position (for the ATR stop).
 fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError> {
     let config = Config::new(params)?;
-    let channel = indicators::donchian(bars.high, bars.low, config.channel)
-        .map_err(indicator_error("channel", config.channel))?;
-    let exit_channel = indicators::donchian(bars.high, bars.low, config.exit_channel)
-        .map_err(indicator_error("exit_channel", config.exit_channel))?;
-    let mean_volume = indicators::sma(bars.volume, config.volume_window)
-        .map_err(indicator_error("volume_window", config.volume_window))?;
-    let atr = indicators::atr(bars.high, bars.low, bars.close, config.atr_period)
-        .map_err(indicator_error("atr_period", config.atr_period))?;
+    let upper = channel_upper(bars, config.channel)?;
+    let lower = channel_lower(bars, config.exit_channel)?;
+    let mean_volume = mean_volume(bars, config.volume_window)?;
+    let atr = atr(bars, config.atr_period)?;
+    let columns = BreakoutColumns {
+        upper: &upper,
+        lower: &lower,
+        mean_volume: &mean_volume,
+        atr: &atr,
+    };
+    let mut signals = Signals::default();
+    signals_with(params, bars, &columns, &mut signals)?;
+    Ok(signals)
+}
+
+/// The indicator columns the breakout's signals read, each over the whole series (NaN
+/// during warm-up). Sweeps compute each once per distinct period and share it across
+/// parameter combinations.
+#[derive(Debug, Clone, Copy)]
+pub struct BreakoutColumns<'a> {
+    /// [`channel_upper`] over `channel` bars.
+    pub upper: &'a [f64],
+    /// [`channel_lower`] over `exit_channel` bars.
+    pub lower: &'a [f64],
+    /// [`mean_volume`] over `volume_window` bars.
+    pub mean_volume: &'a [f64],
+    /// [`atr`] over `atr_period` bars.
+    pub atr: &'a [f64],
+}
+
+/// The Donchian channel's upper band (highest high) over `period` bars, this bar's
+/// included (the signals compare a close with the previous bar's value).
+pub fn channel_upper(bars: &BarColumns<'_>, period: usize) -> Result<Vec<f64>, ParamError> {
+    indicators::donchian(bars.high, bars.low, period)
+        .map(|c| c.upper)
+        .map_err(indicator_error("channel", period))
+}
+
+/// The Donchian channel's lower band (lowest low) over `period` bars, this bar's
+/// included.
+pub fn channel_lower(bars: &BarColumns<'_>, period: usize) -> Result<Vec<f64>, ParamError> {
+    indicators::donchian(bars.high, bars.low, period)
+        .map(|c| c.lower)
+        .map_err(indicator_error("exit_channel", period))
+}
+
+/// The mean volume over `period` bars, this bar's included.
+pub fn mean_volume(bars: &BarColumns<'_>, period: usize) -> Result<Vec<f64>, ParamError> {
+    indicators::sma(bars.volume, period).map_err(indicator_error("volume_window", period))
+}
+
+/// The ATR over `period` bars.
+pub fn atr(bars: &BarColumns<'_>, period: usize) -> Result<Vec<f64>, ParamError> {
+    indicators::atr(bars.high, bars.low, bars.close, period)
+        .map_err(indicator_error("atr_period", period))
+}
+
+/// The entry and exit columns of `params` over `bars` from precomputed indicator
+/// `columns` (for these parameters' periods), written into `out` (resized, previous
+/// contents overwritten). The same pass as the registry's vectorised form, which calls it.
+pub fn signals_with(
+    params: &Params,
+    bars: &BarColumns<'_>,
+    columns: &BreakoutColumns<'_>,
+    out: &mut Signals,
+) -> Result<(), ParamError> {
+    let config = Config::new(params)?;
     // The value of `series` on the bar before `i`.
     let prior = |series: &[f64], i: usize| {
         i.checked_sub(1)
             .and_then(|j| series.get(j).copied())
             .and_then(finite)
     };
-    let mut signals = Signals::none(bars.len());
+    out.reset(bars.len());
     // Some(stop) while the hypothetical position is long.
     let mut position: Option<Option<f64>> = None;
     for i in 0..bars.len() {
         let Some(bar) = bars.bar(i) else { break };
-        let atr_now = atr.get(i).copied().and_then(finite);
+        let atr_now = columns.atr.get(i).copied().and_then(finite);
         let entry = config.breaks_out(
             bar.close,
             bar.volume,
-            prior(&channel.upper, i),
-            prior(&mean_volume, i),
+            prior(columns.upper, i),
+            prior(columns.mean_volume, i),
             atr_now,
         );
-        signals.entries[i] = entry;
+        out.entries[i] = entry;
         if let Some(stop) = position {
-            let exit = exits(bar.close, prior(&exit_channel.lower, i), stop);
-            signals.exits[i] = exit;
+            let exit = exits(bar.close, prior(columns.lower, i), stop);
+            out.exits[i] = exit;
             if exit {
                 position = None;
             }
@@ -205,7 +264,7 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
             position = Some(config.stop(bar.close, atr_now));
         }
     }
-    Ok(signals)
+    Ok(())
 }
 
 /// Per-symbol state: the indicators, their values on the previous bar, and the trade.

@@ -135,6 +135,40 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
     Ok(signals)
 }
 
+/// The moving-average column the crossover compares: `ma` (`"ema"`, else a simple
+/// average) of `close` over `period` bars, NaN during warm-up. Sweeps compute it once per
+/// distinct `(ma, period)` and share it across parameter combinations.
+pub fn average(close: &[f64], ma: &str, period: usize) -> Result<Vec<f64>, ParamError> {
+    let series = if ma == "ema" {
+        indicators::ema(close, period)
+    } else {
+        indicators::sma(close, period)
+    };
+    series.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
+}
+
+/// Entry and exit columns of the crossover from its `fast` and `slow` average columns
+/// ([`average`]), written into `out` (resized to their length, previous contents
+/// overwritten). Bars where either average is NaN carry no signal and leave the last
+/// comparison as it was.
+pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
+    let n = fast.len().min(slow.len());
+    out.reset(n);
+    // 0: not known yet, 1: fast was not above, 2: fast was above (on the last bar where
+    // both averages were known).
+    let mut state = 0_u8;
+    for (i, (entry, exit)) in out.entries.iter_mut().zip(&mut out.exits).enumerate() {
+        let (f, s) = (fast[i], slow[i]);
+        let above = f > s;
+        let known = !(f.is_nan() || s.is_nan());
+        *entry = known & (state == 1) & above;
+        *exit = known & (state == 2) & !above;
+        if known {
+            state = 1 + u8::from(above);
+        }
+    }
+}
+
 /// A moving average of either kind.
 #[derive(Debug, Clone)]
 enum MovingAverage {

@@ -29,7 +29,7 @@ use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
-use crate::indicators::{self, Bollinger, BollingerValue, Rsi};
+use crate::indicators::{self, Bollinger, BollingerSeries, BollingerValue, Rsi};
 use crate::types::{Bar, Symbol};
 
 const NAME: &str = "mean_reversion";
@@ -146,20 +146,63 @@ fn check_params(params: &Params) -> Result<(), ParamError> {
 /// The vectorised form: one pass carrying the hypothetical position (for the stop).
 fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError> {
     let config = Config::new(params)?;
-    let bands = indicators::bollinger(bars.close, config.period, config.k)
-        .map_err(|e| ParamError::new(NAME, "period", config.period, e.to_string()))?;
-    let rsi = indicators::rsi(bars.close, config.rsi_period)
-        .map_err(|e| ParamError::new(NAME, "rsi_period", config.rsi_period, e.to_string()))?;
+    let bands = bands(bars.close, config.period, config.k)?;
+    let rsi = rsi(bars.close, config.rsi_period)?;
+    let columns = MeanReversionColumns {
+        lower: &bands.lower,
+        middle: &bands.middle,
+        rsi: &rsi,
+    };
+    let mut signals = Signals::default();
+    signals_with(params, bars, &columns, &mut signals)?;
+    Ok(signals)
+}
+
+/// The indicator columns the mean-reversion signals read, each over the whole series
+/// (NaN during warm-up). Sweeps compute each once per distinct `(period, k)` or
+/// `rsi_period` and share it across parameter combinations.
+#[derive(Debug, Clone, Copy)]
+pub struct MeanReversionColumns<'a> {
+    /// The lower band of [`bands`] for `(period, k)`.
+    pub lower: &'a [f64],
+    /// The middle band of [`bands`] for `(period, k)`.
+    pub middle: &'a [f64],
+    /// [`rsi`] over `rsi_period`.
+    pub rsi: &'a [f64],
+}
+
+/// The Bollinger bands of `close` over `period` bars, `k` standard deviations wide.
+pub fn bands(close: &[f64], period: usize, k: f64) -> Result<BollingerSeries, ParamError> {
+    indicators::bollinger(close, period, k)
+        .map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
+}
+
+/// The RSI of `close` over `period` bars.
+pub fn rsi(close: &[f64], period: usize) -> Result<Vec<f64>, ParamError> {
+    indicators::rsi(close, period)
+        .map_err(|e| ParamError::new(NAME, "rsi_period", period, e.to_string()))
+}
+
+/// The entry and exit columns of `params` over `bars` from precomputed indicator
+/// `columns` (for these parameters), written into `out` (resized, previous contents
+/// overwritten). The same pass as the registry's vectorised form, which calls it.
+pub fn signals_with(
+    params: &Params,
+    bars: &BarColumns<'_>,
+    columns: &MeanReversionColumns<'_>,
+    out: &mut Signals,
+) -> Result<(), ParamError> {
+    let config = Config::new(params)?;
     let at = |series: &[f64], i: usize| series.get(i).copied().and_then(finite);
-    let mut signals = Signals::none(bars.len());
+    out.reset(bars.len());
     // The entry close while the hypothetical position is long.
     let mut position: Option<f64> = None;
     for (i, &close) in bars.close.iter().enumerate() {
-        let entry = config.oversold(close, at(&bands.lower, i), at(&rsi, i));
-        signals.entries[i] = entry;
+        let entry = config.oversold(close, at(columns.lower, i), at(columns.rsi, i));
+        out.entries[i] = entry;
         if let Some(entry_close) = position {
-            let exit = config.exits(close, at(&bands.middle, i), entry_close);
-            signals.exits[i] = exit;
+            let exit = config.exits(close, at(columns.middle, i), entry_close);
+            out.exits[i] = exit;
             if exit {
                 position = None;
             }
@@ -167,7 +210,7 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
             position = Some(close);
         }
     }
-    Ok(signals)
+    Ok(())
 }
 
 /// Per-symbol state: the indicators and the entry close of the trade.

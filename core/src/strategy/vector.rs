@@ -154,6 +154,14 @@ impl Signals {
         }
     }
 
+    /// Makes this `n` bars without signals, reusing the columns' memory.
+    pub fn reset(&mut self, n: usize) {
+        for column in [&mut self.entries, &mut self.exits] {
+            column.clear();
+            column.resize(n, false);
+        }
+    }
+
     /// The trades a long-only position walk makes: a buy at the first entry while flat, a
     /// sell at the first exit while long. Returns `(bar index, is_entry)` pairs.
     #[must_use]

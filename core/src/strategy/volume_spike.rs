@@ -168,19 +168,42 @@ fn check_params(params: &Params) -> Result<(), ParamError> {
 /// The vectorised form: one pass carrying the hypothetical position (for both exits).
 fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError> {
     let config = Config::new(params)?;
-    let z = indicators::zscore(bars.volume, config.window)
-        .map_err(|e| ParamError::new(NAME, "window", config.window, e.to_string()))?;
-    let mut signals = Signals::none(bars.len());
+    let z = volume_zscore(bars, config.window)?;
+    let mut signals = Signals::default();
+    signals_with(params, bars, &z, &mut signals)?;
+    Ok(signals)
+}
+
+/// The z-score of each bar's volume over the last `window` volumes (its own included),
+/// NaN during warm-up: the one indicator column of the signals. Sweeps compute it once
+/// per distinct window and share it across parameter combinations.
+pub fn volume_zscore(bars: &BarColumns<'_>, window: usize) -> Result<Vec<f64>, ParamError> {
+    indicators::zscore(bars.volume, window)
+        .map_err(|e| ParamError::new(NAME, "window", window, e.to_string()))
+}
+
+/// The entry and exit columns of `params` over `bars` from the precomputed
+/// [`volume_zscore`] column `z` (for these parameters' window), written into `out`
+/// (resized, previous contents overwritten). The same pass as the registry's vectorised
+/// form, which calls it.
+pub fn signals_with(
+    params: &Params,
+    bars: &BarColumns<'_>,
+    z: &[f64],
+    out: &mut Signals,
+) -> Result<(), ParamError> {
+    let config = Config::new(params)?;
+    out.reset(bars.len());
     let mut position: Option<Held> = None;
     let mut previous: Option<f64> = None;
     for i in 0..bars.len() {
         let Some(bar) = bars.bar(i) else { break };
         let entry = config.spikes(&bar, z.get(i).copied().and_then(finite), previous);
         previous = Some(bar.close);
-        signals.entries[i] = entry;
+        out.entries[i] = entry;
         if let Some(held) = &mut position {
             let exit = held.advance(&config, bar.close);
-            signals.exits[i] = exit;
+            out.exits[i] = exit;
             if exit {
                 position = None;
             }
@@ -188,7 +211,7 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
             position = Some(Held::new(bar.close));
         }
     }
-    Ok(signals)
+    Ok(())
 }
 
 /// Per-symbol state: the z-score, the previous close and the trade.

@@ -66,7 +66,9 @@ pub(crate) fn combine<'a>(parts: impl IntoIterator<Item = (&'a str, &'a str)>) -
     hex(&hasher.finalize())
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of a digest: the form every vela hash is printed and stored in.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 pub use catalog::{Catalog, CopyFormat, QueryResult};
 pub use dataset::{DatasetId, interval_dir_name, interval_from_dir_name};
 pub use error::StoreError;
-pub use hash::frame_hash;
+pub use hash::{frame_hash, hex};
 pub use merge::{Conflict, Merged, merge};
 pub use partition::{PartitionMeta, from_dataframe, missing_between, to_dataframe};
 pub use period::Period;

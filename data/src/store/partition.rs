@@ -181,12 +181,17 @@ pub fn to_dataframe(frame: &BarFrame) -> polars::prelude::PolarsResult<DataFrame
     )
 }
 
+/// Decodes a partition file into a `DataFrame` (the store's schema, not yet checked).
+pub(crate) fn read_dataframe(path: &Path) -> Result<DataFrame, StoreError> {
+    let file = File::open(path).map_err(|e| StoreError::io("cannot open", path, e))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| StoreError::file(path, e))
+}
+
 /// Reads a partition's bars.
 pub(crate) fn read(path: &Path) -> Result<BarFrame, StoreError> {
-    let file = File::open(path).map_err(|e| StoreError::io("cannot open", path, e))?;
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| StoreError::file(path, e))?;
+    let df = read_dataframe(path)?;
     from_dataframe(&df).map_err(|problem| StoreError::file(path, problem))
 }
 
@@ -215,47 +220,94 @@ pub(crate) fn read_meta(path: &Path, interval: Interval) -> Result<PartitionMeta
 /// Converts a `DataFrame` with the store's schema back into a frame, refusing nulls in
 /// every column but `quote_volume` (which must be all null or none).
 pub fn from_dataframe(df: &DataFrame) -> Result<BarFrame, String> {
-    let ts = df
-        .column("ts")
-        .and_then(|c| {
-            c.i64()
-                .map(|ca| ca.rechunk().cont_slice().map(<[i64]>::to_vec))
-        })
-        .map_err(|e| format!("column ts: {e}"))?
-        .map_err(|e| format!("column ts: {e}"))?;
-    let floats = |name: &str| -> Result<Vec<f64>, String> {
-        let column = df.column(name).map_err(|e| format!("column {name}: {e}"))?;
-        let ca = column.f64().map_err(|e| format!("column {name}: {e}"))?;
-        let ca = ca.rechunk();
-        ca.cont_slice()
-            .map(<[f64]>::to_vec)
-            .map_err(|e| format!("column {name}: {e}"))
-    };
-    let quote_volume = match df.column("quote_volume") {
-        Err(_) => None,
+    let with_quote = has_quote_volume(df)?;
+    let mut frame = BarFrame::with_capacity(df.height(), with_quote);
+    append_dataframe(df, &mut frame)?;
+    Ok(frame)
+}
+
+/// Whether `df`'s `quote_volume` column holds values: `false` when it is absent or all
+/// null, an error when only some values are null.
+pub(crate) fn has_quote_volume(df: &DataFrame) -> Result<bool, String> {
+    match df.column("quote_volume") {
+        Err(_) => Ok(false),
         Ok(column) => {
             let nulls = column.null_count();
             if nulls == column.len() {
-                None
+                Ok(false)
             } else if nulls == 0 {
-                Some(floats("quote_volume")?)
+                Ok(true)
             } else {
-                return Err(format!(
+                Err(format!(
                     "column quote_volume has {nulls} null values out of {}: it must be all present or all absent",
                     column.len()
-                ));
+                ))
             }
         }
+    }
+}
+
+/// Appends `df`'s rows (the store's schema) to `frame`, copying each column once, straight
+/// from its decoded chunks. `frame` must have a `quote_volume` column exactly when `df`
+/// has values in one ([`has_quote_volume`]). Nothing is appended on an error.
+pub(crate) fn append_dataframe(df: &DataFrame, frame: &mut BarFrame) -> Result<(), String> {
+    if has_quote_volume(df)? != frame.quote_volume.is_some() {
+        return Err(
+            "quote_volume is present in some partitions of this dataset and not in others"
+                .to_owned(),
+        );
+    }
+    let ts = df
+        .column("ts")
+        .and_then(Column::i64)
+        .map_err(|e| format!("column ts: {e}"))?;
+    let floats = |name: &str| {
+        df.column(name)
+            .and_then(Column::f64)
+            .map_err(|e| format!("column {name}: {e}"))
     };
-    let frame = BarFrame {
-        ts,
-        open: floats("open")?,
-        high: floats("high")?,
-        low: floats("low")?,
-        close: floats("close")?,
-        volume: floats("volume")?,
-        quote_volume,
-    };
-    frame.validate().map_err(|e| e.to_string())?;
-    Ok(frame)
+    let (open, high, low, close, volume) = (
+        floats("open")?,
+        floats("high")?,
+        floats("low")?,
+        floats("close")?,
+        floats("volume")?,
+    );
+    let quote = frame
+        .quote_volume
+        .is_some()
+        .then(|| floats("quote_volume"))
+        .transpose()?;
+    for (name, nulls) in [
+        ("ts", ts.null_count()),
+        ("open", open.null_count()),
+        ("high", high.null_count()),
+        ("low", low.null_count()),
+        ("close", close.null_count()),
+        ("volume", volume.null_count()),
+    ] {
+        if nulls > 0 {
+            return Err(format!("column {name}: {nulls} null values"));
+        }
+    }
+    for chunk in ts.downcast_iter() {
+        frame.ts.extend_from_slice(chunk.values());
+    }
+    for (column, into) in [
+        (open, &mut frame.open),
+        (high, &mut frame.high),
+        (low, &mut frame.low),
+        (close, &mut frame.close),
+        (volume, &mut frame.volume),
+    ] {
+        for chunk in column.downcast_iter() {
+            into.extend_from_slice(chunk.values());
+        }
+    }
+    if let (Some(column), Some(into)) = (quote, frame.quote_volume.as_mut()) {
+        for chunk in column.downcast_iter() {
+            into.extend_from_slice(chunk.values());
+        }
+    }
+    frame.validate().map_err(|e| e.to_string())
 }

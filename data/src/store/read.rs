@@ -1,10 +1,14 @@
 //! Time-range reads: only the partitions that overlap the range are opened.
 
 use polars::prelude::DataFrame;
+use rayon::prelude::*;
 
 use super::{DatasetId, Store, StoreError, partition};
 use crate::resample::{Partial, resample};
 use crate::{BarFrame, Interval};
+
+/// Partitions decoded at once by a read (a year of monthly partitions).
+const READ_BATCH: usize = 12;
 
 /// A half-open range of open times `[start, end)`, ms UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,33 +48,40 @@ impl Store {
             .into_iter()
             .filter(|(period, _)| period.overlaps(range.start, range.end))
             .collect();
-        let parts = wanted
-            .iter()
-            .map(|(_, path)| partition::read(path))
-            .collect::<Result<Vec<_>, _>>()?;
-        let total = parts.iter().map(BarFrame::len).sum();
-        let with_quote = parts.first().is_some_and(|p| p.quote_volume.is_some());
-        let mut frame = BarFrame::with_capacity(total, with_quote);
-        for (part, (_, path)) in parts.iter().zip(&wanted) {
-            if part.quote_volume.is_some() != with_quote {
-                return Err(StoreError::file(
-                    path,
-                    "quote_volume is present in some partitions of this dataset and not in others",
-                ));
+        // Partitions are decoded in parallel a batch at a time (bounded memory), then
+        // copied once, in order, into one frame sized from their row counts.
+        let mut frame: Option<BarFrame> = None;
+        for batch in wanted.chunks(READ_BATCH) {
+            let decoded = batch
+                .par_iter()
+                .map(|(_, path)| partition::read_dataframe(path))
+                .collect::<Result<Vec<_>, _>>()?;
+            for (df, (_, path)) in decoded.iter().zip(batch) {
+                let frame = match &mut frame {
+                    Some(frame) => frame,
+                    None => {
+                        let with_quote = partition::has_quote_volume(df)
+                            .map_err(|problem| StoreError::file(path, problem))?;
+                        frame.insert(BarFrame::with_capacity(df.height(), with_quote))
+                    }
+                };
+                let first = frame.len();
+                frame.reserve(df.height());
+                partition::append_dataframe(df, frame)
+                    .map_err(|problem| StoreError::file(path, problem))?;
+                let (before, after) = (
+                    first.checked_sub(1).map(|i| frame.ts[i]),
+                    frame.ts.get(first),
+                );
+                if before.zip(after).is_some_and(|(a, b)| a >= *b) {
+                    return Err(StoreError::file(
+                        path,
+                        "bars overlap the previous partition's",
+                    ));
+                }
             }
-            if frame
-                .ts
-                .last()
-                .zip(part.ts.first())
-                .is_some_and(|(a, b)| a >= b)
-            {
-                return Err(StoreError::file(
-                    path,
-                    "bars overlap the previous partition's",
-                ));
-            }
-            frame.append(part);
         }
+        let frame = frame.unwrap_or_else(|| BarFrame::with_capacity(0, false));
         if range == TimeRange::ALL {
             return Ok(frame);
         }

@@ -1,0 +1,167 @@
+//! Walk-forward windows: in-sample stretches to optimise on, each followed by the
+//! out-of-sample stretch its choice is tested on.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::WalkError;
+
+/// How in-sample windows move forward.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheme {
+    /// A fixed-length in-sample window that slides forward by the out-of-sample length.
+    #[default]
+    Rolling,
+    /// In-sample windows all start at the first bar and grow by the out-of-sample length.
+    Anchored,
+}
+
+/// Window lengths in bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowSpec {
+    /// Bars of the (first) in-sample window.
+    pub in_sample: usize,
+    /// Bars of each out-of-sample window; windows step forward by this much.
+    pub out_of_sample: usize,
+    /// Rolling or anchored.
+    #[serde(default)]
+    pub scheme: Scheme,
+}
+
+/// One walk-forward step: bar index ranges into the whole series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    /// Position in the walk, from 0.
+    pub index: usize,
+    /// Bars to optimise on.
+    pub in_sample: Range<usize>,
+    /// The bars right after, to test the choice on.
+    pub out_of_sample: Range<usize>,
+}
+
+impl WindowSpec {
+    /// The windows over `bars` bars: as many whole out-of-sample windows as fit after the
+    /// first in-sample window. Bars after the last whole window are not used (see
+    /// [`unused_bars`](Self::unused_bars)).
+    pub fn windows(&self, bars: usize) -> Result<Vec<Window>, WalkError> {
+        if self.in_sample < 2 {
+            return Err(WalkError::Windows(format!(
+                "in-sample window of {} bars: needs at least 2",
+                self.in_sample
+            )));
+        }
+        if self.out_of_sample < 2 {
+            return Err(WalkError::Windows(format!(
+                "out-of-sample window of {} bars: needs at least 2",
+                self.out_of_sample
+            )));
+        }
+        let count = bars.saturating_sub(self.in_sample) / self.out_of_sample;
+        if count == 0 {
+            return Err(WalkError::Windows(format!(
+                "{bars} bars hold no walk-forward step: one needs {} in-sample + {} \
+                 out-of-sample bars",
+                self.in_sample, self.out_of_sample
+            )));
+        }
+        Ok((0..count)
+            .map(|index| {
+                let oos_start = self.in_sample + index * self.out_of_sample;
+                let is_start = match self.scheme {
+                    Scheme::Rolling => index * self.out_of_sample,
+                    Scheme::Anchored => 0,
+                };
+                Window {
+                    index,
+                    in_sample: is_start..oos_start,
+                    out_of_sample: oos_start..oos_start + self.out_of_sample,
+                }
+            })
+            .collect())
+    }
+
+    /// Bars at the end of a `bars`-bar series that no whole out-of-sample window covers.
+    #[must_use]
+    pub fn unused_bars(&self, bars: usize) -> usize {
+        if self.out_of_sample == 0 {
+            return bars;
+        }
+        bars.saturating_sub(self.in_sample) % self.out_of_sample
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rolling_windows_slide_by_the_out_of_sample_length() {
+        let spec = WindowSpec {
+            in_sample: 100,
+            out_of_sample: 30,
+            scheme: Scheme::Rolling,
+        };
+        let w = spec.windows(200).unwrap();
+        assert_eq!(
+            w.iter()
+                .map(|w| (w.in_sample.clone(), w.out_of_sample.clone()))
+                .collect::<Vec<_>>(),
+            vec![(0..100, 100..130), (30..130, 130..160), (60..160, 160..190)]
+        );
+        assert_eq!(spec.unused_bars(200), 10);
+        // Out-of-sample windows tile the bars after the first in-sample window.
+        for pair in w.windows(2) {
+            assert_eq!(pair[0].out_of_sample.end, pair[1].out_of_sample.start);
+        }
+    }
+
+    #[test]
+    fn anchored_windows_grow_from_the_first_bar() {
+        let spec = WindowSpec {
+            in_sample: 100,
+            out_of_sample: 50,
+            scheme: Scheme::Anchored,
+        };
+        let w = spec.windows(250).unwrap();
+        assert_eq!(
+            w.iter()
+                .map(|w| (w.in_sample.clone(), w.out_of_sample.clone()))
+                .collect::<Vec<_>>(),
+            vec![(0..100, 100..150), (0..150, 150..200), (0..200, 200..250)]
+        );
+        assert_eq!(spec.unused_bars(250), 0);
+    }
+
+    #[test]
+    fn too_few_bars_or_tiny_windows_are_errors() {
+        let spec = WindowSpec {
+            in_sample: 100,
+            out_of_sample: 50,
+            scheme: Scheme::Rolling,
+        };
+        let err = spec.windows(149).unwrap_err().to_string();
+        assert!(err.contains("149 bars hold no walk-forward step"), "{err}");
+        let tiny = WindowSpec {
+            out_of_sample: 1,
+            ..spec
+        };
+        assert!(
+            tiny.windows(1000)
+                .unwrap_err()
+                .to_string()
+                .contains("out-of-sample window of 1 bars")
+        );
+        let tiny = WindowSpec {
+            in_sample: 0,
+            ..spec
+        };
+        assert!(
+            tiny.windows(1000)
+                .unwrap_err()
+                .to_string()
+                .contains("in-sample window of 0")
+        );
+    }
+}
