@@ -12,6 +12,9 @@ use super::trades::TradeBook;
 use super::{EventError, EventRun, FillRecord, History, OrderCounts, PROGRESS_EVERY};
 use crate::result::{EquityCurve, ExitReason, RunResult};
 
+/// Cash and profit reserve as `Decimal::serialize` bytes (value and scale).
+type Capital = ([u8; 16], [u8; 16]);
+
 /// One run in progress.
 pub(crate) struct Replay {
     engine: Engine,
@@ -31,6 +34,9 @@ pub(crate) struct Replay {
     /// When the fills being reported happen: the bar's open while the exchange fills the
     /// orders working against the new bar, its close once the bar has completed.
     fill_ts: i64,
+    /// The last flat curve point and the capital it was computed from (cash and profit
+    /// reserve in `Decimal::serialize` form).
+    flat_point: Option<(Capital, (f64, f64))>,
 }
 
 impl Replay {
@@ -53,6 +59,7 @@ impl Replay {
             last: BTreeMap::new(),
             bar: 0,
             fill_ts: 0,
+            flat_point: None,
         }
     }
 
@@ -116,16 +123,10 @@ impl Replay {
             if self.timers {
                 self.deliver(&Event::Timer { ts })?;
             }
-            let equity = self.engine.equity();
-            let wallet = self.engine.wallet();
-            let held = equity - wallet.cash() - wallet.profit_reserve();
+            let (equity, exposure) = self.curve_point();
             curve.ts.push(ts.0);
-            curve.equity.push(to_f64(equity));
-            curve.exposure.push(if equity > Decimal::ZERO {
-                to_f64(held / equity)
-            } else {
-                0.0
-            });
+            curve.equity.push(equity);
+            curve.exposure.push(exposure);
             if (i + 1) % PROGRESS_EVERY == 0 {
                 progress(i + 1, n);
             }
@@ -147,6 +148,56 @@ impl Replay {
             open_orders: self.sim.open_orders().count(),
             unknown_cancels: self.sim.unknown_cancels(),
         })
+    }
+
+    /// Equity and exposure at the last closes, from the engine's decimal equity.
+    ///
+    /// While nothing is held the equity is the capital alone, whatever the prices (see
+    /// [`Engine::equity`]), so the point of the last flat bar is reused as long as the cash
+    /// and the profit reserve are the same decimals (value and scale): the very numbers
+    /// computing it again would give.
+    fn curve_point(&mut self) -> (f64, f64) {
+        let wallet = self.engine.wallet();
+        let flat = wallet
+            .positions()
+            .values()
+            .all(|p| p.is_flat() && p.lots().is_empty());
+        let key = (
+            wallet.cash().serialize(),
+            wallet.profit_reserve().serialize(),
+        );
+        if flat
+            && let Some((cached, point)) = self.flat_point
+            && cached == key
+        {
+            debug_assert_eq!(
+                (point.0.to_bits(), point.1.to_bits()),
+                {
+                    let fresh = self.fresh_point();
+                    (fresh.0.to_bits(), fresh.1.to_bits())
+                },
+                "flat curve point out of date"
+            );
+            return point;
+        }
+        let point = self.fresh_point();
+        if flat {
+            self.flat_point = Some((key, point));
+        }
+        point
+    }
+
+    /// Equity and exposure computed from the engine's decimal equity.
+    fn fresh_point(&self) -> (f64, f64) {
+        let equity = self.engine.equity();
+        let wallet = self.engine.wallet();
+        let held = equity - wallet.cash() - wallet.profit_reserve();
+        let exposure = if equity > Decimal::ZERO {
+            to_f64(held / equity)
+        } else {
+            0.0
+        };
+        (to_f64(equity), exposure)
     }
 
     /// Hands `first` to the engine, then everything that follows from it (orders to the

@@ -1,11 +1,11 @@
 //! Market data and timers: marks, protections, loss limits, then the strategy.
 
+use super::marks::Marks;
 use super::{AlertCode, AlertLevel, BotState, Engine, EngineError, Signal, StateReason};
 use crate::error::ValidationError;
 use crate::risk::{ExitReason, LimitKind};
 use crate::strategy::{Intent, OrderIntent, Pricing};
 use crate::types::{MarketData, OrderOrigin, Side, Symbol, Timestamp};
-use crate::wallet::Position;
 
 fn positive_price(what: &str, ts: Timestamp, value: f64) -> Result<(), EngineError> {
     if value.is_finite() && value > 0.0 {
@@ -40,24 +40,29 @@ impl Engine {
 
     pub(super) fn on_market(&mut self, data: &MarketData) {
         let ts = data.ts();
-        let symbol = data.symbol().clone();
+        let symbol = data.symbol();
         let (low, high, mark) = match data {
             MarketData::Bar { bar, .. } => (bar.low, bar.high, bar.close),
             MarketData::Trade { trade, .. } => (trade.price, trade.price, trade.price),
             MarketData::BookTop { book, .. } => (book.bid_price, book.bid_price, book.mid()),
         };
-        self.last_prices.insert(symbol.clone(), mark);
+        match self.last_prices.get_mut(symbol) {
+            Some(last) => *last = mark,
+            None => {
+                self.last_prices.insert(symbol.clone(), mark);
+            }
+        }
         if self.state.is_trading() && !matches!(data, MarketData::BookTop { .. }) {
-            self.protect(ts, &symbol, low, high);
+            self.protect(ts, symbol, low, high);
         }
         self.check_limits(ts);
         if !self.state.sees_market() {
             return;
         }
         self.run_strategy(ts, |strategy, ctx, intents| match data {
-            MarketData::Bar { bar, .. } => strategy.on_bar(ctx, &symbol, bar, intents),
-            MarketData::Trade { trade, .. } => strategy.on_trade(ctx, &symbol, trade, intents),
-            MarketData::BookTop { book, .. } => strategy.on_book(ctx, &symbol, book, intents),
+            MarketData::Bar { bar, .. } => strategy.on_bar(ctx, symbol, bar, intents),
+            MarketData::Trade { trade, .. } => strategy.on_trade(ctx, symbol, trade, intents),
+            MarketData::BookTop { book, .. } => strategy.on_book(ctx, symbol, book, intents),
         });
     }
 
@@ -98,6 +103,10 @@ impl Engine {
 
     /// Stops, trailing stops and take-profit targets of the position in `symbol`.
     fn protect(&mut self, ts: Timestamp, symbol: &Symbol, low: f64, high: f64) {
+        // Nothing to protect (no position was bought since the last went flat).
+        if self.protections.is_empty() {
+            return;
+        }
         // Stops compare the position's cost (in the budget asset) with this pair's prices,
         // so they apply to pairs quoted in the budget asset only.
         let Some(instrument) = self.instruments.get(symbol) else {
@@ -107,17 +116,18 @@ impl Engine {
             return;
         }
         let precision = instrument.price_precision;
-        let Some(average_cost) = self
-            .wallet
-            .position(&instrument.base)
-            .and_then(Position::average_cost)
-        else {
+        debug_assert_eq!(
+            self.marks,
+            Marks::of(&self.wallet, &self.instruments),
+            "marks out of date"
+        );
+        let Some((average_cost, cost)) = self.marks.average_cost(&instrument.base) else {
             return;
         };
         let Some(protection) = self.protections.get_mut(symbol) else {
             return;
         };
-        let Some(exit) = protection.evaluate(&self.config.risk, average_cost, precision, low, high)
+        let Some(exit) = protection.evaluate_at(&self.config.risk, cost, precision, low, high)
         else {
             return;
         };

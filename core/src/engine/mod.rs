@@ -12,6 +12,7 @@
 
 mod control;
 mod market;
+mod marks;
 mod orders;
 
 pub mod command;
@@ -34,8 +35,9 @@ pub use config::{BotConfig, BotConfigError, BotId};
 pub use event::{Control, Event, OrderReport, Signal};
 pub use lifecycle::{BotState, StateReason};
 
+use marks::Marks;
+
 use crate::error::ValidationError;
-use crate::money::rounding::to_f64;
 use crate::risk::gate::{self, GateView};
 use crate::risk::{
     BreakerState, Denial, DenyReason, LossLimits, Protection, RateWindow, TradeStats,
@@ -47,7 +49,7 @@ use crate::types::{
     Asset, ClientOrderId, Instrument, Order, OrderError, OrderOrigin, OrderRequest, Symbol,
     Timestamp,
 };
-use crate::wallet::valuation::{budget_pair, price_of};
+use crate::wallet::valuation::budget_pair;
 use crate::wallet::{Position, Wallet, WalletError, value_of};
 
 /// Terminal orders kept to recognise late duplicate reports.
@@ -122,6 +124,8 @@ pub struct Engine {
     started: Option<Timestamp>,
     instruments: BTreeMap<Symbol, Instrument>,
     wallet: Wallet,
+    /// The wallet's numbers for the per-event checks, rebuilt after every fill.
+    marks: Marks,
     orders: BTreeMap<ClientOrderId, Order>,
     closed: VecDeque<Order>,
     reservations: BTreeMap<ClientOrderId, Decimal>,
@@ -158,6 +162,7 @@ impl Engine {
             .collect();
         let asset = config.instruments[0].quote.clone();
         let wallet = Wallet::new(asset, config.budget, config.compound)?;
+        let marks = Marks::of(&wallet, &instruments);
         Ok(Self {
             registry: registry.clone(),
             candidates,
@@ -168,6 +173,7 @@ impl Engine {
             started: None,
             instruments,
             wallet,
+            marks,
             orders: BTreeMap::new(),
             closed: VecDeque::new(),
             reservations: BTreeMap::new(),
@@ -267,25 +273,36 @@ impl Engine {
     /// Equity at the last known prices.
     #[must_use]
     pub fn equity(&self) -> Decimal {
+        // With nothing held (no quantity, no open lot) every position adds an exact zero
+        // (`0 × price` and an empty cost basis are `Decimal::ZERO`, and `x + 0` is `x`), so
+        // the sum is the capital as it stands — without a decimal conversion per price.
+        if self
+            .wallet
+            .positions()
+            .values()
+            .all(|p| p.is_flat() && p.lots().is_empty())
+        {
+            let capital = self.wallet.cash() + self.wallet.profit_reserve();
+            debug_assert_eq!(
+                capital.serialize(),
+                self.wallet.equity(|asset| self.value_of(asset)).serialize(),
+                "flat equity differs from the sum (value or scale)"
+            );
+            return capital;
+        }
         self.wallet.equity(|asset| self.value_of(asset))
     }
 
     /// Equity at the last prices as `f64`, for the loss limits (analytics, DESIGN.md §3):
-    /// the same sum as [`Engine::equity`] without converting each price to a decimal.
+    /// the same sum as [`Engine::equity`] without converting each price to a decimal (and
+    /// with the wallet's own decimals converted once per fill, see [`Marks`]).
     fn equity_f64(&self) -> f64 {
-        let budget = self.wallet.asset();
-        let positions: f64 = self
-            .wallet
-            .positions()
-            .iter()
-            .map(
-                |(asset, p)| match price_of(asset, budget, &self.instruments, &self.last_prices) {
-                    Some(price) => to_f64(p.quantity()) * price,
-                    None => to_f64(p.cost_basis()),
-                },
-            )
-            .sum();
-        to_f64(self.wallet.cash() + self.wallet.profit_reserve()) + positions
+        debug_assert_eq!(
+            self.marks,
+            Marks::of(&self.wallet, &self.instruments),
+            "marks out of date"
+        );
+        self.marks.equity(&self.last_prices)
     }
 
     /// What one unit of `asset` is worth in the budget asset at the last prices.

@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 
+use super::marks::Marks;
 use super::{
     AlertCode, AlertLevel, BotState, Command, Engine, EngineError, OrderReport,
     RECENT_CLOSED_ORDERS, StateReason,
@@ -159,6 +160,7 @@ impl Engine {
         let effect = self
             .wallet
             .apply_fill(fill, &instrument, release, quote_value)?;
+        self.marks = Marks::of(&self.wallet, &self.instruments);
         if let Some(r) = self.reservations.get_mut(&fill.client_id) {
             *r -= release;
         }

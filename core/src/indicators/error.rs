@@ -57,6 +57,18 @@ pub enum IndicatorError {
         /// Its length.
         got: usize,
     },
+    /// Output positions that reach past the end of the input.
+    #[error("{indicator} positions {start}..{end} are out of range for {len} input values")]
+    RangeOutOfBounds {
+        /// Indicator name.
+        indicator: &'static str,
+        /// First position asked for.
+        start: usize,
+        /// One past the last position asked for.
+        end: usize,
+        /// Number of input values.
+        len: usize,
+    },
 }
 
 /// Checks `period >= min` for the named indicator parameter.

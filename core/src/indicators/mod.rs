@@ -37,7 +37,9 @@
 //! of the input's length, with `f64::NAN` at the warm-up positions
 //! (multi-output indicators return a struct of vectors). Slice functions are
 //! implemented by running the streaming type, so both forms give bit-identical
-//! numbers. Multi-input slice functions reject slices of different lengths.
+//! numbers ([`sma`] runs a faster kernel doing the same additions in the same order, and
+//! is tested bit-identical to [`Sma`]; [`sma_into`] gives a range of it). Multi-input
+//! slice functions reject slices of different lengths.
 //!
 //! # Conventions
 //!
@@ -70,6 +72,7 @@ mod moving_average;
 mod obv;
 mod rolling_stats;
 mod rsi;
+mod sma;
 mod vwap;
 mod window;
 
@@ -79,8 +82,9 @@ pub use bollinger::{Bollinger, BollingerSeries, BollingerValue, bollinger};
 pub use donchian::{Donchian, DonchianSeries, DonchianValue, donchian};
 pub use error::IndicatorError;
 pub use macd::{Macd, MacdSeries, MacdValue, macd};
-pub use moving_average::{Ema, Sma, Wma, ema, sma, wma};
+pub use moving_average::{Ema, Wma, ema, wma};
 pub use obv::{Obv, obv};
 pub use rolling_stats::{RollingStd, ZScore, rolling_std, zscore};
 pub use rsi::{Rsi, rsi};
+pub use sma::{Sma, sma, sma_into, sma_pair_into};
 pub use vwap::{Vwap, vwap};

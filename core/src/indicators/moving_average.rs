@@ -1,71 +1,7 @@
-//! Simple, exponential and linearly weighted moving averages.
+//! Exponential and linearly weighted moving averages (the simple one is in `sma`).
 
 use super::error::{IndicatorError, check_period};
 use super::window::{Window, run_series, sanitize};
-
-/// Simple moving average: the arithmetic mean of the last `period` inputs.
-///
-/// Each output sums the window afresh (oldest first) and divides by `period`,
-/// so there is no running-sum drift. Warm-up: `period - 1` inputs.
-#[derive(Debug, Clone)]
-pub struct Sma {
-    period: usize,
-    window: Window,
-    value: Option<f64>,
-}
-
-impl Sma {
-    /// A new SMA; `period` must be at least 1.
-    pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        check_period("SMA", "period", period, 1)?;
-        Ok(Self {
-            period,
-            window: Window::new(period),
-            value: None,
-        })
-    }
-
-    /// Feeds one input; returns the average once `period` inputs have been seen.
-    pub fn update(&mut self, x: f64) -> Option<f64> {
-        self.window.push(sanitize(x));
-        if self.window.is_full() {
-            self.value = Some(self.window.sum() / self.period as f64);
-        }
-        self.value
-    }
-
-    /// The latest output, `None` during warm-up.
-    pub const fn value(&self) -> Option<f64> {
-        self.value
-    }
-
-    /// Whether an output is available.
-    pub const fn is_ready(&self) -> bool {
-        self.value.is_some()
-    }
-
-    /// Forgets every input, as if newly constructed.
-    pub fn reset(&mut self) {
-        self.window.clear();
-        self.value = None;
-    }
-
-    /// Number of inputs for which [`update`](Self::update) returns `None`.
-    pub const fn warmup_period(&self) -> usize {
-        self.period - 1
-    }
-
-    /// The configured period.
-    pub const fn period(&self) -> usize {
-        self.period
-    }
-}
-
-/// [`Sma`] over a slice: same length as `values`, NaN during warm-up.
-pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
-    let mut ind = Sma::new(period)?;
-    Ok(run_series(values, |x| ind.update(x)))
-}
 
 /// Exponential moving average with TA-Lib's default seeding.
 ///
@@ -218,6 +154,7 @@ pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicators::{Sma, sma};
 
     fn bits(v: &[f64]) -> Vec<u64> {
         v.iter().map(|x| x.to_bits()).collect()

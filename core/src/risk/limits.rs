@@ -41,6 +41,12 @@ pub struct LossLimits {
     week: Option<(Timestamp, f64)>,
 }
 
+/// Whether `ts` falls in the period of `length` ms starting at `start`.
+fn within(start: Timestamp, length: i64, ts: Timestamp) -> bool {
+    ts.0.checked_sub(start.0)
+        .is_some_and(|elapsed| (0..length).contains(&elapsed))
+}
+
 fn exceeded(limit: Limit, reference: f64, loss: f64) -> bool {
     match limit {
         Limit::Percent(p) => loss >= reference * p,
@@ -59,13 +65,16 @@ impl LossLimits {
     pub fn observe(&mut self, config: &RiskConfig, ts: Timestamp, equity: f64) -> Option<Breach> {
         let peak = self.peak.map_or(equity, |p| p.max(equity));
         self.peak = Some(peak);
-        let day = ts.day_start();
-        if self.day.is_none_or(|(start, _)| start != day) {
-            self.day = Some((day, equity));
+        // A new period starts when `ts` leaves the current one (`ts.day_start()` differs
+        // from its start exactly then), so the divisions run once per period.
+        if self.day.is_none_or(|(start, _)| !within(start, DAY_MS, ts)) {
+            self.day = Some((ts.day_start(), equity));
         }
-        let week = ts.week_start();
-        if self.week.is_none_or(|(start, _)| start != week) {
-            self.week = Some((week, equity));
+        if self
+            .week
+            .is_none_or(|(start, _)| !within(start, WEEK_MS, ts))
+        {
+            self.week = Some((ts.week_start(), equity));
         }
         if let Some(limit) = config.max_drawdown
             && exceeded(limit, peak, peak - equity)
@@ -148,6 +157,33 @@ mod tests {
         // The next day starts from the equity then.
         assert_eq!(l.observe(&cfg, Timestamp(DAY_MS * 11), d(950)), None);
         assert_eq!(l.observe(&cfg, Timestamp(DAY_MS * 11 + 5), d(901)), None);
+    }
+
+    #[test]
+    fn periods_change_exactly_where_their_starts_do() {
+        // Against the plain rule (a new reference whenever day_start / week_start changes),
+        // over times that cross days and weeks, go back within one, and jump far.
+        let cfg = RiskConfig::default();
+        let mut l = LossLimits::default();
+        let mut day = None;
+        let mut week = None;
+        let mut t = -3 * WEEK_MS - 7;
+        for step in 0..5_000_i64 {
+            t += (step * 7_919_993) % (DAY_MS / 3) - DAY_MS / 40;
+            if step % 997 == 0 {
+                t += 5 * WEEK_MS;
+            }
+            let ts = Timestamp(t);
+            let equity = d(i32::try_from(step).unwrap());
+            l.observe(&cfg, ts, equity);
+            if day.is_none_or(|(s, _)| s != ts.day_start()) {
+                day = Some((ts.day_start(), equity));
+            }
+            if week.is_none_or(|(s, _)| s != ts.week_start()) {
+                week = Some((ts.week_start(), equity));
+            }
+            assert_eq!((l.day, l.week), (day, week), "at {t}");
+        }
     }
 
     #[test]

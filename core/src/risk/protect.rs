@@ -104,11 +104,23 @@ impl Protection {
         low: f64,
         high: f64,
     ) -> Option<ExitWanted> {
+        self.evaluate_at(config, to_f64(average_cost), precision, low, high)
+    }
+
+    /// [`Protection::evaluate`] with the average cost already converted to `f64`
+    /// (`to_f64(average_cost)`), for callers that keep it between updates.
+    pub fn evaluate_at(
+        &mut self,
+        config: &RiskConfig,
+        cost: f64,
+        precision: u32,
+        low: f64,
+        high: f64,
+    ) -> Option<ExitWanted> {
         if self.exit_order.is_some() {
             self.raise_high_water(high);
             return None;
         }
-        let cost = to_f64(average_cost);
         if let Some((level, reason)) = self.stop_level(config, cost, precision)
             && low <= level
         {

@@ -187,16 +187,14 @@ impl SimExchange {
             symbol: symbol.clone(),
             error,
         })?;
-        if let Some(last) = self.bars.get(symbol)
-            && last.ts >= bar.ts
-        {
-            return Err(SimError::OutOfOrder {
-                symbol: symbol.clone(),
-                last: last.ts,
-                got: bar.ts,
-            });
-        }
         match self.bars.get_mut(symbol) {
+            Some(last) if last.ts >= bar.ts => {
+                return Err(SimError::OutOfOrder {
+                    symbol: symbol.clone(),
+                    last: last.ts,
+                    got: bar.ts,
+                });
+            }
             Some(last) => *last = *bar,
             None => {
                 self.bars.insert(symbol.clone(), *bar);

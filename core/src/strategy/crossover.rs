@@ -51,18 +51,87 @@ fn check_params(params: &Params) -> Result<(), ParamError> {
     Ok(())
 }
 
+/// Bars per piece of the vectorised form: both averages of a piece stay in the cache.
+const PIECE: usize = 4096;
+
 /// The vectorised form: entries on cross-up bars, exits on cross-down bars.
+///
+/// The averages are computed a piece of bars at a time ([`indicators::sma_pair_into`], or the
+/// streaming [`Ema`] carried across pieces) rather than as whole columns: the same numbers
+/// as [`indicators::sma`] / [`indicators::ema`], without two series-long allocations.
 fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError> {
     check_params(params)?;
     let fast = params.usize(NAME, "fast")?;
     let slow = params.usize(NAME, "slow")?;
-    let ma = params.text(NAME, "ma")?;
-    let (fast, slow) = (
-        average(bars.close, ma, fast)?,
-        average(bars.close, ma, slow)?,
-    );
-    let mut signals = Signals::default();
-    cross_signals_into(&fast, &slow, &mut signals);
+    let bad_period = |period: usize| {
+        move |e: indicators::IndicatorError| ParamError::new(NAME, "period", period, e.to_string())
+    };
+    let n = bars.len();
+    let close = bars.close;
+    let mut signals = Signals::none(n);
+    let mut fast_above: Option<bool> = None;
+    let mut above = vec![false; PIECE.min(n)];
+    let mut crossings = |start: usize, fast: &[f64], slow: &[f64]| {
+        let entries = &mut signals.entries[start..start + fast.len()];
+        let exits = &mut signals.exits[start..start + fast.len()];
+        let any_nan = fast
+            .iter()
+            .zip(slow)
+            .fold(false, |nan, (f, s)| nan | f.is_nan() | s.is_nan());
+        if any_nan || fast_above.is_none() {
+            for (i, (f, s)) in fast.iter().zip(slow).enumerate() {
+                if f.is_nan() || s.is_nan() {
+                    continue;
+                }
+                let above = f > s;
+                entries[i] = fast_above == Some(false) && above;
+                exits[i] = fast_above == Some(true) && !above;
+                fast_above = Some(above);
+            }
+            return;
+        }
+        // No NaN and a known previous state: the same rule, one pass without branches
+        // (bar i compares with bar i - 1; the first with the previous piece's last).
+        let above = &mut above[..fast.len()];
+        for ((a, f), s) in above.iter_mut().zip(fast).zip(slow) {
+            *a = f > s;
+        }
+        let before = fast_above == Some(true);
+        let (Some(&first), Some(&last)) = (above.first(), above.last()) else {
+            return;
+        };
+        entries[0] = !before & first;
+        exits[0] = before & !first;
+        let pairs = above.iter().zip(&above[1..]);
+        for ((was, now), (entry, exit)) in pairs.zip(entries[1..].iter_mut().zip(&mut exits[1..])) {
+            *entry = !was & now;
+            *exit = *was & !now;
+        }
+        fast_above = Some(last);
+    };
+    let (mut fast_piece, mut slow_piece) = (vec![0.0; PIECE.min(n)], vec![0.0; PIECE.min(n)]);
+    if params.text(NAME, "ma")? == "ema" {
+        let mut fast_ma = Ema::new(fast).map_err(bad_period(fast))?;
+        let mut slow_ma = Ema::new(slow).map_err(bad_period(slow))?;
+        for (p, piece) in close.chunks(PIECE).enumerate() {
+            let (f, s) = (
+                &mut fast_piece[..piece.len()],
+                &mut slow_piece[..piece.len()],
+            );
+            for ((x, f), s) in piece.iter().zip(f.iter_mut()).zip(s.iter_mut()) {
+                *f = fast_ma.update(*x).unwrap_or(f64::NAN);
+                *s = slow_ma.update(*x).unwrap_or(f64::NAN);
+            }
+            crossings(p * PIECE, f, s);
+        }
+    } else {
+        for start in (0..n).step_by(PIECE) {
+            let len = PIECE.min(n - start);
+            let (f, s) = (&mut fast_piece[..len], &mut slow_piece[..len]);
+            indicators::sma_pair_into(close, fast, slow, start, f, s).map_err(bad_period(fast))?;
+            crossings(start, f, s);
+        }
+    }
     Ok(signals)
 }
 
@@ -236,7 +305,7 @@ impl Strategy for Crossover {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::{ParamValue, Registry, StrategySpec};
+    use crate::strategy::{BarSeries, ParamValue, Registry, StrategySpec};
     use crate::testkit::{self, Feed};
 
     #[test]
@@ -277,6 +346,51 @@ mod tests {
         if let Some(real) = testkit::real_btc_1m(5_000) {
             let trades = testkit::assert_signal_parity(&registry, &spec(10, 30, "ema"), &real);
             assert!(trades > 20, "real data: only {trades} trades");
+        }
+    }
+
+    /// The signals by the plain rule over whole indicator columns.
+    fn column_signals(fast: &[f64], slow: &[f64]) -> Signals {
+        let mut signals = Signals::none(fast.len());
+        let mut fast_above: Option<bool> = None;
+        for (i, (f, s)) in fast.iter().zip(slow).enumerate() {
+            if f.is_nan() || s.is_nan() {
+                continue;
+            }
+            let above = f > s;
+            signals.entries[i] = fast_above == Some(false) && above;
+            signals.exits[i] = fast_above == Some(true) && !above;
+            fast_above = Some(above);
+        }
+        signals
+    }
+
+    #[test]
+    fn pieces_give_the_signals_of_whole_columns() {
+        // Longer than a few pieces, with NaN closes (in one piece, and across a boundary).
+        let walk = testkit::random_walk(3 * PIECE + 123, 100.0, 0.004, 5);
+        let mut series = BarSeries::from_bars(&walk);
+        for i in [700, 701, 2 * PIECE - 3, 2 * PIECE + 40] {
+            series.close[i] = f64::NAN;
+        }
+        let registry = Registry::builtin();
+        for ma in ["sma", "ema"] {
+            for (fast, slow) in [(3_usize, 7_usize), (10, 30), (50, 200)] {
+                let columns = |period| {
+                    if ma == "sma" {
+                        indicators::sma(&series.close, period).unwrap()
+                    } else {
+                        indicators::ema(&series.close, period).unwrap()
+                    }
+                };
+                let expected = column_signals(&columns(fast), &columns(slow));
+                let spec = spec(fast as i64, slow as i64, ma);
+                let got = registry.signals(&spec, &series.columns()).unwrap().unwrap();
+                assert_eq!(got, expected, "{ma} {fast}/{slow}");
+                // (An EMA stays NaN after the first NaN close: few crosses there.)
+                let crosses = got.entries.iter().filter(|e| **e).count();
+                assert!(crosses > if ma == "sma" { 10 } else { 0 }, "{crosses}");
+            }
         }
     }
 
