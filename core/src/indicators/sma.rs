@@ -33,7 +33,7 @@ const LANES: usize = 16;
 /// Simple moving average: the arithmetic mean of the last `period` inputs.
 ///
 /// Each output is the window summed afresh (oldest first, from `0.0`) and divided by
-/// `period`, so there is no running-sum drift (see the [module docs](self)).
+/// `period`, so there is no running-sum drift (the streaming form of `sma`; see the `indicators` module docs).
 /// Warm-up: `period - 1` inputs.
 #[derive(Debug, Clone)]
 pub struct Sma {
