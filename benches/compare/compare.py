@@ -77,7 +77,7 @@ def main() -> None:
     p.add_argument(
         "--nautilus-bars",
         type=int,
-        default=200_000,
+        default=100_000,
         help="NautilusTrader replays this prefix of the bars (0: all)",
     )
     p.add_argument("--repeat", type=int, default=0, help="timed runs per measurement")
