@@ -47,7 +47,7 @@ def fmt_time(s: float) -> str:
 def fmt_rate(r: float, unit: str) -> str:
     for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if r >= scale:
-            return f"{r / scale:.3g} {suffix}{unit}/s"
+            return f"{r / scale:.3g} {suffix} {unit}/s"
     return f"{r:.3g} {unit}/s"
 
 
@@ -159,7 +159,7 @@ def render(results: dict, args, windows: str) -> str:
         load = line["load"]
         rows.append(
             f"| {line['tool']} | {label} | {line['bars']:,} | {fmt_time(line['median_s'])} "
-            f"({len(line['runs_s'])} runs) | {fmt_rate(r, unit.split('-')[0] if unit == 'bars' else 'bar-comb')} "
+            f"({len(line['runs_s'])} run{'s' if len(line['runs_s']) > 1 else ''}) | {fmt_rate(r, unit)} "
             f"| {ratio} | {fmt_mem(line['peak_rss'])} | {load[0]:.1f}–{load[1]:.1f} | {detail} |"
         )
 
@@ -171,6 +171,10 @@ def render(results: dict, args, windows: str) -> str:
                 bits.append(f"{line[k]:,} {k}")
         if "total_return" in line:
             bits.append(f"return {line['total_return'] * 100:.2f} %")
+        if "final_equity" in line:
+            bits.append(f"final equity {float(line['final_equity']):,.2f}")
+        if "end_s" in line:
+            bits.append(f"+ {fmt_time(line['end_s'])} in `end()` (stop, post-run statistics)")
         return ", ".join(bits)
 
     def pairs(key):

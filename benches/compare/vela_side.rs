@@ -22,7 +22,7 @@
 //! - `event`: `vela_backtest::event::run` (the real engine with its risk layer, against the
 //!   simulated exchange) in the parity configuration, from the bars in memory.
 //!
-//! `--ma ema` switches the crossover to exponential averages (the NautilusTrader row),
+//! `--ma ema` switches the crossover to exponential averages (the Nautilus row),
 //! `--bars N` keeps only the first N bars.
 //!
 //! Each measurement is repeated (`--repeat`, default 7; the sweep 3) and reported as one
@@ -192,7 +192,12 @@ fn sweep(args: &Args, bars: &BarColumns<'_>) -> Result<()> {
     windows.dedup();
     let pairs: Vec<(i64, i64)> = windows
         .iter()
-        .flat_map(|&f| windows.iter().filter(move |&&s| s > f).map(move |&s| (f, s)))
+        .flat_map(|&f| {
+            windows
+                .iter()
+                .filter(move |&&s| s > f)
+                .map(move |&s| (f, s))
+        })
         .collect();
     if pairs.is_empty() {
         bail!("--windows must name at least two distinct windows");
