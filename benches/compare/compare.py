@@ -65,8 +65,8 @@ def windows_list(spec: str) -> list[int]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--data", required=True, help="the generated bar file (CSV)")
-    p.add_argument("--vela", required=True, help="the compare bench executable")
+    p.add_argument("--data", help="the generated bar file (CSV); required")
+    p.add_argument("--vela", help="the compare bench executable; required")
     p.add_argument("--python", default=sys.executable, help="the venv's Python")
     p.add_argument("--windows", default="5:100:5", help="sweep windows (190 pairs)")
     p.add_argument(
@@ -83,7 +83,21 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=0, help="timed runs per measurement")
     p.add_argument("--skip", default="", help="comma-separated: vectorbt,sweep,backtesting,nautilus")
     p.add_argument("--out", default=str(HERE / "results.md"))
+    p.add_argument(
+        "--render",
+        metavar="JSON",
+        help="only re-render the table from a previous run's JSON (written beside --out)",
+    )
     args = p.parse_args()
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        results = {(r["tool"], r["key"]): r for r in saved["results"]}
+        table = render(results, argparse.Namespace(**saved["args"]), saved["windows"])
+        print(table)
+        Path(args.out).write_text(table)
+        return
+    if not args.data or not args.vela:
+        p.error("--data and --vela are required (unless --render)")
     skip = set(filter(None, args.skip.split(",")))
     data = args.data
     windows = ",".join(str(w) for w in windows_list(args.windows))
@@ -135,6 +149,12 @@ def main() -> None:
     table = render(results, args, windows)
     print(table)
     Path(args.out).write_text(table)
+    raw = {
+        "args": vars(args),
+        "windows": windows,
+        "results": [dict(line, key=key[1]) for key, line in results.items()],
+    }
+    Path(args.out).with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
     print(f"written to {args.out}", file=sys.stderr)
 
 
@@ -170,7 +190,7 @@ def render(results: dict, args, windows: str) -> str:
             if k in line:
                 bits.append(f"{line[k]:,} {k}")
         if "total_return" in line:
-            bits.append(f"return {line['total_return'] * 100:.2f} %")
+            bits.append(f"return {line['total_return'] * 100:.9g} %")
         if "final_equity" in line:
             bits.append(f"final equity {float(line['final_equity']):,.2f}")
         if "end_s" in line:
@@ -209,7 +229,10 @@ def render(results: dict, args, windows: str) -> str:
     row("event replay, `BacktestEngine` + EMACross 10/30", ("NautilusTrader", "event_replay"),
         v, trades(("NautilusTrader", "event_replay")))
 
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = getattr(args, "measured", None) or dt.datetime.now(dt.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
+    args.measured = now
     header = [
         "# vela vs the Python peers",
         "",
