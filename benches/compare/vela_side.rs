@@ -16,11 +16,9 @@
 //! - `single`: the whole pipeline (`Registry::signals` for `crossover` fast/slow, then
 //!   `Market::new` and `Simulator::run` keeping trades and the equity curve), and the
 //!   simulation alone (`Simulator::run` on precomputed signals);
-//! - `sweep`: every `(fast, slow)` pair of `--windows` with fast < slow, each pair its
-//!   own `Registry::signals` + statistics-only `Simulator::run`, pairs spread over rayon's
-//!   threads. The sweep module (`vela sweep`, which computes each window's indicator once
-//!   and shares it) is not on this branch yet, so this loops over the pairs itself and
-//!   recomputes both moving averages for every pair;
+//! - `sweep`: every `(fast, slow)` pair of `--windows` with fast < slow through the sweep
+//!   module (`vela_backtest::sweep::run`, what `vela sweep` runs: each window's average
+//!   computed once and shared, statistics streamed), pairs spread over rayon's threads;
 //! - `event`: `vela_backtest::event::run` (the real engine with its risk layer, against the
 //!   simulated exchange) in the parity configuration, from the bars in memory.
 //!
@@ -42,12 +40,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use vela_backtest::event::{SimConfig, parity};
-use vela_backtest::vector::{Market, Orders, Record, Simulator, VectorConfig};
-use vela_core::strategy::{BarColumns, Params, Registry, StrategySpec};
+use vela_backtest::sweep::{Dataset, Grid, GridSpec, Metric, Plan, rank};
+use vela_backtest::vector::{Market, Orders, Simulator, VectorConfig};
+use vela_core::strategy::{BarColumns, ParamValue, Params, Registry, StrategySpec};
 use vela_core::testkit;
 use vela_data::import::read_file;
 
@@ -205,14 +203,24 @@ fn sweep(args: &Args, bars: &BarColumns<'_>) -> Result<()> {
         bail!("--windows must name at least two distinct windows");
     }
     let registry = Registry::builtin();
-    let sim = Simulator::new(VectorConfig {
-        record: Record {
-            equity: false,
-            trades: false,
-        },
-        ..vector_config(args)
-    })?;
-    let market = Market::new(*bars)?;
+    let list = windows
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut grid = GridSpec::default();
+    grid.push_text(&format!("fast={list}"))?;
+    grid.push_text(&format!("slow={list}"))?;
+    grid.push_text(&format!("ma={}", args.ma))?;
+    grid.constraints.push("fast < slow".to_owned());
+    let schema = &registry.get("crossover")?.schema;
+    let plan = Plan::new(&registry, Grid::new(schema, &grid)?)?;
+    let data = [Dataset {
+        name: "bars".to_owned(),
+        bars: *bars,
+        content_hash: String::new(),
+    }];
+    let config = vector_config(args);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads)
         .build()
@@ -220,20 +228,19 @@ fn sweep(args: &Args, bars: &BarColumns<'_>) -> Result<()> {
     let repeat = if args.repeat == 0 { 3 } else { args.repeat };
     let (seconds, best) = time(repeat, || {
         pool.install(|| {
-            let results: Vec<(f64, i64, i64)> = pairs
-                .par_iter()
-                .map(|&(fast, slow)| -> Result<(f64, i64, i64)> {
-                    let signals = registry
-                        .signals(&crossover(fast, slow, &args.ma), bars)?
-                        .context("crossover has a vectorised form")?;
-                    let run = sim.run(&market, Orders::from(&signals))?;
-                    Ok((run.result.stats.total_return, fast, slow))
-                })
-                .collect::<Result<_>>()?;
-            Ok(results
-                .into_iter()
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .unwrap_or_default())
+            let results = vela_backtest::sweep::run(&registry, &plan, &data, &config, &|_| {})?;
+            let order = rank(&results, Metric::TotalReturn);
+            let row = order.first().map(|&i| &results.rows[i]);
+            let params = row.map(|r| plan.params(r.combination));
+            let value = |name: &str| match params.as_ref().and_then(|p| p.get(name)) {
+                Some(ParamValue::Int(v)) => *v,
+                _ => 0,
+            };
+            Ok((
+                row.map_or(0.0, |r| r.stats.total_return),
+                value("fast"),
+                value("slow"),
+            ))
         })
     })?;
     report(
