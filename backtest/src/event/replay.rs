@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use rust_decimal::Decimal;
 use vela_core::engine::{AlertCode, Command, Control, Engine, Event, OrderReport};
 use vela_core::money::rounding::to_f64;
 use vela_core::sim::SimExchange;
@@ -187,17 +186,19 @@ impl Replay {
         point
     }
 
-    /// Equity and exposure computed from the engine's decimal equity.
+    /// Equity and exposure at the last closes, in `f64` (the curve is analytics, DESIGN.md
+    /// §3): the engine's `f64` equity, which agrees with its decimal equity to `f64`
+    /// rounding; the final equity of a run stays the decimal one.
     fn fresh_point(&self) -> (f64, f64) {
-        let equity = self.engine.equity();
+        let equity = self.engine.equity_f64();
         let wallet = self.engine.wallet();
-        let held = equity - wallet.cash() - wallet.profit_reserve();
-        let exposure = if equity > Decimal::ZERO {
-            to_f64(held / equity)
+        let capital = to_f64(wallet.cash() + wallet.profit_reserve());
+        let exposure = if equity > 0.0 {
+            (equity - capital) / equity
         } else {
             0.0
         };
-        (to_f64(equity), exposure)
+        (equity, exposure)
     }
 
     /// Hands `first` to the engine, then everything that follows from it (orders to the

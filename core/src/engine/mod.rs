@@ -293,10 +293,12 @@ impl Engine {
         self.wallet.equity(|asset| self.value_of(asset))
     }
 
-    /// Equity at the last prices as `f64`, for the loss limits (analytics, DESIGN.md §3):
-    /// the same sum as [`Engine::equity`] without converting each price to a decimal (and
-    /// with the wallet's own decimals converted once per fill, see [`Marks`]).
-    fn equity_f64(&self) -> f64 {
+    /// Equity at the last prices as `f64`, for the loss limits and equity curves
+    /// (analytics, DESIGN.md §3): the same sum as [`Engine::equity`] without converting
+    /// each price to a decimal (and with the wallet's own decimals converted once per fill,
+    /// see [`Marks`]); it agrees with the decimal equity to `f64` rounding.
+    #[must_use]
+    pub fn equity_f64(&self) -> f64 {
         debug_assert_eq!(
             self.marks,
             Marks::of(&self.wallet, &self.instruments),
