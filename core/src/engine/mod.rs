@@ -295,8 +295,8 @@ impl Engine {
 
     /// Equity at the last prices as `f64`, for the loss limits and equity curves
     /// (analytics, DESIGN.md §3): the same sum as [`Engine::equity`] without converting
-    /// each price to a decimal (and with the wallet's own decimals converted once per fill,
-    /// converted once per fill); it agrees with the decimal equity to `f64` rounding.
+    /// each price to a decimal (and with the wallet's own decimals converted once per
+    /// fill); it agrees with the decimal equity to `f64` rounding.
     #[must_use]
     pub fn equity_f64(&self) -> f64 {
         debug_assert_eq!(
