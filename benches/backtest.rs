@@ -14,6 +14,9 @@
 
 use std::hint::black_box;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use vela_backtest::event::{self, EventConfig, History};
@@ -26,32 +29,9 @@ use vela_core::types::Bar;
 
 const BARS: usize = 1_000_000;
 
-/// A deterministic random walk of `n` one-minute bars (the same generator as the core
-/// benchmark, so both see one series).
+/// The benchmarks' seeded series (`benches/common`) as columns.
 fn series(n: usize) -> BarSeries {
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut price = 30_000.0_f64;
-    let mut s = BarSeries::default();
-    for i in 0..n {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "a uniform draw from the top 53 bits"
-        )]
-        let u = (state >> 11) as f64 / (1_u64 << 53) as f64;
-        let open = price;
-        price *= 1.0 + (u - 0.5) * 0.004;
-        #[allow(clippy::cast_possible_wrap, reason = "bench sizes are small")]
-        s.ts.push(i as i64 * 60_000);
-        s.open.push(open);
-        s.high.push(open.max(price) * 1.0005);
-        s.low.push(open.min(price) * 0.9995);
-        s.close.push(price);
-        s.volume.push(5.0 + u);
-    }
-    s
+    BarSeries::from_bars(&common::bars(n))
 }
 
 fn crossover() -> StrategySpec {
