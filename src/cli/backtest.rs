@@ -14,22 +14,17 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 use vela_backtest::run::format::{stats_rows, time};
-use vela_backtest::run::instrument::{InstrumentSettings, instrument_for};
 use vela_backtest::run::{
-    BacktestSpec, Intrabar, RunOutcome, SpecTime, Tier, check_dataset, default_dir,
-    files::StatsFile, files::StatsRecord, run, write_run,
+    BacktestSpec, BotSettings, Intrabar, RunError, RunOutcome, SpecTime, Tier, check_dataset,
+    default_dir, files::StatsFile, files::StatsRecord, run, write_run,
 };
-use vela_core::engine::{BotConfig, BotId};
-use vela_core::risk::{Limit, TakeProfitTarget};
+use vela_core::engine::BotConfig;
 use vela_core::sim::FillTiming;
-use vela_core::strategy::{ParamValue, Params, Registry, StrategySpec};
+use vela_core::strategy::{ParamValue, Registry};
 
 use super::data::say;
 use super::market::InstrumentArgs;
 use super::store::StoreArgs;
-
-/// Budget when neither `--budget` nor `--bot` gives one, in the quote asset.
-const DEFAULT_BUDGET: i64 = 10_000;
 
 /// The tier, as the flag spells it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -243,87 +238,38 @@ pub(crate) fn spec(args: &Args) -> Result<BacktestSpec> {
 
 /// The bot: `--bot` or built from the flags, with the flags applied.
 pub(crate) fn bot(args: &Args, spec: &BacktestSpec) -> Result<BotConfig> {
-    let settings = args.instrument.settings();
-    let mut bot = match &args.bot {
+    let base = match &args.bot {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let mut bot = BotConfig::from_toml_str(&text)
-                .with_context(|| format!("in {}", path.display()))?;
-            if let Some(name) = &args.strategy
-                && *name != bot.strategy.name
-            {
-                bot.strategy = StrategySpec::new(name.clone(), Params::new());
-            }
-            if let Some(first) = bot.instruments.first_mut() {
-                apply_instrument(first, &settings);
-            }
-            bot
+            Some(
+                BotConfig::from_toml_str(&text)
+                    .with_context(|| format!("in {}", path.display()))?,
+            )
         }
-        None => {
-            let Some(name) = &args.strategy else {
-                bail!(
-                    "give the strategy: --strategy NAME (see `vela strategies`), or a --bot bot.toml"
-                );
-            };
-            let id = spec.data.dataset_id()?;
-            let instrument = instrument_for(id.symbol(), &settings)?;
-            let mut bot = BotConfig::new(
-                BotId::new("backtest")?,
-                vec![instrument],
-                Decimal::new(DEFAULT_BUDGET, 0),
-                StrategySpec::new(name.clone(), Params::new()),
-            );
-            bot.compound = true;
-            bot
-        }
+        None => None,
     };
-    for param in &args.params {
-        let (name, value) = parse_param(param)?;
-        bot.strategy.params.set(name, value);
-    }
-    if let Some(budget) = args.budget {
-        bot.budget = budget;
-    }
-    if args.no_compound {
-        bot.compound = false;
-    }
-    if let Some(p) = args.stop_loss {
-        bot.risk.stop_loss = Some(Limit::Percent(p));
-    }
-    if let Some(t) = args.trailing_stop {
-        bot.risk.trailing_stop = Some(t);
-    }
-    if let Some(gain) = args.take_profit {
-        bot.risk.take_profit = vec![TakeProfitTarget {
-            gain,
-            fraction: 1.0,
-        }];
-    }
-    bot.validate()?;
-    Ok(bot)
-}
-
-/// Overrides of a `--bot` file's instrument from the flags.
-fn apply_instrument(instrument: &mut vela_core::types::Instrument, s: &InstrumentSettings) {
-    if let Some(v) = s.price_decimals {
-        instrument.price_precision = v;
-    }
-    if let Some(v) = s.quantity_decimals {
-        instrument.quantity_precision = v;
-    }
-    if let Some(v) = s.min_quantity {
-        instrument.min_quantity = v;
-    }
-    if let Some(v) = s.min_notional {
-        instrument.min_notional = v;
-    }
-    if let Some(v) = s.maker_fee {
-        instrument.maker_fee = v;
-    }
-    if let Some(v) = s.taker_fee {
-        instrument.taker_fee = v;
-    }
+    let settings = BotSettings {
+        strategy: args.strategy.clone(),
+        params: args
+            .params
+            .iter()
+            .map(|p| parse_param(p).map(|(name, value)| (name.to_owned(), value)))
+            .collect::<Result<_>>()?,
+        budget: args.budget,
+        no_compound: args.no_compound,
+        stop_loss: args.stop_loss,
+        take_profit: args.take_profit,
+        trailing_stop: args.trailing_stop,
+        instrument: args.instrument.settings(),
+    };
+    let id = spec.data.dataset_id()?;
+    settings.build(base, id.symbol()).map_err(|e| match e {
+        RunError::NoStrategy => anyhow::anyhow!(
+            "give the strategy: --strategy NAME (see `vela strategies`), or a --bot bot.toml"
+        ),
+        other => other.into(),
+    })
 }
 
 /// `NAME=VALUE`: `true`/`false`, an integer, a number, or a word (quotes optional).

@@ -167,40 +167,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A window length in bars: a count, or a duration with a unit (m, h, d, w) divided by
-/// the bar interval.
+/// A window length in bars (see `vela_backtest::walk::span_bars`), errors naming the flag.
 fn span_bars(flag: &str, text: &str, interval_ms: i64) -> Result<usize> {
-    let text = text.trim();
-    if let Ok(bars) = text.parse::<usize>() {
-        return Ok(bars);
-    }
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let unit_ms: i64 = match unit {
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        "w" => 7 * 86_400_000,
-        _ => bail!(
-            "{flag} {text:?}: expected a number of bars (20000) or a duration such as 90m, \
-             36h, 14d, 2w"
-        ),
-    };
-    let count: i64 = number
-        .parse()
-        .with_context(|| format!("{flag} {text:?}: the number before {unit:?}"))?;
-    let ms = count
-        .checked_mul(unit_ms)
-        .with_context(|| format!("{flag} {text:?}: too long"))?;
-    if ms % interval_ms != 0 {
-        bail!(
-            "{flag} {text:?} is not a whole number of {} bars",
-            vela_backtest::run::format::duration(interval_ms)
-        );
-    }
-    usize::try_from(ms / interval_ms).with_context(|| format!("{flag} {text:?}: out of range"))
+    walk::span_bars(text, interval_ms).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
 }
 
 fn window_rows(walk: &WalkForwardRun, ts: &[i64], metric: Metric) -> Vec<[String; 7]> {

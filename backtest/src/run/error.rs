@@ -55,6 +55,11 @@ pub enum RunError {
     /// Unknown strategy or bad parameter.
     #[error(transparent)]
     Strategy(#[from] RegistryError),
+    /// Neither a strategy name nor a bot file to take it from.
+    #[error(
+        "no strategy given: name a built-in strategy (see `vela strategies`) or give a bot file"
+    )]
+    NoStrategy,
     /// The strategy has no vectorised form.
     #[error(
         "strategy {0:?} has no vectorised form, so the vector tier cannot run it; use the event tier (--tier event), which runs every strategy"

@@ -92,27 +92,55 @@ pub fn run(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<RunOutcome, RunError> {
     spec.validate()?;
+    let id = spec.data.dataset_id()?;
+    check_dataset(store, &id)?;
+    check_instruments(bot, &id)?;
+    let frame = read_bars(store, &id, spec)?;
+    run_frame(registry, bot, spec, &frame, progress)
+}
+
+/// Runs `bot` as `spec` says over `frame`, bars already in memory (a researcher's
+/// DataFrame, generated bars): `spec.data` names them (its dataset, e.g.
+/// `frame/BTCUSDT/1m`, and interval) but is not read, and its time range is not applied.
+/// The frame must hold at least one bar and pass vela-data's validation; its content
+/// hash is the fingerprint's data hash, as for stored bars.
+pub fn run_frame(
+    registry: &Registry,
+    bot: &BotConfig,
+    spec: &BacktestSpec,
+    frame: &BarFrame,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<RunOutcome, RunError> {
+    spec.validate()?;
     bot.validate()
         .map_err(vela_core::engine::BotConfigError::from)?;
     let mut resolved = bot.clone();
     resolved.strategy.params = registry.resolve(&bot.strategy)?;
     let bot = &resolved;
     let id = spec.data.dataset_id()?;
-    check_dataset(store, &id)?;
     check_instruments(bot, &id)?;
-    let frame = read_bars(store, &id, spec)?;
+    if frame.is_empty() {
+        return Err(RunError::InvalidData {
+            dataset: id.to_string(),
+            detail: "no bars".to_owned(),
+        });
+    }
+    frame.validate().map_err(|e| RunError::InvalidData {
+        dataset: id.to_string(),
+        detail: e.to_string(),
+    })?;
     let interval_ms = id
         .interval()
         .millis()
         .unwrap_or_else(|| stats::bar_interval_ms(&frame.ts).unwrap_or(60_000));
     let initial = to_f64(bot.budget);
     let (result, orders) = match spec.tier {
-        Tier::Event => run_event(registry, bot, spec, &frame, interval_ms, progress)?,
-        Tier::Vector => run_vector(registry, bot, spec, &frame, interval_ms)?,
+        Tier::Event => run_event(registry, bot, spec, frame, interval_ms, progress)?,
+        Tier::Vector => run_vector(registry, bot, spec, frame, interval_ms)?,
     };
     let fingerprint = Fingerprint {
         config: config_hash(&bot.to_toml_string()?, &spec.canonical_toml()?),
-        data: frame_hash(&frame),
+        data: frame_hash(frame),
         trades: trades_hash(&result.trades),
     };
     let summary = RunSummary {
@@ -363,10 +391,7 @@ pub fn vector_config(bot: &BotConfig, spec: &BacktestSpec) -> Result<VectorConfi
     };
     let mut config = VectorConfig::new(bot.instruments[0].clone(), to_f64(bot.budget));
     config.slippage_bps = spec.exchange.slippage_bps;
-    config.fill = match spec.exchange.fill {
-        vela_core::sim::FillTiming::NextOpen => crate::vector::FillTiming::NextOpen,
-        vela_core::sim::FillTiming::ThisClose => crate::vector::FillTiming::ThisClose,
-    };
+    config.fill = spec.exchange.fill.into();
     config.stops = Stops {
         stop_loss,
         take_profit,

@@ -243,7 +243,8 @@ pub fn read_fingerprint(dir: &Path) -> Result<Fingerprint, RunError> {
     serde_json::from_str(&text).map_err(|e| RunError::file(dir.join(names::FINGERPRINT), e))
 }
 
-fn trades_frame(trades: &[Trade]) -> Result<DataFrame, polars::error::PolarsError> {
+/// The trade list as a polars frame: the columns of `trades.parquet`.
+pub fn trades_frame(trades: &[Trade]) -> Result<DataFrame, polars::error::PolarsError> {
     let ints = |f: fn(&Trade) -> i64| trades.iter().map(f).collect::<Vec<i64>>();
     let floats = |f: fn(&Trade) -> f64| trades.iter().map(f).collect::<Vec<f64>>();
     let texts = |f: fn(&Trade) -> &str| trades.iter().map(f).collect::<Vec<&str>>();

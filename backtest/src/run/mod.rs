@@ -26,6 +26,7 @@
 //! [`vector_config`]; the instrument rules for symbols without a `bot.toml` are in
 //! [`instrument`].
 
+pub mod bot;
 pub mod chart;
 mod error;
 mod execute;
@@ -41,9 +42,10 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
+pub use bot::{BotSettings, DEFAULT_BUDGET};
 pub use error::RunError;
 pub use execute::{
-    OrderSummary, RunOutcome, RunSummary, check_dataset, read_bars, run, vector_config,
+    OrderSummary, RunOutcome, RunSummary, check_dataset, read_bars, run, run_frame, vector_config,
 };
 pub use fingerprint::Fingerprint;
 pub use spec::{BacktestSpec, DataSpec, ExchangeSpec, Intrabar, OutputSpec, SpecTime, Tier};

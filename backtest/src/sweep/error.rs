@@ -66,6 +66,9 @@ pub enum SweepError {
     /// No dataset was given.
     #[error("no dataset given: a sweep needs at least one")]
     NoData,
+    /// The caller asked the sweep to stop (e.g. Ctrl-C in Python).
+    #[error("sweep cancelled before it finished")]
+    Cancelled,
     /// An unknown ranking metric.
     #[error("unknown metric {name:?} (known: {known})")]
     Metric {

@@ -12,6 +12,7 @@
 //! registry function per combination (nothing shared).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use vela_core::strategy::{
@@ -69,14 +70,29 @@ impl Columns {
         keys: &BTreeSet<ColumnKey>,
         bars: &BarColumns<'_>,
     ) -> Result<Self, ParamError> {
+        Self::build_until(keys, bars, &AtomicBool::new(false)).map(Option::unwrap_or_default)
+    }
+
+    /// [`Columns::build`], or `None` when `cancel` is seen set before every column was
+    /// computed (columns started finish; none starts after it).
+    pub(crate) fn build_until(
+        keys: &BTreeSet<ColumnKey>,
+        bars: &BarColumns<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Self>, ParamError> {
         let keys: Vec<ColumnKey> = keys.iter().copied().collect();
-        let computed: Vec<(ColumnKey, Column)> = keys
+        let computed: Option<Vec<(ColumnKey, Column)>> = keys
             .par_iter()
-            .map(|&key| compute(key, bars).map(|column| (key, column)))
+            .map(|&key| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Ok(None);
+                }
+                compute(key, bars).map(|column| Some((key, column)))
+            })
             .collect::<Result<_, _>>()?;
-        Ok(Self {
-            map: computed.into_iter().collect(),
-        })
+        Ok(computed.map(|columns| Self {
+            map: columns.into_iter().collect(),
+        }))
     }
 
     /// Bytes held by the columns.

@@ -68,5 +68,5 @@ pub use fingerprint::{Fingerprint, config_hash, data_hash, results_hash};
 pub use grid::{Axis, AxisSpec, Grid, GridSpec, MAX_COMBINATIONS};
 pub use heatmap::heatmap_svg;
 pub use plan::Plan;
-pub use run::{Dataset, Row, SweepResults, equity_curves, run};
+pub use run::{Dataset, Row, SweepResults, equity_curves, run, run_cancellable};
 pub use table::{KeptCurve, Metric, Table, rank, write_equity};

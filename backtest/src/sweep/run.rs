@@ -9,6 +9,7 @@
 //! order (dataset by dataset, combinations in plan order) whatever the number of threads.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use vela_core::strategy::{BarColumns, Registry, Signals};
@@ -120,6 +121,26 @@ pub fn run(
     config: &VectorConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<SweepResults, SweepError> {
+    run_cancellable(
+        registry,
+        plan,
+        datasets,
+        config,
+        progress,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`run`], stopping with [`SweepError::Cancelled`] soon after `cancel` becomes true
+/// (combinations already started finish; none starts after it is seen).
+pub fn run_cancellable(
+    registry: &Registry,
+    plan: &Plan,
+    datasets: &[Dataset<'_>],
+    config: &VectorConfig,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<SweepResults, SweepError> {
     if datasets.is_empty() {
         return Err(SweepError::NoData);
     }
@@ -142,11 +163,13 @@ pub fn run(
     };
     for (d, market) in markets.iter().enumerate() {
         let bars = market.bars();
-        let columns = Columns::build(&keys, bars).map_err(|source| SweepError::Combination {
-            combination: format!("(indicator columns of {})", datasets[d].name),
-            source: Box::new(source),
-            hint: String::new(),
-        })?;
+        let columns = Columns::build_until(&keys, bars, cancel)
+            .map_err(|source| SweepError::Combination {
+                combination: format!("(indicator columns of {})", datasets[d].name),
+                source: Box::new(source),
+                hint: String::new(),
+            })?
+            .ok_or(SweepError::Cancelled)?;
         results.column_bytes = results.column_bytes.max(columns.bytes());
         results.columns_computed += keys.len();
         let rows: Vec<Row> = (0..plan.len())
@@ -154,6 +177,9 @@ pub fn run(
             .map_init(
                 || (Signals::default(), VectorRun::default()),
                 |(signals, out), i| {
+                    if cancel.load(Ordering::Relaxed) {
+                        return Err(SweepError::Cancelled);
+                    }
                     let params = plan.resolved(registry, i)?;
                     kernel
                         .signals_into(&params, bars, &columns, signals)

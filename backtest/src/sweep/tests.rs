@@ -276,3 +276,37 @@ fn progress_counts_every_combination() {
     assert_eq!(results.columns_computed, 4);
     assert_eq!(results.bar_combinations(plan.len()), 5_000 * 8);
 }
+
+#[test]
+fn a_cancelled_sweep_stops_with_cancelled_and_an_uncancelled_one_finishes() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let registry = Registry::builtin();
+    let frames = frames();
+    let datasets = [Dataset::from_frame("walk", &frames[0].1)];
+    let plan = plan(
+        &registry,
+        "crossover",
+        &["fast=2:20:1", "slow=21:40:1"],
+        &[],
+    );
+    let done = AtomicU64::new(0);
+    // Cancelled after the first finished combination: the sweep must not run them all.
+    let cancel = AtomicBool::new(false);
+    let outcome = run_cancellable(
+        &registry,
+        &plan,
+        &datasets,
+        &config(),
+        &|n| {
+            done.fetch_add(n, Ordering::Relaxed);
+            cancel.store(true, Ordering::Relaxed);
+        },
+        &cancel,
+    );
+    assert!(matches!(outcome, Err(SweepError::Cancelled)), "{outcome:?}");
+    assert!((done.load(Ordering::Relaxed) as usize) < plan.len());
+    let never = AtomicBool::new(false);
+    let full = run_cancellable(&registry, &plan, &datasets, &config(), &|_| {}, &never)
+        .expect("not cancelled");
+    assert_eq!(full.rows.len(), plan.len());
+}

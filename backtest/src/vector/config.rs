@@ -20,6 +20,16 @@ pub enum FillTiming {
     ThisClose,
 }
 
+impl From<vela_core::sim::FillTiming> for FillTiming {
+    /// The simulated exchange's fill timing (what a backtest spec names) for this tier.
+    fn from(timing: vela_core::sim::FillTiming) -> Self {
+        match timing {
+            vela_core::sim::FillTiming::NextOpen => Self::NextOpen,
+            vela_core::sim::FillTiming::ThisClose => Self::ThisClose,
+        }
+    }
+}
+
 /// Which exit wins when one bar reaches both the stop and the take profit (and neither was
 /// gapped through at the open).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

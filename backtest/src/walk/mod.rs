@@ -30,7 +30,7 @@ use vela_core::strategy::{Params, Registry, StrategySpec};
 use vela_core::types::{Bar, Symbol};
 
 pub use optimise::SweepOptimiser;
-pub use windows::{Scheme, Window, WindowSpec};
+pub use windows::{Scheme, Window, WindowSpec, span_bars};
 
 use crate::event::{self, EventConfig, EventError, History};
 use crate::result::{EquityCurve, RunResult, Stats};

@@ -165,3 +165,60 @@ mod tests {
         );
     }
 }
+
+/// A window length in bars: a count (`20000`), or a duration with a unit (`90m`, `36h`,
+/// `14d`, `2w`) that is a whole number of `interval_ms` bars.
+pub fn span_bars(text: &str, interval_ms: i64) -> Result<usize, WalkError> {
+    let text = text.trim();
+    if let Ok(bars) = text.parse::<usize>() {
+        return Ok(bars);
+    }
+    let bad = |problem: String| WalkError::Windows(format!("window length {text:?}: {problem}"));
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let unit_ms: i64 = match unit {
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => {
+            return Err(bad(
+                "expected a number of bars (20000) or a duration such as 90m, 36h, 14d, 2w"
+                    .to_owned(),
+            ));
+        }
+    };
+    let count: i64 = number
+        .parse()
+        .map_err(|_| bad(format!("the number before {unit:?} is not a whole number")))?;
+    let ms = count
+        .checked_mul(unit_ms)
+        .ok_or_else(|| bad("too long".to_owned()))?;
+    if interval_ms <= 0 || ms % interval_ms != 0 {
+        return Err(bad(format!(
+            "not a whole number of {} bars",
+            crate::run::format::duration(interval_ms)
+        )));
+    }
+    usize::try_from(ms / interval_ms).map_err(|_| bad("out of range".to_owned()))
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::span_bars;
+
+    #[test]
+    fn spans_are_counts_or_whole_durations() {
+        assert_eq!(span_bars("500", 60_000).ok(), Some(500));
+        assert_eq!(span_bars("2h", 60_000).ok(), Some(120));
+        assert_eq!(span_bars("1w", 3_600_000).ok(), Some(168));
+        let err = span_bars("90s", 60_000).expect_err("no unit s");
+        assert!(err.to_string().contains("\"90s\""), "{err}");
+        assert!(
+            span_bars("7m", 300_000).is_err(),
+            "7 minutes is not whole 5m bars"
+        );
+    }
+}
