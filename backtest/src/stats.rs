@@ -219,6 +219,67 @@ impl StatsAccumulator {
         self.last_ms = close_ms;
     }
 
+    /// Adds the bars opening at `ts` while a position of `held` is kept with `cash`: bar
+    /// `k`'s equity is `cash + held · close[k]`. The same numbers as a
+    /// [`push_bar`](Self::push_bar) per bar (exposed), in one loop over registers.
+    #[inline]
+    pub(crate) fn push_held_bars(&mut self, ts: &[i64], close: &[f64], cash: f64, held: f64) {
+        let n = ts.len().min(close.len());
+        let (ts, close) = (&ts[..n], &close[..n]);
+        let Some(&last_ts) = ts.last() else {
+            return;
+        };
+        self.flush_flat_run();
+        let interval = self.interval_ms;
+        let mut previous = self.previous;
+        let (mut sum_return, mut sum_return_sq) = (self.sum_return, self.sum_return_sq);
+        let (mut sum_downside_sq, mut sum_equity) = (self.sum_downside_sq, self.sum_equity);
+        let (mut peak, mut peak_ms, mut trough) = (self.peak, self.peak_ms, self.trough);
+        let mut underwater = self.underwater;
+        let (mut max_drawdown, mut max_drawdown_ms) = (self.max_drawdown, self.max_drawdown_ms);
+        for (&t, &c) in ts.iter().zip(close) {
+            let equity = cash + held * c;
+            let r = if previous > 0.0 {
+                equity / previous - 1.0
+            } else {
+                0.0
+            };
+            sum_return += r;
+            sum_return_sq += r * r;
+            let down = r.min(0.0);
+            sum_downside_sq += down * down;
+            sum_equity += equity;
+            if equity >= peak {
+                let close_ms = t + interval;
+                if underwater {
+                    // `end_drawdown`.
+                    max_drawdown_ms = max_drawdown_ms.max(close_ms - peak_ms);
+                    if peak > 0.0 {
+                        max_drawdown = max_drawdown.min(trough / peak - 1.0);
+                    }
+                    underwater = false;
+                }
+                peak = equity;
+                peak_ms = close_ms;
+            } else if underwater {
+                trough = trough.min(equity);
+            } else {
+                underwater = true;
+                trough = equity;
+            }
+            previous = equity;
+        }
+        self.bars += n;
+        self.exposed_bars += n;
+        self.previous = previous;
+        self.last_ms = last_ts + interval;
+        (self.sum_return, self.sum_return_sq) = (sum_return, sum_return_sq);
+        (self.sum_downside_sq, self.sum_equity) = (sum_downside_sq, sum_equity);
+        (self.peak, self.peak_ms, self.trough) = (peak, peak_ms, trough);
+        self.underwater = underwater;
+        (self.max_drawdown, self.max_drawdown_ms) = (max_drawdown, max_drawdown_ms);
+    }
+
     /// Adds `count` bars without a position whose equity equals the previous bar's (a
     /// return of exactly 0), the last of them opening at `last_ts`.
     #[inline]

@@ -193,6 +193,24 @@ impl Kernel {
         Ok(())
     }
 
+    /// The fast and the slow average column of resolved crossover `params` (`None` for
+    /// the other kernels).
+    pub(crate) fn crossover_columns<'c>(
+        self,
+        params: &Params,
+        columns: &'c Columns,
+    ) -> Result<Option<(&'c [f64], &'c [f64])>, ParamError> {
+        let Self::Crossover = self else {
+            return Ok(None);
+        };
+        let ema = params.text("crossover", "ma")? == "ema";
+        let column = |name| {
+            let period = params.usize("crossover", name)?;
+            columns.one(ColumnKey::Average { ema, period })
+        };
+        Ok(Some((column("fast")?, column("slow")?)))
+    }
+
     /// The signals of resolved `params` over `bars`, reading `columns`, into `out`.
     pub(crate) fn signals_into(
         self,

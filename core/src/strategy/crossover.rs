@@ -147,22 +147,53 @@ pub fn average(close: &[f64], ma: &str, period: usize) -> Result<Vec<f64>, Param
     series.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
 }
 
+/// Where the crossover's signal pass stands between pieces of a column: the comparison on
+/// the last bar where both averages were known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrossState(u8);
+
 /// Entry and exit columns of the crossover from its `fast` and `slow` average columns
 /// ([`average`]), written into `out` (resized to their length, previous contents
 /// overwritten). Bars where either average is NaN carry no signal and leave the last
 /// comparison as it was.
 pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
-    /// Bars checked at a time for the fast path.
-    const BLOCK: usize = 256;
     let n = fast.len().min(slow.len());
-    let (fast, slow) = (&fast[..n], &slow[..n]);
     // Every value is written below: only the lengths need setting.
     out.entries.resize(n, false);
     out.exits.resize(n, false);
-    let (entries, exits) = (&mut out.entries[..], &mut out.exits[..]);
+    cross_signals_piece(
+        &fast[..n],
+        &slow[..n],
+        &mut CrossState::default(),
+        &mut out.entries,
+        &mut out.exits,
+    );
+}
+
+/// [`cross_signals_into`] over one piece of the columns: the signals of the bars of
+/// `fast` and `slow` (pieces of the same bars) into `entries` and `exits` (the bars all
+/// four slices cover), continuing from `state` (the previous piece's, or the default
+/// before the first bar) and leaving it for the next piece. Consecutive pieces give the
+/// signals of the whole columns, bit for bit.
+pub fn cross_signals_piece(
+    fast: &[f64],
+    slow: &[f64],
+    state: &mut CrossState,
+    entries: &mut [bool],
+    exits: &mut [bool],
+) {
+    /// Bars checked at a time for the fast path.
+    const BLOCK: usize = 256;
+    let n = fast
+        .len()
+        .min(slow.len())
+        .min(entries.len())
+        .min(exits.len());
+    let (fast, slow) = (&fast[..n], &slow[..n]);
+    let (entries, exits) = (&mut entries[..n], &mut exits[..n]);
     // 0: not known yet, 1: fast was not above, 2: fast was above (on the last bar where
     // both averages were known).
-    let mut state = 0_u8;
+    let mut known_state = state.0;
     let mut start = 0;
     while start < n {
         let end = (start + BLOCK).min(n);
@@ -171,11 +202,11 @@ pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
             .iter()
             .zip(s)
             .fold(true, |ok, (f, s)| ok & !f.is_nan() & !s.is_nan());
-        if state != 0 && known {
+        if known_state != 0 && known {
             // Every bar of the block is known, so the last comparison is the previous
             // bar's: a branch-free pass the compiler vectorises.
             let above = f[0] > s[0];
-            let before = state == 2;
+            let before = known_state == 2;
             entries[start] = above & !before;
             exits[start] = !above & before;
             for j in start + 1..end {
@@ -183,21 +214,22 @@ pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
                 entries[j] = now & !prev;
                 exits[j] = !now & prev;
             }
-            state = 1 + u8::from(fast[end - 1] > slow[end - 1]);
+            known_state = 1 + u8::from(fast[end - 1] > slow[end - 1]);
         } else {
             for j in start..end {
                 let (f, s) = (fast[j], slow[j]);
                 let above = f > s;
                 let known = !(f.is_nan() || s.is_nan());
-                entries[j] = known & (state == 1) & above;
-                exits[j] = known & (state == 2) & !above;
+                entries[j] = known & (known_state == 1) & above;
+                exits[j] = known & (known_state == 2) & !above;
                 if known {
-                    state = 1 + u8::from(above);
+                    known_state = 1 + u8::from(above);
                 }
             }
         }
         start = end;
     }
+    state.0 = known_state;
 }
 
 /// A moving average of either kind.
