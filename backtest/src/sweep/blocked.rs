@@ -5,12 +5,12 @@
 //!
 //! Each combination keeps its own simulation ([`Pass`]) and its own place in the
 //! crossover's signal pass ([`CrossState`]) between blocks; the signals of a block are
-//! written into a buffer the size of a block. The blocks give the very numbers of one
+//! written as bits into a buffer the size of a block. The blocks give the very numbers of one
 //! whole-column run (the signal pass and the simulator carry every state across pieces;
 //! tested against `Registry::signals` + `Simulator::run` in `tests.rs`).
 
 use rayon::prelude::*;
-use vela_core::strategy::crossover::{CrossState, cross_signals_piece};
+use vela_core::strategy::crossover::{CrossState, cross_signal_bits_piece};
 
 use super::error::SweepError;
 use super::run::Row;
@@ -86,15 +86,14 @@ fn run_group(
             )
         })
         .collect();
-    let (mut entries, mut exits) = (vec![false; BLOCK], vec![false; BLOCK]);
+    let (mut entries, mut exits) = ([0_u64; BLOCK / 64], [0_u64; BLOCK / 64]);
     let mut start = 0;
     while start < n {
         let end = (start + BLOCK).min(n);
-        let (entries, exits) = (&mut entries[..end - start], &mut exits[..end - start]);
         for (pair, (pass, state)) in group.iter().zip(&mut passes) {
             let (fast, slow) = (&pair.fast[start..end], &pair.slow[start..end]);
-            cross_signals_piece(fast, slow, state, entries, exits);
-            sim.advance_signals(market, pass, entries, exits, start);
+            cross_signal_bits_piece(fast, slow, state, &mut entries, &mut exits);
+            sim.advance_signal_bits(market, pass, &entries, &exits, start, end - start);
         }
         start = end;
     }

@@ -69,13 +69,32 @@ impl Columns {
         keys: &BTreeSet<ColumnKey>,
         bars: &BarColumns<'_>,
     ) -> Result<Self, ParamError> {
-        let keys: Vec<ColumnKey> = keys.iter().copied().collect();
-        let computed: Vec<(ColumnKey, Column)> = keys
-            .par_iter()
-            .map(|&key| compute(key, bars).map(|column| (key, column)))
-            .collect::<Result<_, _>>()?;
+        // Simple averages together (their windows share additions), on one thread beside
+        // the other columns.
+        let (simple, others): (Vec<ColumnKey>, Vec<ColumnKey>) = keys
+            .iter()
+            .partition(|key| matches!(key, ColumnKey::Average { ema: false, .. }));
+        let periods: Vec<usize> = simple
+            .iter()
+            .filter_map(|key| match key {
+                ColumnKey::Average { period, .. } => Some(*period),
+                _ => None,
+            })
+            .collect();
+        let (averages, computed) = rayon::join(
+            || crossover::sma_averages(bars.close, &periods),
+            || {
+                others
+                    .par_iter()
+                    .map(|&key| compute(key, bars).map(|column| (key, column)))
+                    .collect::<Result<Vec<(ColumnKey, Column)>, _>>()
+            },
+        );
+        let averages = simple
+            .into_iter()
+            .zip(averages?.into_iter().map(Column::One));
         Ok(Self {
-            map: computed.into_iter().collect(),
+            map: computed?.into_iter().chain(averages).collect(),
         })
     }
 

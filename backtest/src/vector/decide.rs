@@ -96,3 +96,63 @@ impl Decide for FromExposure<'_> {
         self.next_when_flat(from)
     }
 }
+
+/// Entry and exit signals of bars `offset .. offset + len` as bits: bar `offset + k` is bit
+/// `k % 64` of word `k / 64` (bits past `len` are 0).
+pub(crate) struct FromSignalBits<'a> {
+    pub(crate) entries: &'a [u64],
+    pub(crate) exits: &'a [u64],
+    pub(crate) offset: usize,
+    pub(crate) len: usize,
+}
+
+/// Bit `j` of `words`.
+#[inline]
+fn bit(words: &[u64], j: usize) -> bool {
+    (words[j / 64] >> (j % 64)) & 1 == 1
+}
+
+/// The first set bit at or after bar `from` of `words` (bars `offset .. offset + len`),
+/// or `offset + len`.
+#[inline]
+fn next_set(words: &[u64], offset: usize, len: usize, from: usize) -> usize {
+    let j = from - offset;
+    if j >= len {
+        return offset + len;
+    }
+    let mut w = j / 64;
+    let mut word = words[w] & (u64::MAX << (j % 64));
+    loop {
+        if word != 0 {
+            let k = w * 64 + word.trailing_zeros() as usize;
+            return offset + k.min(len);
+        }
+        w += 1;
+        if w * 64 >= len {
+            return offset + len;
+        }
+        word = words[w];
+    }
+}
+
+impl Decide for FromSignalBits<'_> {
+    #[inline]
+    fn decide(&mut self, i: usize, long: bool) -> Option<Order> {
+        let j = i - self.offset;
+        if long {
+            bit(self.exits, j).then_some(Order::Exit)
+        } else {
+            bit(self.entries, j).then_some(Order::Enter)
+        }
+    }
+
+    #[inline]
+    fn next_when_flat(&self, from: usize) -> usize {
+        next_set(self.entries, self.offset, self.len, from)
+    }
+
+    #[inline]
+    fn next_when_long(&self, from: usize) -> usize {
+        next_set(self.exits, self.offset, self.len, from)
+    }
+}

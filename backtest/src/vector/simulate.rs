@@ -4,7 +4,7 @@ use vela_core::money::rounding::to_f64;
 
 use super::book::{At, Book};
 use super::config::{FillTiming, Sizing, TakeProfitFill, VectorConfig};
-use super::decide::{Decide, FromExposure, FromSignals, Order};
+use super::decide::{Decide, FromExposure, FromSignalBits, FromSignals, Order};
 use super::error::VectorError;
 use super::input::{Market, Orders};
 use super::precision::Grid;
@@ -282,22 +282,25 @@ impl Simulator {
         *pass_pending = pending;
     }
 
-    /// Runs bars `offset .. offset + entries.len()` of `pass` (which must be at bar
-    /// `offset`) with those bars' entry and exit signals.
-    pub(crate) fn advance_signals(
+    /// Runs bars `offset .. offset + len` of `pass` (which must be at bar `offset`) with
+    /// those bars' entry and exit signals as bits (bar `offset + k` is bit `k % 64` of
+    /// word `k / 64`; the words cover `len` bits and the bits past it are 0).
+    pub(crate) fn advance_signal_bits(
         &self,
         market: &Market<'_>,
         pass: &mut Pass<'_>,
-        entries: &[bool],
-        exits: &[bool],
+        entries: &[u64],
+        exits: &[u64],
         offset: usize,
+        len: usize,
     ) {
         debug_assert_eq!(pass.next_bar, offset);
-        let len = entries.len().min(exits.len());
-        let mut decide = FromSignals {
-            entries: &entries[..len],
-            exits: &exits[..len],
+        let len = len.min(entries.len() * 64).min(exits.len() * 64);
+        let mut decide = FromSignalBits {
+            entries,
+            exits,
             offset,
+            len,
         };
         self.advance(market, &mut decide, pass, offset + len);
     }
