@@ -549,6 +549,43 @@ mod tests {
     }
 
     #[test]
+    fn held_stretches_give_the_bar_by_bar_numbers() {
+        // Stretches of a held position (rises, drawdowns, recoveries, new peaks) between
+        // flat bars, pushed in one step and bar by bar.
+        let mut state = 3_u64;
+        let mut close = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            100.0 + (state >> 11) as f64 / (1_u64 << 53) as f64 * 20.0 - 10.0
+        };
+        let (mut one, mut each) = (
+            StatsAccumulator::new(1_000.0, 0, 60_000),
+            StatsAccumulator::new(1_000.0, 0, 60_000),
+        );
+        let mut ts = 0_i64;
+        for stretch in 0..50_usize {
+            let (cash, held) = (1_000.0 - 9.0 * stretch as f64, 0.5 + stretch as f64 * 0.01);
+            let len = 1 + stretch * 7 % 40;
+            let times: Vec<i64> = (0..len as i64).map(|k| ts + k * 60_000).collect();
+            let closes: Vec<f64> = (0..len).map(|_| close()).collect();
+            one.push_held_bars(&times, &closes, cash, held);
+            for (&t, &c) in times.iter().zip(&closes) {
+                each.push_bar(t, cash + held * c, true);
+            }
+            ts += len as i64 * 60_000;
+            one.push_flat_bars(3, ts + 2 * 60_000);
+            each.push_flat_bars(3, ts + 2 * 60_000);
+            ts += 3 * 60_000;
+        }
+        assert_eq!(
+            format!("{:?}", one.finish()),
+            format!("{:?}", each.finish())
+        );
+        assert_eq!(format!("{one:?}"), format!("{each:?}"));
+    }
+
+    #[test]
     fn ruin_is_minus_one_not_nan() {
         let s = compute(
             &[],
