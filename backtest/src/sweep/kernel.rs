@@ -150,6 +150,9 @@ fn compute(key: ColumnKey, bars: &BarColumns<'_>) -> Result<Column, ParamError> 
     })
 }
 
+/// A crossover combination's fast and slow average columns.
+pub(crate) type AveragePair<'c> = (&'c [f64], &'c [f64]);
+
 /// How a strategy's combinations get their signals.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kernel {
@@ -218,7 +221,7 @@ impl Kernel {
         self,
         params: &Params,
         columns: &'c Columns,
-    ) -> Result<Option<(&'c [f64], &'c [f64])>, ParamError> {
+    ) -> Result<Option<AveragePair<'c>>, ParamError> {
         let Self::Crossover = self else {
             return Ok(None);
         };
