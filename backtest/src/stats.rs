@@ -219,6 +219,67 @@ impl StatsAccumulator {
         self.last_ms = close_ms;
     }
 
+    /// Adds the bars opening at `ts` while a position of `held` is kept with `cash`: bar
+    /// `k`'s equity is `cash + held · close[k]`. The same numbers as a
+    /// [`push_bar`](Self::push_bar) per bar (exposed), in one loop over registers.
+    #[inline]
+    pub(crate) fn push_held_bars(&mut self, ts: &[i64], close: &[f64], cash: f64, held: f64) {
+        let n = ts.len().min(close.len());
+        let (ts, close) = (&ts[..n], &close[..n]);
+        let Some(&last_ts) = ts.last() else {
+            return;
+        };
+        self.flush_flat_run();
+        let interval = self.interval_ms;
+        let mut previous = self.previous;
+        let (mut sum_return, mut sum_return_sq) = (self.sum_return, self.sum_return_sq);
+        let (mut sum_downside_sq, mut sum_equity) = (self.sum_downside_sq, self.sum_equity);
+        let (mut peak, mut peak_ms, mut trough) = (self.peak, self.peak_ms, self.trough);
+        let mut underwater = self.underwater;
+        let (mut max_drawdown, mut max_drawdown_ms) = (self.max_drawdown, self.max_drawdown_ms);
+        for (&t, &c) in ts.iter().zip(close) {
+            let equity = cash + held * c;
+            let r = if previous > 0.0 {
+                equity / previous - 1.0
+            } else {
+                0.0
+            };
+            sum_return += r;
+            sum_return_sq += r * r;
+            let down = r.min(0.0);
+            sum_downside_sq += down * down;
+            sum_equity += equity;
+            if equity >= peak {
+                let close_ms = t + interval;
+                if underwater {
+                    // `end_drawdown`.
+                    max_drawdown_ms = max_drawdown_ms.max(close_ms - peak_ms);
+                    if peak > 0.0 {
+                        max_drawdown = max_drawdown.min(trough / peak - 1.0);
+                    }
+                    underwater = false;
+                }
+                peak = equity;
+                peak_ms = close_ms;
+            } else if underwater {
+                trough = trough.min(equity);
+            } else {
+                underwater = true;
+                trough = equity;
+            }
+            previous = equity;
+        }
+        self.bars += n;
+        self.exposed_bars += n;
+        self.previous = previous;
+        self.last_ms = last_ts + interval;
+        (self.sum_return, self.sum_return_sq) = (sum_return, sum_return_sq);
+        (self.sum_downside_sq, self.sum_equity) = (sum_downside_sq, sum_equity);
+        (self.peak, self.peak_ms, self.trough) = (peak, peak_ms, trough);
+        self.underwater = underwater;
+        (self.max_drawdown, self.max_drawdown_ms) = (max_drawdown, max_drawdown_ms);
+    }
+
     /// Adds `count` bars without a position whose equity equals the previous bar's (a
     /// return of exactly 0), the last of them opening at `last_ts`.
     #[inline]
@@ -485,6 +546,43 @@ mod tests {
         assert_eq!(only_losses.profit_factor, 0.0);
         assert_eq!(only_losses.win_rate, 0.0);
         assert_eq!(only_losses.avg_win, 0.0);
+    }
+
+    #[test]
+    fn held_stretches_give_the_bar_by_bar_numbers() {
+        // Stretches of a held position (rises, drawdowns, recoveries, new peaks) between
+        // flat bars, pushed in one step and bar by bar.
+        let mut state = 3_u64;
+        let mut close = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            100.0 + (state >> 11) as f64 / (1_u64 << 53) as f64 * 20.0 - 10.0
+        };
+        let (mut one, mut each) = (
+            StatsAccumulator::new(1_000.0, 0, 60_000),
+            StatsAccumulator::new(1_000.0, 0, 60_000),
+        );
+        let mut ts = 0_i64;
+        for stretch in 0..50_usize {
+            let (cash, held) = (1_000.0 - 9.0 * stretch as f64, 0.5 + stretch as f64 * 0.01);
+            let len = 1 + stretch * 7 % 40;
+            let times: Vec<i64> = (0..len as i64).map(|k| ts + k * 60_000).collect();
+            let closes: Vec<f64> = (0..len).map(|_| close()).collect();
+            one.push_held_bars(&times, &closes, cash, held);
+            for (&t, &c) in times.iter().zip(&closes) {
+                each.push_bar(t, cash + held * c, true);
+            }
+            ts += len as i64 * 60_000;
+            one.push_flat_bars(3, ts + 2 * 60_000);
+            each.push_flat_bars(3, ts + 2 * 60_000);
+            ts += 3 * 60_000;
+        }
+        assert_eq!(
+            format!("{:?}", one.finish()),
+            format!("{:?}", each.finish())
+        );
+        assert_eq!(format!("{one:?}"), format!("{each:?}"));
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! one-minute bars push the account below the 1 USDT minimum order halfway through and
 //! vela stops trading while vectorbt, which has no minimums, goes on):
 //! - `single`: the whole pipeline (`Registry::signals` for `crossover` fast/slow, then
-//!   `Market::new` and `Simulator::run` keeping trades and the equity curve), and the
+//!   `Market::new` and `Simulator::run` keeping trades and the equity curve), the same
+//!   without the equity curve (trades and statistics: what vectorbt's timed pipeline
+//!   returns is its order records, its curve and statistics are lazy), and the
 //!   simulation alone (`Simulator::run` on precomputed signals);
 //! - `sweep`: every `(fast, slow)` pair of `--windows` with fast < slow through the sweep
 //!   module (`vela_backtest::sweep::run`, what `vela sweep` runs: each window's average
@@ -44,7 +46,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use vela_backtest::event::{SimConfig, parity};
 use vela_backtest::sweep::{Dataset, Grid, GridSpec, Metric, Plan, rank};
-use vela_backtest::vector::{Market, Orders, Simulator, VectorConfig};
+use vela_backtest::vector::{Market, Orders, Record, Simulator, VectorConfig};
 use vela_core::strategy::{BarColumns, ParamValue, Params, Registry, StrategySpec};
 use vela_core::testkit;
 use vela_data::import::read_file;
@@ -175,6 +177,34 @@ fn single(args: &Args, bars: &BarColumns<'_>) -> Result<()> {
             "trades": stats.trades,
             "total_return": stats.total_return,
             "fees": stats.fees,
+        }),
+    );
+    // vectorbt's timed pipeline returns its order records and computes neither an equity
+    // curve nor statistics (both lazy): the same pipeline keeping the trades and the
+    // statistics, without the per-bar curve.
+    let lean = Simulator::new(VectorConfig {
+        record: Record {
+            equity: false,
+            trades: true,
+        },
+        ..vector_config(args)
+    })?;
+    let (seconds, lean_run) = time(repeat, || {
+        let signals = registry
+            .signals(&spec, bars)?
+            .context("crossover has a vectorised form")?;
+        let market = Market::new(*bars)?;
+        Ok(lean.run(&market, Orders::from(&signals))?)
+    })?;
+    if lean_run.result.stats != run.result.stats || lean_run.result.trades != run.result.trades {
+        bail!("the pipeline without the curve gave other trades or statistics");
+    }
+    report(
+        "single_pipeline_no_curve",
+        &seconds,
+        json!({
+            "bars": bars.len(),
+            "trades": lean_run.result.trades.len(),
         }),
     );
     let signals = registry

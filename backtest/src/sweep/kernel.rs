@@ -80,18 +80,43 @@ impl Columns {
         bars: &BarColumns<'_>,
         cancel: &AtomicBool,
     ) -> Result<Option<Self>, ParamError> {
-        let keys: Vec<ColumnKey> = keys.iter().copied().collect();
-        let computed: Option<Vec<(ColumnKey, Column)>> = keys
-            .par_iter()
-            .map(|&key| {
-                if cancel.load(Ordering::Relaxed) {
-                    return Ok(None);
-                }
-                compute(key, bars).map(|column| Some((key, column)))
+        // Simple averages together (their windows share additions), on one thread beside
+        // the other columns.
+        let (simple, others): (Vec<ColumnKey>, Vec<ColumnKey>) = keys
+            .iter()
+            .partition(|key| matches!(key, ColumnKey::Average { ema: false, .. }));
+        let periods: Vec<usize> = simple
+            .iter()
+            .filter_map(|key| match key {
+                ColumnKey::Average { period, .. } => Some(*period),
+                _ => None,
             })
-            .collect::<Result<_, _>>()?;
-        Ok(computed.map(|columns| Self {
-            map: columns.into_iter().collect(),
+            .collect();
+        let (averages, computed) = rayon::join(
+            || crossover::sma_averages(bars.close, &periods),
+            || {
+                others
+                    .par_iter()
+                    .map(|&key| {
+                        if cancel.load(Ordering::Relaxed) {
+                            return Ok(None);
+                        }
+                        compute(key, bars).map(|column| Some((key, column)))
+                    })
+                    .collect::<Result<Option<Vec<(ColumnKey, Column)>>, _>>()
+            },
+        );
+        let averages = simple
+            .into_iter()
+            .zip(averages?.into_iter().map(Column::One));
+        let Some(computed) = computed? else {
+            return Ok(None);
+        };
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            map: computed.into_iter().chain(averages).collect(),
         }))
     }
 
@@ -146,6 +171,9 @@ fn compute(key: ColumnKey, bars: &BarColumns<'_>) -> Result<Column, ParamError> 
         ColumnKey::ZScore(p) => Column::One(volume_spike::volume_zscore(bars, p)?),
     })
 }
+
+/// A crossover combination's fast and slow average columns.
+pub(crate) type AveragePair<'c> = (&'c [f64], &'c [f64]);
 
 /// How a strategy's combinations get their signals.
 #[derive(Debug, Clone, Copy)]
@@ -207,6 +235,24 @@ impl Kernel {
             Self::Generic(_) => {}
         }
         Ok(())
+    }
+
+    /// The fast and the slow average column of resolved crossover `params` (`None` for
+    /// the other kernels).
+    pub(crate) fn crossover_columns<'c>(
+        self,
+        params: &Params,
+        columns: &'c Columns,
+    ) -> Result<Option<AveragePair<'c>>, ParamError> {
+        let Self::Crossover = self else {
+            return Ok(None);
+        };
+        let ema = params.text("crossover", "ma")? == "ema";
+        let column = |name| {
+            let period = params.usize("crossover", name)?;
+            columns.one(ColumnKey::Average { ema, period })
+        };
+        Ok(Some((column("fast")?, column("slow")?)))
     }
 
     /// The signals of resolved `params` over `bars`, reading `columns`, into `out`.

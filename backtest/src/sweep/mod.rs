@@ -47,6 +47,7 @@
 //! order, and the files are written from those rows alone — so a sweep's output files are
 //! byte-identical with 1 thread and with N.
 
+mod blocked;
 mod constraint;
 mod error;
 mod event;

@@ -16,6 +16,7 @@ use vela_core::strategy::{BarColumns, Registry, Signals};
 use vela_data::BarFrame;
 use vela_data::store::frame_hash;
 
+use super::blocked::{self, Pair};
 use super::error::SweepError;
 use super::kernel::Columns;
 use super::plan::Plan;
@@ -172,6 +173,13 @@ pub fn run_cancellable(
             .ok_or(SweepError::Cancelled)?;
         results.column_bytes = results.column_bytes.max(columns.bytes());
         results.columns_computed += keys.len();
+        if let Some(pairs) = crossover_pairs(registry, plan, &columns)? {
+            let name = &datasets[d].name;
+            let rows = blocked::crossover_rows(&sim, market, &pairs, d, name, progress, cancel)?;
+            results.rows.extend(rows);
+            results.bars.push(market.len());
+            continue;
+        }
         let rows: Vec<Row> = (0..plan.len())
             .into_par_iter()
             .map_init(
@@ -204,6 +212,32 @@ pub fn run_cancellable(
         results.bars.push(market.len());
     }
     Ok(results)
+}
+
+/// The average columns of every combination of a crossover plan (`None` for other
+/// strategies), for the blocked sweep.
+fn crossover_pairs<'c>(
+    registry: &Registry,
+    plan: &Plan,
+    columns: &'c Columns,
+) -> Result<Option<Vec<Pair<'c>>>, SweepError> {
+    let kernel = plan.kernel();
+    let mut pairs = Vec::with_capacity(plan.len());
+    for i in 0..plan.len() {
+        let params = plan.resolved(registry, i)?;
+        match kernel
+            .crossover_columns(&params, columns)
+            .map_err(param_error(plan, i))?
+        {
+            Some((fast, slow)) => pairs.push(Pair {
+                combination: i,
+                fast,
+                slow,
+            }),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(pairs))
 }
 
 fn last(values: &[f64]) -> f64 {

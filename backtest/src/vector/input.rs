@@ -1,6 +1,7 @@
 //! Inputs of a run: validated bar columns ([`Market`], checked once and reused across a
 //! sweep) and the orders column ([`Orders`]: entry/exit signals or a target exposure).
 
+use rayon::prelude::*;
 use vela_core::strategy::{BarColumns, Signals};
 
 use super::error::VectorError;
@@ -22,9 +23,11 @@ impl<'a> Market<'a> {
     /// between consecutive timestamps; gaps only make steps larger). A single bar has no
     /// step: use [`Market::with_interval`].
     pub fn new(bars: BarColumns<'a>) -> Result<Self, VectorError> {
-        check_bars(&bars)?;
-        // The bars were checked to increase, so the step is positive.
-        let interval_ms = bar_interval_ms(bars.ts).ok_or(VectorError::Interval(
+        // The check's pass also finds the smallest step (`bar_interval_ms`); the bars were
+        // checked to increase, so it is positive unless there is a single bar.
+        let min_step = check_bars(&bars)?;
+        debug_assert_eq!(min_step, bar_interval_ms(bars.ts));
+        let interval_ms = min_step.ok_or(VectorError::Interval(
             "cannot be derived from a single bar: give it with Market::with_interval",
         ))?;
         Ok(Self { bars, interval_ms })
@@ -64,7 +67,9 @@ impl<'a> Market<'a> {
     }
 }
 
-fn check_bars(bars: &BarColumns<'_>) -> Result<(), VectorError> {
+/// Checks `bars`; returns the smallest step between consecutive timestamps (`None` for a
+/// single bar or a step that is not positive, as [`bar_interval_ms`]).
+fn check_bars(bars: &BarColumns<'_>) -> Result<Option<i64>, VectorError> {
     let n = bars.ts.len();
     if n == 0 {
         return Err(VectorError::Empty);
@@ -83,31 +88,75 @@ fn check_bars(bars: &BarColumns<'_>) -> Result<(), VectorError> {
             });
         }
     }
-    if bars_are_valid(bars) {
-        Ok(())
+    let scan = if n >= 2 * CHECK_PIECE {
+        // Long series: pieces on the rayon pool (the pass is limited by memory reads; an
+        // `and` and a `min` combine the pieces in any order to the same result).
+        (0..n.div_ceil(CHECK_PIECE))
+            .into_par_iter()
+            .map(|p| scan(bars, p * CHECK_PIECE, ((p + 1) * CHECK_PIECE).min(n)))
+            .reduce(Scan::identity, Scan::merge)
     } else {
-        find_bad_bar(bars)
+        scan(bars, 0, n)
+    };
+    if scan.valid {
+        Ok(Some(scan.min_step).filter(|&step| n > 1 && step > 0))
+    } else {
+        find_bad_bar(bars).map(|()| bar_interval_ms(bars.ts))
     }
 }
 
-/// Every rule in one branch-free pass: `0 < low <= open, close <= high < ∞` (any NaN
-/// fails a comparison) and increasing timestamps.
-fn bars_are_valid(bars: &BarColumns<'_>) -> bool {
+/// Bars per piece of the parallel check.
+const CHECK_PIECE: usize = 1 << 16;
+
+/// What one pass over some bars found.
+#[derive(Debug, Clone, Copy)]
+struct Scan {
+    /// Every rule holds.
+    valid: bool,
+    /// The smallest step from a bar's timestamp to the next (`i64::MAX` without one).
+    min_step: i64,
+}
+
+impl Scan {
+    fn identity() -> Self {
+        Self {
+            valid: true,
+            min_step: i64::MAX,
+        }
+    }
+
+    fn merge(self, other: Self) -> Self {
+        Self {
+            valid: self.valid & other.valid,
+            min_step: self.min_step.min(other.min_step),
+        }
+    }
+}
+
+/// Bars `start..end` in one branch-free pass: `0 < low <= open, close <= high < ∞` (any
+/// NaN fails a comparison), and each timestamp after the previous bar's (bar `start`'s
+/// against bar `start - 1`'s), with the smallest step.
+fn scan(bars: &BarColumns<'_>, start: usize, end: usize) -> Scan {
     let mut ok = true;
-    for (((&o, &h), &l), &c) in bars
-        .open
+    for (((&o, &h), &l), &c) in bars.open[start..end]
         .iter()
-        .zip(bars.high)
-        .zip(bars.low)
-        .zip(bars.close)
+        .zip(&bars.high[start..end])
+        .zip(&bars.low[start..end])
+        .zip(&bars.close[start..end])
     {
         ok &= (l > 0.0) & (h < f64::INFINITY) & (l <= o) & (l <= c) & (o <= h) & (c <= h);
     }
     let mut ordered = true;
-    for w in bars.ts.windows(2) {
+    let mut min_step = i64::MAX;
+    for w in bars.ts[start.saturating_sub(1)..end].windows(2) {
         ordered &= w[0] < w[1];
+        // Wrapping as `bar_interval_ms`'s subtraction does in release builds.
+        min_step = min_step.min(w[1].wrapping_sub(w[0]));
     }
-    ok & ordered
+    Scan {
+        valid: ok & ordered,
+        min_step,
+    }
 }
 
 /// Finds the first broken rule (only called when the fast check failed).

@@ -90,6 +90,7 @@
 
 mod book;
 pub mod config;
+mod decide;
 pub mod error;
 pub mod input;
 mod precision;
@@ -102,5 +103,6 @@ pub use config::{
 };
 pub use error::VectorError;
 pub use input::{Market, Orders};
+pub(crate) use simulate::Pass;
 pub use simulate::{Simulator, VectorRun, simulate};
 pub use sizing::Refusals;

@@ -4,6 +4,7 @@ use vela_core::money::rounding::to_f64;
 
 use super::book::{At, Book};
 use super::config::{FillTiming, Sizing, TakeProfitFill, VectorConfig};
+use super::decide::{Decide, FromExposure, FromSignalBits, FromSignals, Order};
 use super::error::VectorError;
 use super::input::{Market, Orders};
 use super::precision::Grid;
@@ -32,73 +33,6 @@ pub struct Simulator {
     config: VectorConfig,
     rules: Rules,
     slippage: f64,
-}
-
-/// What a signal or target asks for at one bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Order {
-    Enter,
-    Exit,
-    Target(f64),
-}
-
-/// Decides the order of bar `i` at its close.
-trait Decide {
-    fn decide(&mut self, i: usize, long: bool) -> Option<Order>;
-
-    /// The first bar at or after `from` on which a flat account may get an order (the
-    /// number of bars if none): the bars before it are skipped in one step.
-    fn next_when_flat(&self, from: usize) -> usize;
-}
-
-struct FromSignals<'a> {
-    entries: &'a [bool],
-    exits: &'a [bool],
-}
-
-impl Decide for FromSignals<'_> {
-    #[inline]
-    fn decide(&mut self, i: usize, long: bool) -> Option<Order> {
-        if long {
-            self.exits[i].then_some(Order::Exit)
-        } else {
-            self.entries[i].then_some(Order::Enter)
-        }
-    }
-
-    #[inline]
-    fn next_when_flat(&self, from: usize) -> usize {
-        let rest = &self.entries[from..];
-        from + rest.iter().position(|&e| e).unwrap_or(rest.len())
-    }
-}
-
-struct FromExposure<'a> {
-    targets: &'a [f64],
-    last: f64,
-}
-
-impl Decide for FromExposure<'_> {
-    #[inline]
-    fn decide(&mut self, i: usize, _long: bool) -> Option<Order> {
-        let target = self.targets[i];
-        if target.to_bits() == self.last.to_bits() {
-            None
-        } else {
-            self.last = target;
-            Some(Order::Target(target))
-        }
-    }
-
-    #[inline]
-    fn next_when_flat(&self, from: usize) -> usize {
-        let rest = &self.targets[from..];
-        let last = self.last.to_bits();
-        from + rest
-            .iter()
-            .position(|t| t.to_bits() != last)
-            .unwrap_or(rest.len())
-    }
 }
 
 impl Simulator {
@@ -144,7 +78,15 @@ impl Simulator {
         orders.check(market.len())?;
         match orders {
             Orders::Signals { entries, exits } => {
-                self.run_with(market, FromSignals { entries, exits }, out);
+                self.run_with(
+                    market,
+                    FromSignals {
+                        entries,
+                        exits,
+                        offset: 0,
+                    },
+                    out,
+                );
             }
             Orders::Exposure(targets) => {
                 if self.config.stops.any() {
@@ -168,14 +110,17 @@ impl Simulator {
     }
 
     fn run_with<D: Decide>(&self, market: &Market<'_>, mut decide: D, out: &mut VectorRun) {
-        let bars = market.bars();
-        let (ts, open, high, low, close) = (bars.ts, bars.open, bars.high, bars.low, bars.close);
-        let n = market.len();
-        let interval = market.interval_ms();
+        let mut pass = self.begin(market, out);
+        self.advance(market, &mut decide, &mut pass, market.len());
+        self.end(market, pass, out);
+    }
+
+    /// Starts a run over `market`, taking `out`'s buffers for the trade list and the curve.
+    pub(crate) fn begin(&self, market: &Market<'_>, out: &mut VectorRun) -> Pass<'_> {
         let config = &self.config;
-        let next_open = config.fill == FillTiming::NextOpen;
         let record = config.record;
-        let mut book = Book::new(
+        let n = market.len();
+        let book = Book::new(
             config.initial_cash,
             self.rules,
             StopState::new(&config.stops, config.instrument.price_precision),
@@ -186,9 +131,11 @@ impl Simulator {
                 trades
             }),
         );
-        // Kept out of `book` so that it lives in registers across the loop.
-        let mut stats = StatsAccumulator::new(config.initial_cash, ts[0], interval);
-        let stops_active = book.stops.active();
+        let stats = StatsAccumulator::new(
+            config.initial_cash,
+            market.bars().ts[0],
+            market.interval_ms(),
+        );
         let curve = &mut out.result.equity;
         let (mut equity, mut exposure) = (
             std::mem::take(&mut curve.equity),
@@ -202,15 +149,53 @@ impl Simulator {
             }
         }
         curve_ts.clear();
-        // The order waiting for the next open, with the close its decision saw.
-        let mut pending: Option<(Order, f64)> = None;
-        let mut i = 0;
-        while i < n {
+        Pass {
+            book,
+            stats,
+            pending: None,
+            next_bar: 0,
+            equity,
+            exposure,
+            curve_ts,
+        }
+    }
+
+    /// Runs the bars of `pass` from its next bar up to (not including) bar `until`, with
+    /// the orders of `decide` (which must cover those bars).
+    pub(crate) fn advance<D: Decide>(
+        &self,
+        market: &Market<'_>,
+        decide: &mut D,
+        pass: &mut Pass<'_>,
+        until: usize,
+    ) {
+        let bars = market.bars();
+        let (ts, open, high, low, close) = (bars.ts, bars.open, bars.high, bars.low, bars.close);
+        let n = market.len();
+        let until = until.min(n);
+        let interval = market.interval_ms();
+        let next_open = self.config.fill == FillTiming::NextOpen;
+        let record = self.config.record;
+        let Pass {
+            book,
+            stats: pass_stats,
+            pending: pass_pending,
+            next_bar,
+            equity,
+            exposure,
+            ..
+        } = pass;
+        // Kept in locals so that they live in registers across the loop.
+        let mut stats = pass_stats.clone();
+        let mut pending = pass_pending.take();
+        let stops_active = book.stops.active();
+        let mut i = *next_bar;
+        while i < until {
             if pending.is_none() && book.held == 0.0 {
                 // Flat with nothing to fill: every bar up to the next possible order has the
                 // same equity.
                 let next = decide.next_when_flat(i);
-                if next > i && next < n {
+                if next > i && next < until {
                     // The bars after a skip are far away in memory: ask for the values the
                     // next bars need all at once, so their cache misses overlap instead of
                     // coming one after another.
@@ -227,7 +212,22 @@ impl Simulator {
                         exposure.resize(next, 0.0);
                     }
                     i = next;
-                    if i == n {
+                    if i == until {
+                        break;
+                    }
+                }
+            } else if pending.is_none() && !stops_active && book.held > 0.0 {
+                // Held with nothing to fill and no stops: up to the next possible order the
+                // bars only mark the position to the close.
+                let next = decide.next_when_long(i);
+                if next > i {
+                    let (cash, held) = (book.cash, book.held);
+                    stats.push_held_bars(&ts[i..next], &close[i..next], cash, held);
+                    if record.equity {
+                        mark_to_close(&close[i..next], cash, held, equity, exposure);
+                    }
+                    i = next;
+                    if i == until {
                         break;
                     }
                 }
@@ -235,7 +235,7 @@ impl Simulator {
             let mut filled = false;
             if let Some((order, reference)) = pending.take() {
                 let at = At { bar: i, ts: ts[i] };
-                self.execute(&mut book, order, open[i], reference, at, i);
+                self.execute(book, order, open[i], reference, at, i);
                 filled = true;
             }
             if stops_active
@@ -243,7 +243,7 @@ impl Simulator {
                 && i >= book.armed_from
                 && let Some(hit) = book.stops.check(open[i], high[i], low[i])
             {
-                self.stop_exit(&mut book, hit.price, hit.reason, At { bar: i, ts: ts[i] });
+                self.stop_exit(book, hit.price, hit.reason, At { bar: i, ts: ts[i] });
                 filled = true;
             }
             if let Some(order) = decide.decide(i, book.held > 0.0) {
@@ -256,7 +256,7 @@ impl Simulator {
                         bar: i,
                         ts: ts[i] + interval,
                     };
-                    self.execute(&mut book, order, close[i], close[i], at, i + 1);
+                    self.execute(book, order, close[i], close[i], at, i + 1);
                     filled = true;
                 }
             }
@@ -277,17 +277,58 @@ impl Simulator {
             }
             i += 1;
         }
-        let last = n - 1;
+        *next_bar = i;
+        *pass_stats = stats;
+        *pass_pending = pending;
+    }
+
+    /// Runs bars `offset .. offset + len` of `pass` (which must be at bar `offset`) with
+    /// those bars' entry and exit signals as bits (bar `offset + k` is bit `k % 64` of
+    /// word `k / 64`; the words cover `len` bits and the bits past it are 0).
+    pub(crate) fn advance_signal_bits(
+        &self,
+        market: &Market<'_>,
+        pass: &mut Pass<'_>,
+        entries: &[u64],
+        exits: &[u64],
+        offset: usize,
+        len: usize,
+    ) {
+        debug_assert_eq!(pass.next_bar, offset);
+        let len = len.min(entries.len() * 64).min(exits.len() * 64);
+        let mut decide = FromSignalBits {
+            entries,
+            exits,
+            offset,
+            len,
+        };
+        self.advance(market, &mut decide, pass, offset + len);
+    }
+
+    /// Finishes `pass` (which must have run every bar of `market`) into `out`: values a
+    /// position still open at the last close and computes the statistics.
+    pub(crate) fn end(&self, market: &Market<'_>, pass: Pass<'_>, out: &mut VectorRun) {
+        let bars = market.bars();
+        let (ts, close) = (bars.ts, bars.close);
+        let last = market.len() - 1;
+        let Pass {
+            mut book,
+            mut stats,
+            equity,
+            exposure,
+            mut curve_ts,
+            ..
+        } = pass;
         book.close_at_end(
             close[last],
             At {
                 bar: last,
-                ts: ts[last] + interval,
+                ts: ts[last] + market.interval_ms(),
             },
         );
         stats.set_trades(book.tally);
         let stats = stats.finish();
-        if record.equity {
+        if self.config.record.equity {
             curve_ts.extend_from_slice(ts);
         }
         *out = VectorRun {
@@ -442,6 +483,40 @@ impl Simulator {
             book.refuse(refusal);
         }
     }
+}
+
+/// A run in progress: the account, the streamed statistics, the curve so far and the
+/// order waiting for the next open ([`Simulator::begin`], [`Simulator::advance`],
+/// [`Simulator::end`]). A sweep keeps one per combination and advances them all a block
+/// of bars at a time.
+#[derive(Debug)]
+pub(crate) struct Pass<'s> {
+    book: Book<'s>,
+    stats: StatsAccumulator,
+    /// The order waiting for the next open, with the close its decision saw.
+    pending: Option<(Order, f64)>,
+    /// The first bar not yet run.
+    next_bar: usize,
+    equity: Vec<f64>,
+    exposure: Vec<f64>,
+    curve_ts: Vec<i64>,
+}
+
+/// Appends the equity and exposure of bars holding `held` with `cash` at the closes
+/// `close` (the numbers of the bar-by-bar loop).
+fn mark_to_close(
+    close: &[f64],
+    cash: f64,
+    held: f64,
+    equity: &mut Vec<f64>,
+    exposure: &mut Vec<f64>,
+) {
+    equity.extend(close.iter().map(|&c| cash + held * c));
+    exposure.extend(close.iter().map(|&c| {
+        let value = held * c;
+        let e = cash + value;
+        if e > 0.0 { value / e } else { 0.0 }
+    }));
 }
 
 /// Runs `orders` over `market` with `config` (validating both).

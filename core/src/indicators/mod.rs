@@ -73,6 +73,7 @@ mod obv;
 mod rolling_stats;
 mod rsi;
 mod sma;
+mod sma_many;
 mod vwap;
 mod window;
 
@@ -87,4 +88,5 @@ pub use obv::{Obv, obv};
 pub use rolling_stats::{RollingStd, ZScore, rolling_std, zscore};
 pub use rsi::{Rsi, rsi};
 pub use sma::{Sma, sma, sma_into, sma_pair_into};
+pub use sma_many::sma_many;
 pub use vwap::{Vwap, vwap};

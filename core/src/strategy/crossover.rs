@@ -147,22 +147,63 @@ pub fn average(close: &[f64], ma: &str, period: usize) -> Result<Vec<f64>, Param
     series.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
 }
 
+/// [`average`] with `ma = "sma"` for every period of `periods`, in that order, sharing
+/// the additions of windows that start on the same bar
+/// ([`indicators::sma_many`]: the same numbers).
+pub fn sma_averages(close: &[f64], periods: &[usize]) -> Result<Vec<Vec<f64>>, ParamError> {
+    indicators::sma_many(close, periods).map_err(|e| {
+        let period = periods.iter().copied().min().unwrap_or(0);
+        ParamError::new(NAME, "period", period, e.to_string())
+    })
+}
+
+/// Where the crossover's signal pass stands between pieces of a column: the comparison on
+/// the last bar where both averages were known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CrossState(u8);
+
 /// Entry and exit columns of the crossover from its `fast` and `slow` average columns
 /// ([`average`]), written into `out` (resized to their length, previous contents
 /// overwritten). Bars where either average is NaN carry no signal and leave the last
 /// comparison as it was.
 pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
-    /// Bars checked at a time for the fast path.
-    const BLOCK: usize = 256;
     let n = fast.len().min(slow.len());
-    let (fast, slow) = (&fast[..n], &slow[..n]);
     // Every value is written below: only the lengths need setting.
     out.entries.resize(n, false);
     out.exits.resize(n, false);
-    let (entries, exits) = (&mut out.entries[..], &mut out.exits[..]);
+    cross_signals_piece(
+        &fast[..n],
+        &slow[..n],
+        &mut CrossState::default(),
+        &mut out.entries,
+        &mut out.exits,
+    );
+}
+
+/// [`cross_signals_into`] over one piece of the columns: the signals of the bars of
+/// `fast` and `slow` (pieces of the same bars) into `entries` and `exits` (the bars all
+/// four slices cover), continuing from `state` (the previous piece's, or the default
+/// before the first bar) and leaving it for the next piece. Consecutive pieces give the
+/// signals of the whole columns, bit for bit.
+pub fn cross_signals_piece(
+    fast: &[f64],
+    slow: &[f64],
+    state: &mut CrossState,
+    entries: &mut [bool],
+    exits: &mut [bool],
+) {
+    /// Bars checked at a time for the fast path.
+    const BLOCK: usize = 256;
+    let n = fast
+        .len()
+        .min(slow.len())
+        .min(entries.len())
+        .min(exits.len());
+    let (fast, slow) = (&fast[..n], &slow[..n]);
+    let (entries, exits) = (&mut entries[..n], &mut exits[..n]);
     // 0: not known yet, 1: fast was not above, 2: fast was above (on the last bar where
     // both averages were known).
-    let mut state = 0_u8;
+    let mut known_state = state.0;
     let mut start = 0;
     while start < n {
         let end = (start + BLOCK).min(n);
@@ -171,11 +212,11 @@ pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
             .iter()
             .zip(s)
             .fold(true, |ok, (f, s)| ok & !f.is_nan() & !s.is_nan());
-        if state != 0 && known {
+        if known_state != 0 && known {
             // Every bar of the block is known, so the last comparison is the previous
             // bar's: a branch-free pass the compiler vectorises.
             let above = f[0] > s[0];
-            let before = state == 2;
+            let before = known_state == 2;
             entries[start] = above & !before;
             exits[start] = !above & before;
             for j in start + 1..end {
@@ -183,20 +224,78 @@ pub fn cross_signals_into(fast: &[f64], slow: &[f64], out: &mut Signals) {
                 entries[j] = now & !prev;
                 exits[j] = !now & prev;
             }
-            state = 1 + u8::from(fast[end - 1] > slow[end - 1]);
+            known_state = 1 + u8::from(fast[end - 1] > slow[end - 1]);
         } else {
             for j in start..end {
                 let (f, s) = (fast[j], slow[j]);
                 let above = f > s;
                 let known = !(f.is_nan() || s.is_nan());
-                entries[j] = known & (state == 1) & above;
-                exits[j] = known & (state == 2) & !above;
+                entries[j] = known & (known_state == 1) & above;
+                exits[j] = known & (known_state == 2) & !above;
                 if known {
-                    state = 1 + u8::from(above);
+                    known_state = 1 + u8::from(above);
                 }
             }
         }
         start = end;
+    }
+    state.0 = known_state;
+}
+
+/// [`cross_signals_piece`] with the signals as bits: bar `k` of the piece is bit `k % 64`
+/// of word `k / 64` of `entries` and `exits` (bits past the piece are 0). The same
+/// signals, from one comparison per bar and a few word operations per 64 bars (a sweep
+/// runs this for every pair over every bar).
+pub fn cross_signal_bits_piece(
+    fast: &[f64],
+    slow: &[f64],
+    state: &mut CrossState,
+    entries: &mut [u64],
+    exits: &mut [u64],
+) {
+    let words = entries.len().min(exits.len());
+    let n = fast.len().min(slow.len()).min(words * 64);
+    let pieces = fast[..n].chunks(64).zip(slow[..n].chunks(64));
+    for ((f, s), (entry, exit)) in pieces.zip(entries.iter_mut().zip(exits.iter_mut())) {
+        let len = f.len();
+        // One byte per comparison (a loop the compiler vectorises), then 8 bytes of 0 or
+        // 1 gathered into 8 bits by one multiplication: byte k times 2^(56 - 7k) lands on
+        // bit 56 + k, and the other products fall on distinct bits below 56 or above 63.
+        let mut bytes = [0_u8; 64];
+        let mut nan = false;
+        for ((b, f), s) in bytes.iter_mut().zip(f).zip(s) {
+            *b = u8::from(f > s);
+            nan |= f.is_nan() | s.is_nan();
+        }
+        let mut above = 0_u64;
+        for (g, group) in bytes.chunks_exact(8).enumerate() {
+            let mut word = [0_u8; 8];
+            word.copy_from_slice(group);
+            let gathered = u64::from_le_bytes(word).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            above |= gathered << (8 * g);
+        }
+        let (mut e, mut x) = (0_u64, 0_u64);
+        if !nan && state.0 != 0 {
+            // Bit k of `before`: the comparison of bar k - 1 (the previous word's last for
+            // bar 0).
+            let before = (above << 1) | u64::from(state.0 == 2);
+            let piece = u64::MAX >> (64 - len);
+            e = above & !before & piece;
+            x = !above & before & piece;
+            state.0 = 1 + u8::from((above >> (len - 1)) & 1 == 1);
+        } else {
+            for (k, (f, s)) in f.iter().zip(s).enumerate() {
+                if f.is_nan() || s.is_nan() {
+                    continue;
+                }
+                let now = (above >> k) & 1 == 1;
+                e |= u64::from(state.0 == 1 && now) << k;
+                x |= u64::from(state.0 == 2 && !now) << k;
+                state.0 = 1 + u8::from(now);
+            }
+        }
+        *entry = e;
+        *exit = x;
     }
 }
 
@@ -363,6 +462,57 @@ mod tests {
             fast_above = Some(above);
         }
         signals
+    }
+
+    #[test]
+    fn bit_and_bool_pieces_give_the_bar_by_bar_signals() {
+        let walk = testkit::random_walk(5_000, 100.0, 0.004, 9);
+        let mut close: Vec<f64> = walk.iter().map(|b| b.close).collect();
+        for i in [700, 701, 1_023, 1_024, 3_000] {
+            close[i] = f64::NAN;
+        }
+        for (fast, slow) in [(3_usize, 7_usize), (10, 30), (2, 150)] {
+            let f = indicators::sma(&close, fast).unwrap();
+            let s = indicators::sma(&close, slow).unwrap();
+            let expected = column_signals(&f, &s);
+            // Pieces of uneven lengths, some not a multiple of 64, one longer than a word.
+            for piece in [1_usize, 63, 64, 100, 1_024, 5_000] {
+                let (mut state, mut bool_state) = (CrossState::default(), CrossState::default());
+                let mut got = Signals::none(close.len());
+                let mut start = 0;
+                while start < close.len() {
+                    let end = (start + piece).min(close.len());
+                    let (mut entries, mut exits) =
+                        (vec![0_u64; piece.div_ceil(64)], vec![0; piece.div_ceil(64)]);
+                    cross_signal_bits_piece(
+                        &f[start..end],
+                        &s[start..end],
+                        &mut state,
+                        &mut entries,
+                        &mut exits,
+                    );
+                    for k in 0..end - start {
+                        got.entries[start + k] = (entries[k / 64] >> (k % 64)) & 1 == 1;
+                        got.exits[start + k] = (exits[k / 64] >> (k % 64)) & 1 == 1;
+                    }
+                    let past = (end - start..entries.len() * 64)
+                        .all(|k| (entries[k / 64] | exits[k / 64]) >> (k % 64) & 1 == 0);
+                    assert!(past, "bits past the piece");
+                    let mut bools = Signals::none(end - start);
+                    cross_signals_piece(
+                        &f[start..end],
+                        &s[start..end],
+                        &mut bool_state,
+                        &mut bools.entries,
+                        &mut bools.exits,
+                    );
+                    assert_eq!(bools.entries, got.entries[start..end]);
+                    assert_eq!(bools.exits, got.exits[start..end]);
+                    start = end;
+                }
+                assert_eq!(got, expected, "{fast}/{slow} in pieces of {piece}");
+            }
+        }
     }
 
     #[test]
