@@ -16,8 +16,8 @@ use vela_core::sim::FillTiming;
 use vela_core::strategy::{ParamValue, Registry};
 use vela_data::Interval;
 
-use crate::columns::BarArrays;
-use crate::data::{self, open_store};
+use crate::columns::caller_bars;
+use crate::data::open_store;
 use crate::errors::{self, compute, parameter};
 use crate::run::Run;
 
@@ -185,16 +185,11 @@ pub(crate) fn backtest(
     let registry = Registry::builtin();
     let (spec, outcome) = match columns {
         Some(columns) => {
-            let frame = BarArrays::from_dict(columns)?.frame()?;
-            let symbol = options.symbol.clone().ok_or_else(|| {
-                parameter("bars given as a DataFrame need symbol= (e.g. symbol=\"BTCUSDT\")")
-            })?;
-            let interval = match &options.interval {
-                Some(text) => data::interval(text)?,
-                None => Interval::infer(&frame.ts).ok_or_else(|| {
-                    parameter("cannot tell the bar interval from the open times: pass interval=")
-                })?,
-            };
+            let (frame, symbol, interval) = caller_bars(
+                columns,
+                options.symbol.as_deref(),
+                options.interval.as_deref(),
+            )?;
             let spec = options.spec(Some(&frame_dataset(&symbol, interval)))?;
             let bot = options.bot(&symbol)?;
             let outcome = compute(py, || {

@@ -1,6 +1,6 @@
 //! Bar columns across the boundary without Python-level loops: numpy arrays in (borrowed
 //! in place when they are contiguous, no copy), numpy arrays out (the Rust vectors handed
-//! over, no copy). The Python side wraps them in polars DataFrames.
+//! over, no copy). The Python side wraps them in polars `DataFrame`s.
 
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -8,7 +8,8 @@ use pyo3::types::PyDict;
 use vela_core::strategy::BarColumns;
 use vela_data::BarFrame;
 
-use crate::errors;
+use crate::errors::{self, parameter};
+use vela_data::Interval;
 
 /// The bar columns a caller passed (a dict of numpy arrays: `ts` as int64 milliseconds,
 /// `open`, `high`, `low`, `close`, `volume` as float64), borrowed.
@@ -131,4 +132,25 @@ pub(crate) fn frame_dict(py: Python<'_>, frame: BarFrame) -> PyResult<Bound<'_, 
         dict.set_item("quote_volume", PyArray1::from_vec(py, q))?;
     }
     Ok(dict)
+}
+
+/// The caller's bars (a dict of numpy columns) with the symbol they trade and their
+/// interval (`interval` when given, else told from the open times): what runs on a
+/// `DataFrame` need besides the columns.
+pub(crate) fn caller_bars(
+    columns: &Bound<'_, PyDict>,
+    symbol: Option<&str>,
+    interval: Option<&str>,
+) -> PyResult<(BarFrame, String, Interval)> {
+    let frame = BarArrays::from_dict(columns)?.frame()?;
+    let symbol = symbol.map(str::to_owned).ok_or_else(|| {
+        parameter("bars given as a DataFrame need symbol= (e.g. symbol=\"BTCUSDT\")")
+    })?;
+    let interval = match interval {
+        Some(text) => crate::data::interval(text)?,
+        None => Interval::infer(&frame.ts).ok_or_else(|| {
+            parameter("cannot tell the bar interval from the open times: pass interval=")
+        })?,
+    };
+    Ok((frame, symbol, interval))
 }

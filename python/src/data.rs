@@ -9,8 +9,7 @@ use pyo3::types::{PyBytes, PyDict};
 use serde_json::json;
 use vela_data::store::{Catalog, Conflict, DatasetId, DatasetInfo, Store, TimeRange, resolve_root};
 use vela_data::{
-    BarFrame, Duplicates, GeneratorSpec, Interval, Repair, check as check_frame, generate, import,
-    repair,
+    Duplicates, GeneratorSpec, Interval, Repair, check as check_frame, generate, import, repair,
 };
 
 use crate::columns::{BarArrays, frame_dict};
@@ -217,17 +216,7 @@ pub(crate) fn check_columns(
     columns: &Bound<'_, PyDict>,
 ) -> PyResult<String> {
     let interval = self::interval(interval)?;
-    let arrays = BarArrays::from_dict(columns)?;
-    let c = arrays.columns()?;
-    let frame = BarFrame {
-        ts: c.ts.to_vec(),
-        open: c.open.to_vec(),
-        high: c.high.to_vec(),
-        low: c.low.to_vec(),
-        close: c.close.to_vec(),
-        volume: c.volume.to_vec(),
-        quote_volume: None,
-    };
+    let frame = BarArrays::from_dict(columns)?.frame()?;
     compute(py, || Ok(report_json(&check_frame(name, &frame, interval))))
 }
 

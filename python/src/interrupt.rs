@@ -46,7 +46,7 @@ where
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         if interrupted.is_none()
-                            && let Err(signal) = Python::attach(|py| py.check_signals())
+                            && let Err(signal) = Python::attach(Python::check_signals)
                         {
                             cancel.store(true, Ordering::Relaxed);
                             interrupted = Some(signal);

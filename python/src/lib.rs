@@ -3,7 +3,7 @@
 //! copy out of Rust, none into it for contiguous input), tables as Arrow IPC, options as
 //! JSON checked key by key; computation runs without the GIL; errors become the
 //! exception classes of `vela.errors`; a panic becomes `vela.InternalError`, never a
-//! crash. The Python layer (`vela/__init__.py`) turns all of it into polars DataFrames
+//! crash. The Python layer (`vela/__init__.py`) turns all of it into polars `DataFrame`s
 //! and result objects.
 
 #![allow(

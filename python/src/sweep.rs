@@ -11,11 +11,11 @@ use vela_backtest::sweep::{
 use vela_backtest::vector::VectorConfig;
 use vela_core::sim::FillTiming;
 use vela_core::strategy::Registry;
-use vela_data::{BarFrame, Interval};
+use vela_data::BarFrame;
 
 use crate::backtest::{InstrumentOptions, frame_dataset, parse_options};
-use crate::columns::BarArrays;
-use crate::data::{self, dataset_id, open_store, range};
+use crate::columns::caller_bars;
+use crate::data::{dataset_id, open_store, range};
 use crate::errors::{self, parameter};
 use crate::interrupt;
 use crate::run::frame_ipc;
@@ -96,16 +96,11 @@ pub(crate) fn run_sweep<'py>(
     // The bars: the caller's, or each stored dataset's range.
     let frames: Vec<(String, String, BarFrame)> = match columns {
         Some(columns) => {
-            let frame = BarArrays::from_dict(columns)?.frame()?;
-            let symbol = options.symbol.clone().ok_or_else(|| {
-                parameter("bars given as a DataFrame need symbol= (e.g. symbol=\"BTCUSDT\")")
-            })?;
-            let interval = match &options.interval {
-                Some(text) => data::interval(text)?,
-                None => Interval::infer(&frame.ts).ok_or_else(|| {
-                    parameter("cannot tell the bar interval from the open times: pass interval=")
-                })?,
-            };
+            let (frame, symbol, interval) = caller_bars(
+                columns,
+                options.symbol.as_deref(),
+                options.interval.as_deref(),
+            )?;
             vec![(frame_dataset(&symbol, interval), symbol, frame)]
         }
         None => {

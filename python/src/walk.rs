@@ -11,11 +11,11 @@ use vela_backtest::run::{chart::equity_svg, read_bars, vector_config};
 use vela_backtest::stats;
 use vela_backtest::walk::{self, Scheme, SweepOptimiser, WindowSpec, span_bars};
 use vela_core::strategy::Registry;
-use vela_data::{BarFrame, Interval};
+use vela_data::BarFrame;
 
 use crate::backtest::{BacktestOptions, frame_dataset, parse_options};
-use crate::columns::BarArrays;
-use crate::data::{self, open_store};
+use crate::columns::caller_bars;
+use crate::data::open_store;
 use crate::errors::{self, Kind, compute, parameter};
 use crate::run::frame_ipc;
 use crate::sweep::{metric, plan};
@@ -55,16 +55,8 @@ pub(crate) fn walk_forward<'py>(
     let registry = Registry::builtin();
     let (spec, symbol, frame): (_, String, BarFrame) = match columns {
         Some(columns) => {
-            let frame = BarArrays::from_dict(columns)?.frame()?;
-            let symbol = run.symbol.clone().ok_or_else(|| {
-                parameter("bars given as a DataFrame need symbol= (e.g. symbol=\"BTCUSDT\")")
-            })?;
-            let interval = match &run.interval {
-                Some(text) => data::interval(text)?,
-                None => Interval::infer(&frame.ts).ok_or_else(|| {
-                    parameter("cannot tell the bar interval from the open times: pass interval=")
-                })?,
-            };
+            let (frame, symbol, interval) =
+                caller_bars(columns, run.symbol.as_deref(), run.interval.as_deref())?;
             (
                 run.spec(Some(&frame_dataset(&symbol, interval)))?,
                 symbol,

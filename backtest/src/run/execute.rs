@@ -100,7 +100,7 @@ pub fn run(
 }
 
 /// Runs `bot` as `spec` says over `frame`, bars already in memory (a researcher's
-/// DataFrame, generated bars): `spec.data` names them (its dataset, e.g.
+/// `DataFrame`, generated bars): `spec.data` names them (its dataset, e.g.
 /// `frame/BTCUSDT/1m`, and interval) but is not read, and its time range is not applied.
 /// The frame must hold at least one bar and pass vela-data's validation; its content
 /// hash is the fingerprint's data hash, as for stored bars.
