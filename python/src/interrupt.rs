@@ -15,6 +15,16 @@ use crate::errors;
 /// How often the waiting thread checks for signals.
 const POLL: Duration = Duration::from_millis(50);
 
+/// Python's pending signals (Ctrl-C) as an error; a named function because the method's
+/// lifetime does not generalise as a closure argument.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "pyo3's Python token is passed by value"
+)]
+fn check_signals(py: Python<'_>) -> PyResult<()> {
+    py.check_signals()
+}
+
 /// Runs `work(cancel)` on a worker thread; raises `KeyboardInterrupt` (after the work has
 /// stopped) if Ctrl-C arrives first. `work` should return soon after `cancel` is set.
 pub(crate) fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
@@ -46,7 +56,7 @@ where
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         if interrupted.is_none()
-                            && let Err(signal) = Python::attach(Python::check_signals)
+                            && let Err(signal) = Python::attach(check_signals)
                         {
                             cancel.store(true, Ordering::Relaxed);
                             interrupted = Some(signal);
