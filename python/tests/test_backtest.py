@@ -107,7 +107,7 @@ def test_bad_input_is_a_value_error_that_names_it(sample_dir: Path) -> None:
     with pytest.raises(ValueError, match="symbol="):
         vela.backtest(vela.generate(100), "crossover")
     with pytest.raises(FileNotFoundError):
-        vela.backtest("sample/ETHUSDT/1m", "crossover", data_dir=sample_dir)
+        vela.backtest("sample/BTCUSDT/5m", "crossover", data_dir=sample_dir)
 
 
 def test_signal_runs_cannot_be_promoted() -> None:

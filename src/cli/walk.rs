@@ -169,7 +169,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
 
 /// A window length in bars (see `vela_backtest::walk::span_bars`), errors naming the flag.
 fn span_bars(flag: &str, text: &str, interval_ms: i64) -> Result<usize> {
-    walk::span_bars(text, interval_ms).map_err(|e| anyhow::anyhow!("{flag}: {e}"))
+    walk::span_bars(text, interval_ms).map_err(|e| match e {
+        walk::WalkError::Windows(problem) => anyhow::anyhow!("{flag} {problem}"),
+        other => other.into(),
+    })
 }
 
 fn window_rows(walk: &WalkForwardRun, ts: &[i64], metric: Metric) -> Vec<[String; 7]> {

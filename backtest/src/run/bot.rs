@@ -88,8 +88,7 @@ impl BotSettings {
                 fraction: 1.0,
             }];
         }
-        bot.validate()
-            .map_err(vela_core::engine::BotConfigError::from)?;
+        bot.validate()?;
         Ok(bot)
     }
 }

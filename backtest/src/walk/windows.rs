@@ -173,7 +173,7 @@ pub fn span_bars(text: &str, interval_ms: i64) -> Result<usize, WalkError> {
     if let Ok(bars) = text.parse::<usize>() {
         return Ok(bars);
     }
-    let bad = |problem: String| WalkError::Windows(format!("window length {text:?}: {problem}"));
+    let bad = |problem: String| WalkError::Windows(format!("{text:?}: {problem}"));
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
