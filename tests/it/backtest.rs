@@ -1,7 +1,7 @@
 //! `vela backtest` and `vela report` as a user runs them, on the bundled sample.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::{scratch, text, vela};
 
@@ -315,7 +315,7 @@ fn bad_input_is_a_clear_error() {
 
 #[test]
 fn unknown_symbols_need_their_precision() {
-    let root: PathBuf = scratch("backtest", "symbol");
+    let root = scratch("backtest", "symbol");
     let store = root.join("store");
     let out = vela(&[
         "data",

@@ -1,10 +1,10 @@
 //! `vela data` run as a user would: generate, check (and repair), resample.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::{text, vela};
 
-fn scratch(name: &str) -> PathBuf {
+fn scratch(name: &str) -> crate::support::Scratch {
     crate::support::scratch("data", name)
 }
 

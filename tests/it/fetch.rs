@@ -4,7 +4,6 @@
 #[path = "../../data/tests/support/mexc_server.rs"]
 mod mexc_server;
 
-use std::path::PathBuf;
 use std::process::Output;
 
 use crate::support::{text, vela};
@@ -21,7 +20,7 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn scratch(name: &str) -> PathBuf {
+fn scratch(name: &str) -> crate::support::Scratch {
     crate::support::scratch("fetch", name)
 }
 

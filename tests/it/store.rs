@@ -1,7 +1,7 @@
 //! The history store from the command line: import (idempotent, merging), list, SQL,
 //! check and resample of stored datasets, generate into the store, and the bundled sample.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::support::{text, vela};
@@ -22,7 +22,7 @@ fn fails(args: &[&str]) -> String {
     text(&out)
 }
 
-fn scratch(name: &str) -> PathBuf {
+fn scratch(name: &str) -> crate::support::Scratch {
     crate::support::scratch("store", name)
 }
 
