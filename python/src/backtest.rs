@@ -24,31 +24,6 @@ use crate::run::Run;
 /// The exchange name that bars passed in memory are filed under.
 pub(crate) const FRAME_EXCHANGE: &str = "dataframe";
 
-/// The instrument's rules, as keyword arguments (decimals as text: exact).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct InstrumentOptions {
-    pub(crate) taker_fee: Option<Decimal>,
-    pub(crate) maker_fee: Option<Decimal>,
-    pub(crate) price_decimals: Option<u32>,
-    pub(crate) quantity_decimals: Option<u32>,
-    pub(crate) min_quantity: Option<Decimal>,
-    pub(crate) min_notional: Option<Decimal>,
-}
-
-impl InstrumentOptions {
-    pub(crate) fn settings(&self) -> InstrumentSettings {
-        InstrumentSettings {
-            price_decimals: self.price_decimals,
-            quantity_decimals: self.quantity_decimals,
-            min_quantity: self.min_quantity,
-            min_notional: self.min_notional,
-            maker_fee: self.maker_fee,
-            taker_fee: self.taker_fee,
-        }
-    }
-}
-
 /// `vela.backtest`'s keyword arguments, as the Python side sends them (JSON).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,7 +50,7 @@ pub(crate) struct BacktestOptions {
     pub(crate) take_profit: Option<f64>,
     pub(crate) trailing_stop: Option<f64>,
     #[serde(default)]
-    pub(crate) instrument: InstrumentOptions,
+    pub(crate) instrument: InstrumentSettings,
 }
 
 /// Options from their JSON; an unknown or mistyped key is a `ParameterError` naming it.
@@ -157,7 +132,7 @@ impl BacktestOptions {
             stop_loss: self.stop_loss,
             take_profit: self.take_profit,
             trailing_stop: self.trailing_stop,
-            instrument: self.instrument.settings(),
+            instrument: self.instrument.clone(),
         };
         settings.build(base, symbol).map_err(|e| match e {
             RunError::NoStrategy => parameter(

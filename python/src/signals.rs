@@ -8,13 +8,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use vela_backtest::run::Intrabar;
 use vela_backtest::run::fingerprint::trades_hash;
-use vela_backtest::run::instrument::instrument_for;
+use vela_backtest::run::instrument::{InstrumentSettings, instrument_for};
 use vela_backtest::vector::{IntrabarOrder, Market, Orders, Simulator, Sizing, VectorConfig};
 use vela_core::sim::FillTiming;
 use vela_data::Interval;
 use vela_data::store::hex;
 
-use crate::backtest::{InstrumentOptions, parse_options};
+use crate::backtest::parse_options;
 use crate::columns::{BarArrays, slice};
 use crate::data;
 use crate::errors::{self, compute, parameter};
@@ -36,7 +36,7 @@ struct SimulateOptions {
     quote_amount: Option<f64>,
     fraction: Option<f64>,
     #[serde(default)]
-    instrument: InstrumentOptions,
+    instrument: InstrumentSettings,
 }
 
 /// Default starting cash, quote asset.
@@ -44,8 +44,8 @@ const DEFAULT_CASH: f64 = 10_000.0;
 
 impl SimulateOptions {
     fn config(&self) -> PyResult<VectorConfig> {
-        let instrument = instrument_for(&self.symbol, &self.instrument.settings())
-            .map_err(|e| errors::run(&e))?;
+        let instrument =
+            instrument_for(&self.symbol, &self.instrument).map_err(|e| errors::run(&e))?;
         let mut config = VectorConfig::new(instrument, self.cash.unwrap_or(DEFAULT_CASH));
         if let Some(fill) = self.fill {
             config.fill = fill.into();

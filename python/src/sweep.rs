@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use serde::Deserialize;
-use vela_backtest::run::instrument::instrument_for;
+use vela_backtest::run::instrument::{InstrumentSettings, instrument_for};
 use vela_backtest::sweep::{
     self, Dataset, Fingerprint, Grid, GridSpec, Metric, Plan, Table, heatmap_svg, rank,
 };
@@ -13,7 +13,7 @@ use vela_core::sim::FillTiming;
 use vela_core::strategy::Registry;
 use vela_data::BarFrame;
 
-use crate::backtest::{InstrumentOptions, frame_dataset, parse_options};
+use crate::backtest::{frame_dataset, parse_options};
 use crate::columns::caller_bars;
 use crate::data::{dataset_id, open_store, range};
 use crate::errors::{self, parameter};
@@ -41,7 +41,7 @@ pub(crate) struct SweepOptions {
     pub(crate) slippage_bps: Option<f64>,
     pub(crate) threads: Option<usize>,
     #[serde(default)]
-    pub(crate) instrument: InstrumentOptions,
+    pub(crate) instrument: InstrumentSettings,
 }
 
 /// The plan of a grid (`name=values` entries) with constraints, for `strategy`.
@@ -129,10 +129,10 @@ pub(crate) fn run_sweep<'py>(
                 .collect::<PyResult<_>>()?
         }
     };
-    let settings = options.instrument.settings();
-    let instrument = instrument_for(&frames[0].1, &settings).map_err(|e| errors::run(&e))?;
+    let settings = &options.instrument;
+    let instrument = instrument_for(&frames[0].1, settings).map_err(|e| errors::run(&e))?;
     for (name, symbol, _) in &frames[1..] {
-        let other = instrument_for(symbol, &settings).map_err(|e| errors::run(&e))?;
+        let other = instrument_for(symbol, settings).map_err(|e| errors::run(&e))?;
         if (
             other.price_precision,
             other.quantity_precision,

@@ -45,7 +45,8 @@ pub const MEXC_MAKER_FEE: Decimal = Decimal::ZERO;
 pub const MEXC_TAKER_FEE: Decimal = Decimal::from_parts(5, 0, 0, false, 4);
 
 /// Settings that override (or, for unknown symbols, supply) an instrument's rules.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct InstrumentSettings {
     /// Decimals allowed in a price (MEXC `quotePrecision`).
     pub price_decimals: Option<u32>,
