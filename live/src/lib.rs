@@ -2,9 +2,16 @@
 //!
 //! - The **adapter**: signed REST ([`rest`], [`signing`]), typed errors that tell a definite
 //!   rejection from an unknown outcome ([`errors`]), a client-side request limiter
-//!   ([`limits`]), protobuf WebSocket market streams and the user data stream.
-//! - The **simulator** behind `vela sim`: the same REST paths and WebSocket protocol on
-//!   loopback, replaying stored bars, matching with vela-core's simulated exchange, with
-//!   fault injection for tests.
+//!   ([`limits`]), credentials that never show ([`secret`]).
+//! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
+//!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
+//!   exchange, with fault injection for tests.
 //!
 //! Facts about MEXC come from `reference/mexc-api.md` (cited as "reference §n").
+
+pub mod errors;
+pub mod limits;
+pub mod rest;
+pub mod secret;
+pub mod signing;
+pub mod sim;
