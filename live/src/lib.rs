@@ -8,3 +8,6 @@
 //!   fault injection for tests.
 //!
 //! Facts about MEXC come from `reference/mexc-api.md` (cited as "reference §n").
+
+pub mod book;
+pub mod proto;
