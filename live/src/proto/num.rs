@@ -75,8 +75,9 @@ impl Scanned {
             return 0.0;
         }
         let magnitude = if self.mantissa <= F64_EXACT_INT && self.exponent.unsigned_abs() <= 22 {
-            #[allow(clippy::cast_precision_loss)] // exact: mantissa <= 2^53
-            let m = self.mantissa as f64;
+            // Exact: the mantissa is at most 2^53 (and so fits a u64).
+            #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+            let m = self.mantissa as u64 as f64;
             let pow = POW10
                 .get(self.exponent.unsigned_abs() as usize)
                 .copied()
@@ -123,7 +124,10 @@ pub(crate) fn scan(text: &[u8]) -> Result<Scanned, NumError> {
         Some((b'-', rest)) => (true, rest),
         Some(_) => (false, text),
     };
-    let mut mantissa: u128 = 0;
+    // Digits accumulate in a u64 (the common case: up to 19 digits) and move to a u128
+    // only when they overflow it.
+    let mut narrow: u64 = 0;
+    let mut wide: Option<u128> = None;
     let mut exponent: i32 = 0;
     let mut digits = 0usize;
     let mut seen_point = false;
@@ -131,10 +135,23 @@ pub(crate) fn scan(text: &[u8]) -> Result<Scanned, NumError> {
     while let Some((&b, tail)) = rest.split_first() {
         match b {
             b'0'..=b'9' => {
-                mantissa = mantissa
-                    .checked_mul(10)
-                    .and_then(|m| m.checked_add(u128::from(b - b'0')))
-                    .ok_or(NumError::TooLong)?;
+                let digit = b - b'0';
+                match wide {
+                    None => match narrow
+                        .checked_mul(10)
+                        .and_then(|m| m.checked_add(u64::from(digit)))
+                    {
+                        Some(m) => narrow = m,
+                        None => wide = Some(u128::from(narrow) * 10 + u128::from(digit)),
+                    },
+                    Some(m) => {
+                        wide = Some(
+                            m.checked_mul(10)
+                                .and_then(|m| m.checked_add(u128::from(digit)))
+                                .ok_or(NumError::TooLong)?,
+                        );
+                    }
+                }
                 digits += 1;
                 if seen_point {
                     exponent -= 1;
@@ -146,6 +163,7 @@ pub(crate) fn scan(text: &[u8]) -> Result<Scanned, NumError> {
         }
         rest = tail;
     }
+    let mantissa = wide.unwrap_or(u128::from(narrow));
     if digits == 0 {
         return Err(NumError::Syntax);
     }
@@ -266,7 +284,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn prop_f64_matches_the_standard_parser(m in 0u64..u64::MAX, scale in 0u32..30, e in -30i32..30, exp in any::<bool>()) {
+        fn prop_f64_matches_the_standard_parser(m in prop_oneof![0u64..(1 << 53), any::<u64>()], scale in 0u32..30, e in -30i32..30, exp in any::<bool>()) {
             let digits = m.to_string();
             let text = if scale == 0 || scale as usize >= digits.len() {
                 digits.clone()
