@@ -212,6 +212,10 @@ impl OrderBook {
     /// Loads a snapshot and replays the buffered diffs. `Err` when the snapshot is invalid
     /// (crossed, bad level) or the buffered diffs show it is behind the stream; either way
     /// the book is stale and wants another snapshot.
+    ///
+    /// Meant for a book that [`needs_snapshot`](Self::needs_snapshot). A live book that is
+    /// snapshotted again starts over: the diffs it applied are not kept, so a snapshot older
+    /// than the last applied diff makes it stale.
     pub fn apply_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), StaleReason> {
         self.bids.clear();
         self.asks.clear();
