@@ -216,7 +216,10 @@ mod tests {
 
     #[test]
     fn codes_map_to_kinds() {
-        assert_eq!(RejectKind::of(700003), RejectKind::TimestampOutsideRecvWindow);
+        assert_eq!(
+            RejectKind::of(700003),
+            RejectKind::TimestampOutsideRecvWindow
+        );
         assert_eq!(RejectKind::of(10007), RejectKind::SymbolNotApiTradable);
         assert_eq!(RejectKind::of(30004), RejectKind::InsufficientBalance);
         assert_eq!(RejectKind::of(123_456), RejectKind::Other);
@@ -228,7 +231,10 @@ mod tests {
             api_error(r#"{"code":10007,"msg":"symbol not support api"}"#),
             Some((10007, "symbol not support api".to_owned()))
         );
-        assert_eq!(api_error(r#"{"code":"700003","msg":"Timestamp"}"#), Some((700003, "Timestamp".to_owned())));
+        assert_eq!(
+            api_error(r#"{"code":"700003","msg":"Timestamp"}"#),
+            Some((700003, "Timestamp".to_owned()))
+        );
         assert_eq!(api_error(r#"{"code":0,"data":{}}"#), None);
         assert_eq!(api_error(r#"{"code":200,"data":[]}"#), None);
         assert_eq!(api_error("[1,2]"), None);
@@ -251,6 +257,9 @@ mod tests {
             kind: RejectKind::of(10101),
         };
         assert!(rejected.is_definite());
-        assert_eq!(rejected.to_string(), "POST /api/v3/order: MEXC error 10101: Insufficient balance (HTTP 400)");
+        assert_eq!(
+            rejected.to_string(),
+            "POST /api/v3/order: MEXC error 10101: Insufficient balance (HTTP 400)"
+        );
     }
 }

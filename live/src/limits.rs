@@ -96,7 +96,10 @@ impl RequestLimiter {
         if now_ms < self.blocked_until_ms {
             return self.blocked_until_ms - now_ms;
         }
-        let mut wait = self.requests.wait(now_ms, 1).max(self.weight.wait(now_ms, cost.weight));
+        let mut wait = self
+            .requests
+            .wait(now_ms, 1)
+            .max(self.weight.wait(now_ms, cost.weight));
         if cost.order {
             wait = wait.max(self.orders.wait(now_ms, 1));
         }
@@ -122,9 +125,15 @@ impl RequestLimiter {
         let repeat = self
             .last_strike_ms
             .is_some_and(|t| now_ms - t < STRIKE_MEMORY_MS);
-        self.strikes = if repeat { self.strikes.saturating_add(1) } else { 0 };
+        self.strikes = if repeat {
+            self.strikes.saturating_add(1)
+        } else {
+            0
+        };
         self.last_strike_ms = Some(now_ms);
-        let base = retry_after_ms.filter(|&ms| ms > 0).unwrap_or(DEFAULT_RETRY_MS);
+        let base = retry_after_ms
+            .filter(|&ms| ms > 0)
+            .unwrap_or(DEFAULT_RETRY_MS);
         let wait = base
             .saturating_mul(1_i64 << self.strikes.min(20))
             .min(MAX_RATE_LIMIT_BACKOFF_MS.max(base));
@@ -134,7 +143,9 @@ impl RequestLimiter {
     /// A 418 or 403 (IP ban, firewall) arrived: blocks everything for its `Retry-After`
     /// or [`DEFAULT_BAN_MS`].
     pub fn on_banned(&mut self, now_ms: i64, retry_after_ms: Option<i64>) -> i64 {
-        let wait = retry_after_ms.filter(|&ms| ms > 0).unwrap_or(DEFAULT_BAN_MS);
+        let wait = retry_after_ms
+            .filter(|&ms| ms > 0)
+            .unwrap_or(DEFAULT_BAN_MS);
         self.block(now_ms, wait)
     }
 
@@ -150,8 +161,14 @@ mod tests {
 
     use super::*;
 
-    const READ: Cost = Cost { weight: 1, order: false };
-    const ORDER: Cost = Cost { weight: 1, order: true };
+    const READ: Cost = Cost {
+        weight: 1,
+        order: false,
+    };
+    const ORDER: Cost = Cost {
+        weight: 1,
+        order: true,
+    };
 
     #[test]
     fn a_429_blocks_everything_and_repeats_back_off_longer() {
@@ -160,8 +177,16 @@ mod tests {
         assert_eq!(limiter.on_rate_limited(1_000, Some(2_000)), 2_000);
         assert_eq!(limiter.delay(1_500, READ), 1_500);
         assert_eq!(limiter.delay(3_000, READ), 0);
-        assert_eq!(limiter.on_rate_limited(4_000, Some(2_000)), 4_000, "second strike doubles");
-        assert_eq!(limiter.on_rate_limited(9_000, Some(2_000)), 8_000, "third doubles again");
+        assert_eq!(
+            limiter.on_rate_limited(4_000, Some(2_000)),
+            4_000,
+            "second strike doubles"
+        );
+        assert_eq!(
+            limiter.on_rate_limited(9_000, Some(2_000)),
+            8_000,
+            "third doubles again"
+        );
         // Long after: strikes forgotten.
         assert_eq!(limiter.on_rate_limited(10_000_000, Some(2_000)), 2_000);
         assert_eq!(limiter.on_rate_limited(20_000_000, None), DEFAULT_RETRY_MS);
@@ -174,7 +199,10 @@ mod tests {
         for _ in 0..10 {
             assert_eq!(limiter.delay(0, ORDER), 0);
         }
-        assert!(limiter.delay(0, ORDER) > 0, "11th order in one second waits");
+        assert!(
+            limiter.delay(0, ORDER) > 0,
+            "11th order in one second waits"
+        );
         assert_eq!(limiter.delay(0, READ), 0, "reads still go");
     }
 

@@ -107,7 +107,10 @@ fn checked(what: &str, value: &str) -> Result<(), CredentialsError> {
 
 impl Credentials {
     /// Checked credentials from their values.
-    pub fn new(api_key: impl Into<String>, secret: impl Into<String>) -> Result<Self, CredentialsError> {
+    pub fn new(
+        api_key: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Result<Self, CredentialsError> {
         let api_key = api_key.into();
         let secret = Zeroizing::new(secret.into());
         checked("API key", &api_key)?;
@@ -121,9 +124,8 @@ impl Credentials {
     /// Credentials from two environment variables, e.g. `MEXC_API_KEY` and
     /// `MEXC_API_SECRET`; errors name the variable.
     pub fn from_env(key_var: &str, secret_var: &str) -> Result<Self, CredentialsError> {
-        let read = |var: &str| {
-            std::env::var(var).map_err(|_| CredentialsError::Missing(var.to_owned()))
-        };
+        let read =
+            |var: &str| std::env::var(var).map_err(|_| CredentialsError::Missing(var.to_owned()));
         let api_key = read(key_var)?;
         let secret = Zeroizing::new(read(secret_var)?);
         checked(key_var, &api_key)?;
@@ -156,12 +158,22 @@ mod tests {
     #[test]
     fn the_secret_never_shows() {
         let creds = Credentials::new("mx0vglAbCdEfGh123456", CANARY).expect("valid");
-        for text in [format!("{creds:?}"), format!("{:?}", creds.secret()), format!("{:#?}", creds)] {
+        for text in [
+            format!("{creds:?}"),
+            format!("{:?}", creds.secret()),
+            format!("{:#?}", creds),
+        ] {
             assert!(!text.contains(CANARY), "{text}");
             assert!(!text.contains("CANARY"), "{text}");
         }
         assert_eq!(creds.api_key().to_string(), "mx0v…3456");
-        assert_eq!(format!("{:?}", Credentials::new("short", CANARY).expect("valid").api_key()), "****");
+        assert_eq!(
+            format!(
+                "{:?}",
+                Credentials::new("short", CANARY).expect("valid").api_key()
+            ),
+            "****"
+        );
     }
 
     #[test]
@@ -170,8 +182,14 @@ mod tests {
         assert_eq!(err.to_string(), "API secret is empty");
         let err = Credentials::new("key", "has space CANARY").expect_err("space");
         assert!(!err.to_string().contains("CANARY"));
-        let err = Credentials::from_env("VELA_TEST_SURELY_UNSET_KEY", "VELA_TEST_SURELY_UNSET_SECRET")
-            .expect_err("unset");
-        assert_eq!(err.to_string(), "environment variable VELA_TEST_SURELY_UNSET_KEY is not set");
+        let err = Credentials::from_env(
+            "VELA_TEST_SURELY_UNSET_KEY",
+            "VELA_TEST_SURELY_UNSET_SECRET",
+        )
+        .expect_err("unset");
+        assert_eq!(
+            err.to_string(),
+            "environment variable VELA_TEST_SURELY_UNSET_KEY is not set"
+        );
     }
 }

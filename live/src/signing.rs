@@ -13,7 +13,11 @@ use sha2::Sha256;
 use crate::secret::SecretKey;
 
 /// Characters left as they are: RFC 3986's unreserved set.
-const ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Default `recvWindow` in milliseconds (reference §8.2 advises 5–10 s).
 pub const DEFAULT_RECV_WINDOW_MS: u64 = 5_000;
@@ -124,7 +128,11 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 2 != 0 {
         return None;
     }
-    let digit = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let digit = |c: u8| {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     text.as_bytes()
         .chunks_exact(2)
         .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
@@ -144,7 +152,11 @@ mod tests {
         let expected = "fd3e4e8543c5188531eb7279d68ae7d26a573d0fc5ab0d18eb692451654d837a";
         assert_eq!(sign(secret, message.as_bytes()), expected);
         assert!(verify(secret, message.as_bytes(), expected));
-        assert!(!verify(secret, message.as_bytes(), &expected.replace('f', "e")));
+        assert!(!verify(
+            secret,
+            message.as_bytes(),
+            &expected.replace('f', "e")
+        ));
         assert!(!verify(secret, message.as_bytes(), "zz"));
     }
 
@@ -170,6 +182,9 @@ mod tests {
     fn batch_characters_are_encoded_upper_case() {
         let mut query = Query::new();
         query.push("batchOrders", r#"[{"a":"b c"}]"#);
-        assert_eq!(query.as_str(), "batchOrders=%5B%7B%22a%22%3A%22b%20c%22%7D%5D");
+        assert_eq!(
+            query.as_str(),
+            "batchOrders=%5B%7B%22a%22%3A%22b%20c%22%7D%5D"
+        );
     }
 }

@@ -16,7 +16,7 @@ use vela_live::sim::state::{AccountSetup, SimSetup};
 pub const KEY: &str = "mx0vglTESTKEY0000001";
 /// A canary: it must never show up in any log line, error or `Debug` output.
 pub const SECRET: &str = "CANARY-5ecret-d0-not-print-1f2e3d";
-pub const START: i64 = 1_700_000_000_000;
+pub const START: i64 = 1_699_999_980_000; // on the minute grid
 
 /// `n` one-minute bars of a deterministic zig-zag around 100 (prices on BTCUSDT's
 /// 2-decimal grid, so limit prices can sit exactly between bars).
@@ -55,7 +55,10 @@ pub async fn start(config: ServerConfig) -> Harness {
         accounts: vec![AccountSetup {
             api_key: KEY.to_owned(),
             secret: SECRET.to_owned(),
-            balances: vec![("USDT".to_owned(), Decimal::from(10_000)), ("BTC".to_owned(), Decimal::ONE)],
+            balances: vec![
+                ("USDT".to_owned(), Decimal::from(10_000)),
+                ("BTC".to_owned(), Decimal::ONE),
+            ],
         }],
     };
     let published: Published = Arc::default();

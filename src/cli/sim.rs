@@ -86,9 +86,9 @@ fn parse_balances(specs: &[String]) -> Result<Vec<(String, Decimal)>> {
     specs
         .iter()
         .map(|spec| {
-            let (asset, amount) = spec
-                .split_once('=')
-                .with_context(|| format!("--balance {spec:?}: expected ASSET=AMOUNT, e.g. USDT=10000"))?;
+            let (asset, amount) = spec.split_once('=').with_context(|| {
+                format!("--balance {spec:?}: expected ASSET=AMOUNT, e.g. USDT=10000")
+            })?;
             let amount: Decimal = amount
                 .trim()
                 .parse()
@@ -119,7 +119,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let frames = read_frames(&args.store, &args.datasets, range)?;
     let interval = frames[0].0.interval();
     if let Some((id, _)) = frames.iter().find(|(id, _)| id.interval() != interval) {
-        bail!("{id}: every replayed dataset needs the same interval ({} here)", interval.name());
+        bail!(
+            "{id}: every replayed dataset needs the same interval ({} here)",
+            interval.name()
+        );
     }
     let interval_ms = interval
         .millis()

@@ -77,13 +77,23 @@ const fn public(path: &'static str, name: &'static str, weight: u32) -> Endpoint
         method: "GET",
         path,
         name,
-        cost: Cost { weight, order: false },
+        cost: Cost {
+            weight,
+            order: false,
+        },
         signed: false,
         effect: Effect::Read,
     }
 }
 
-const fn signed(method: &'static str, path: &'static str, name: &'static str, weight: u32, order: bool, effect: Effect) -> Endpoint {
+const fn signed(
+    method: &'static str,
+    path: &'static str,
+    name: &'static str,
+    weight: u32,
+    order: bool,
+    effect: Effect,
+) -> Endpoint {
     Endpoint {
         method,
         path,
@@ -102,21 +112,123 @@ const DEPTH: Endpoint = public("/api/v3/depth", "GET /api/v3/depth", 1);
 const TRADES: Endpoint = public("/api/v3/trades", "GET /api/v3/trades", 5);
 const KLINES: Endpoint = public("/api/v3/klines", "GET /api/v3/klines", 1);
 const TICKER_24H: Endpoint = public("/api/v3/ticker/24hr", "GET /api/v3/ticker/24hr", 1);
-const BOOK_TICKER: Endpoint = public("/api/v3/ticker/bookTicker", "GET /api/v3/ticker/bookTicker", 1);
-const PLACE: Endpoint = signed("POST", "/api/v3/order", "POST /api/v3/order", 1, true, Effect::Write);
-const TEST_ORDER: Endpoint = signed("POST", "/api/v3/order/test", "POST /api/v3/order/test", 1, false, Effect::Read);
-const BATCH: Endpoint = signed("POST", "/api/v3/batchOrders", "POST /api/v3/batchOrders", 10, true, Effect::Write);
-const CANCEL: Endpoint = signed("DELETE", "/api/v3/order", "DELETE /api/v3/order", 1, true, Effect::Write);
-const CANCEL_ALL: Endpoint = signed("DELETE", "/api/v3/openOrders", "DELETE /api/v3/openOrders", 1, true, Effect::Write);
-const QUERY: Endpoint = signed("GET", "/api/v3/order", "GET /api/v3/order", 2, false, Effect::Read);
-const OPEN_ORDERS: Endpoint = signed("GET", "/api/v3/openOrders", "GET /api/v3/openOrders", 3, false, Effect::Read);
-const ALL_ORDERS: Endpoint = signed("GET", "/api/v3/allOrders", "GET /api/v3/allOrders", 10, false, Effect::Read);
-const MY_TRADES: Endpoint = signed("GET", "/api/v3/myTrades", "GET /api/v3/myTrades", 10, false, Effect::Read);
-const ACCOUNT: Endpoint = signed("GET", "/api/v3/account", "GET /api/v3/account", 10, false, Effect::Read);
-const TRADE_FEE: Endpoint = signed("GET", "/api/v3/tradeFee", "GET /api/v3/tradeFee", 20, false, Effect::Read);
-const LISTEN_CREATE: Endpoint = signed("POST", "/api/v3/userDataStream", "POST /api/v3/userDataStream", 1, false, Effect::Write);
-const LISTEN_KEEP: Endpoint = signed("PUT", "/api/v3/userDataStream", "PUT /api/v3/userDataStream", 1, false, Effect::Write);
-const LISTEN_CLOSE: Endpoint = signed("DELETE", "/api/v3/userDataStream", "DELETE /api/v3/userDataStream", 1, false, Effect::Write);
+const BOOK_TICKER: Endpoint = public(
+    "/api/v3/ticker/bookTicker",
+    "GET /api/v3/ticker/bookTicker",
+    1,
+);
+const PLACE: Endpoint = signed(
+    "POST",
+    "/api/v3/order",
+    "POST /api/v3/order",
+    1,
+    true,
+    Effect::Write,
+);
+const TEST_ORDER: Endpoint = signed(
+    "POST",
+    "/api/v3/order/test",
+    "POST /api/v3/order/test",
+    1,
+    false,
+    Effect::Read,
+);
+const BATCH: Endpoint = signed(
+    "POST",
+    "/api/v3/batchOrders",
+    "POST /api/v3/batchOrders",
+    10,
+    true,
+    Effect::Write,
+);
+const CANCEL: Endpoint = signed(
+    "DELETE",
+    "/api/v3/order",
+    "DELETE /api/v3/order",
+    1,
+    true,
+    Effect::Write,
+);
+const CANCEL_ALL: Endpoint = signed(
+    "DELETE",
+    "/api/v3/openOrders",
+    "DELETE /api/v3/openOrders",
+    1,
+    true,
+    Effect::Write,
+);
+const QUERY: Endpoint = signed(
+    "GET",
+    "/api/v3/order",
+    "GET /api/v3/order",
+    2,
+    false,
+    Effect::Read,
+);
+const OPEN_ORDERS: Endpoint = signed(
+    "GET",
+    "/api/v3/openOrders",
+    "GET /api/v3/openOrders",
+    3,
+    false,
+    Effect::Read,
+);
+const ALL_ORDERS: Endpoint = signed(
+    "GET",
+    "/api/v3/allOrders",
+    "GET /api/v3/allOrders",
+    10,
+    false,
+    Effect::Read,
+);
+const MY_TRADES: Endpoint = signed(
+    "GET",
+    "/api/v3/myTrades",
+    "GET /api/v3/myTrades",
+    10,
+    false,
+    Effect::Read,
+);
+const ACCOUNT: Endpoint = signed(
+    "GET",
+    "/api/v3/account",
+    "GET /api/v3/account",
+    10,
+    false,
+    Effect::Read,
+);
+const TRADE_FEE: Endpoint = signed(
+    "GET",
+    "/api/v3/tradeFee",
+    "GET /api/v3/tradeFee",
+    20,
+    false,
+    Effect::Read,
+);
+const LISTEN_CREATE: Endpoint = signed(
+    "POST",
+    "/api/v3/userDataStream",
+    "POST /api/v3/userDataStream",
+    1,
+    false,
+    Effect::Write,
+);
+const LISTEN_KEEP: Endpoint = signed(
+    "PUT",
+    "/api/v3/userDataStream",
+    "PUT /api/v3/userDataStream",
+    1,
+    false,
+    Effect::Write,
+);
+const LISTEN_CLOSE: Endpoint = signed(
+    "DELETE",
+    "/api/v3/userDataStream",
+    "DELETE /api/v3/userDataStream",
+    1,
+    false,
+    Effect::Write,
+);
 
 /// A MEXC Spot V3 REST client. Cheap to share behind an `Arc`; every method takes `&self`.
 #[derive(Debug)]
@@ -186,12 +298,17 @@ impl RestClient {
 
     /// `GET /api/v3/ping`.
     pub async fn ping(&self) -> Result<(), MexcError> {
-        self.call::<serde_json::Value>(&PING, Query::new()).await.map(|_| ())
+        self.call::<serde_json::Value>(&PING, Query::new())
+            .await
+            .map(|_| ())
     }
 
     /// `GET /api/v3/time`.
     pub async fn server_time(&self) -> Result<i64, MexcError> {
-        Ok(self.call::<ServerTime>(&TIME, Query::new()).await?.server_time)
+        Ok(self
+            .call::<ServerTime>(&TIME, Query::new())
+            .await?
+            .server_time)
     }
 
     /// Measures the clock offset against `GET /api/v3/time` (the server time against the
@@ -222,7 +339,14 @@ impl RestClient {
 
     /// `GET /api/v3/klines` for `[start_ms, end_ms]` (both sent: reference §1.3), at most
     /// 1000 bars; bars not yet finished at the server's time are kept apart.
-    pub async fn klines(&self, symbol: &str, interval: Interval, start_ms: i64, end_ms: i64, limit: u16) -> Result<Klines, MexcError> {
+    pub async fn klines(
+        &self,
+        symbol: &str,
+        interval: Interval,
+        start_ms: i64,
+        end_ms: i64,
+        limit: u16,
+    ) -> Result<Klines, MexcError> {
         let mut query = Query::new();
         query
             .push("symbol", symbol)
@@ -231,23 +355,29 @@ impl RestClient {
             .push("endTime", end_ms.to_string())
             .push("limit", limit.min(1000).to_string());
         let body = self.send(&KLINES, query).await?;
-        parse_klines(&body, symbol, interval, self.server_now_ms()).map_err(|e| MexcError::BadReply {
-            endpoint: KLINES.name,
-            detail: e.to_string(),
+        parse_klines(&body, symbol, interval, self.server_now_ms()).map_err(|e| {
+            MexcError::BadReply {
+                endpoint: KLINES.name,
+                detail: e.to_string(),
+            }
         })
     }
 
     /// `GET /api/v3/depth`: a book snapshot of up to `limit` levels a side (max 5000).
     pub async fn depth(&self, symbol: &str, limit: u16) -> Result<Depth, MexcError> {
         let mut query = Query::new();
-        query.push("symbol", symbol).push("limit", limit.min(5000).to_string());
+        query
+            .push("symbol", symbol)
+            .push("limit", limit.min(5000).to_string());
         self.call(&DEPTH, query).await
     }
 
     /// `GET /api/v3/trades`: the latest `limit` public trades (max 1000).
     pub async fn trades(&self, symbol: &str, limit: u16) -> Result<Vec<PublicTrade>, MexcError> {
         let mut query = Query::new();
-        query.push("symbol", symbol).push("limit", limit.min(1000).to_string());
+        query
+            .push("symbol", symbol)
+            .push("limit", limit.min(1000).to_string());
         self.call(&TRADES, query).await
     }
 
@@ -274,20 +404,16 @@ impl RestClient {
     /// [`MexcError::Unknown`]: query the client order id, never resend.
     pub async fn place_order(&self, order: &NewOrder) -> Result<OrderAck, MexcError> {
         self.checked_order(&PLACE, order)?;
-        self.with_clock_retry(|| async {
-            let mut query = Query::new();
-            order.push(&mut query);
-            self.call(&PLACE, query).await
-        })
-        .await
+        self.with_clock_retry(|| async { self.call(&PLACE, order.to_query()).await })
+            .await
     }
 
     /// `POST /api/v3/order/test`: MEXC checks the order and places nothing.
     pub async fn test_order(&self, order: &NewOrder) -> Result<(), MexcError> {
         self.checked_order(&TEST_ORDER, order)?;
-        let mut query = Query::new();
-        order.push(&mut query);
-        self.call::<serde_json::Value>(&TEST_ORDER, query).await.map(|_| ())
+        self.call::<serde_json::Value>(&TEST_ORDER, order.to_query())
+            .await
+            .map(|_| ())
     }
 
     /// `POST /api/v3/batchOrders`: up to 20 orders of one symbol; each succeeds or fails
@@ -298,13 +424,18 @@ impl RestClient {
             reason,
         };
         if orders.is_empty() || orders.len() > 20 {
-            return Err(refuse(format!("{} orders: a batch holds 1 to 20", orders.len())));
+            return Err(refuse(format!(
+                "{} orders: a batch holds 1 to 20",
+                orders.len()
+            )));
         }
         if orders.iter().any(|o| o.symbol != orders[0].symbol) {
             return Err(refuse("a batch holds orders of one symbol only".to_owned()));
         }
         for (i, order) in orders.iter().enumerate() {
-            order.check().map_err(|e| refuse(format!("order {i}: {e}")))?;
+            order
+                .check()
+                .map_err(|e| refuse(format!("order {i}: {e}")))?;
         }
         let json = serde_json::Value::Array(orders.iter().map(NewOrder::to_json).collect());
         let mut query = Query::new();
@@ -313,7 +444,11 @@ impl RestClient {
     }
 
     /// `DELETE /api/v3/order`.
-    pub async fn cancel_order(&self, symbol: &str, order: &OrderRef) -> Result<OrderInfo, MexcError> {
+    pub async fn cancel_order(
+        &self,
+        symbol: &str,
+        order: &OrderRef,
+    ) -> Result<OrderInfo, MexcError> {
         let mut query = Query::new();
         query.push("symbol", symbol);
         order.push(&mut query);
@@ -329,7 +464,11 @@ impl RestClient {
 
     /// `GET /api/v3/order` by MEXC's id or the client order id: how an unknown outcome is
     /// resolved. An order MEXC does not know is [`RejectKind::UnknownOrder`].
-    pub async fn query_order(&self, symbol: &str, order: &OrderRef) -> Result<OrderInfo, MexcError> {
+    pub async fn query_order(
+        &self,
+        symbol: &str,
+        order: &OrderRef,
+    ) -> Result<OrderInfo, MexcError> {
         let mut query = Query::new();
         query.push("symbol", symbol);
         order.push(&mut query);
@@ -345,7 +484,13 @@ impl RestClient {
 
     /// `GET /api/v3/allOrders` of `symbol` in `[start_ms, end_ms]` (MEXC: at most 7 days
     /// back), at most `limit` (max 1000).
-    pub async fn all_orders(&self, symbol: &str, start_ms: Option<i64>, end_ms: Option<i64>, limit: u16) -> Result<Vec<OrderInfo>, MexcError> {
+    pub async fn all_orders(
+        &self,
+        symbol: &str,
+        start_ms: Option<i64>,
+        end_ms: Option<i64>,
+        limit: u16,
+    ) -> Result<Vec<OrderInfo>, MexcError> {
         let mut query = Query::new();
         query
             .push("symbol", symbol)
@@ -357,7 +502,14 @@ impl RestClient {
 
     /// `GET /api/v3/myTrades` of `symbol` (optionally one order's), in `[start_ms,
     /// end_ms]` (MEXC: the last month only), at most `limit` (max 100).
-    pub async fn my_trades(&self, symbol: &str, order_id: Option<&str>, start_ms: Option<i64>, end_ms: Option<i64>, limit: u16) -> Result<Vec<AccountTrade>, MexcError> {
+    pub async fn my_trades(
+        &self,
+        symbol: &str,
+        order_id: Option<&str>,
+        start_ms: Option<i64>,
+        end_ms: Option<i64>,
+        limit: u16,
+    ) -> Result<Vec<AccountTrade>, MexcError> {
         let mut query = Query::new();
         query
             .push("symbol", symbol)
@@ -388,21 +540,28 @@ impl RestClient {
 
     /// `POST /api/v3/userDataStream`: a new listenKey (valid 60 minutes).
     pub async fn create_listen_key(&self) -> Result<String, MexcError> {
-        Ok(self.call::<ListenKeyReply>(&LISTEN_CREATE, Query::new()).await?.listen_key)
+        Ok(self
+            .call::<ListenKeyReply>(&LISTEN_CREATE, Query::new())
+            .await?
+            .listen_key)
     }
 
     /// `PUT /api/v3/userDataStream`: another 60 minutes for `key`.
     pub async fn keep_alive_listen_key(&self, key: &str) -> Result<(), MexcError> {
         let mut query = Query::new();
         query.push("listenKey", key);
-        self.call::<serde_json::Value>(&LISTEN_KEEP, query).await.map(|_| ())
+        self.call::<serde_json::Value>(&LISTEN_KEEP, query)
+            .await
+            .map(|_| ())
     }
 
     /// `DELETE /api/v3/userDataStream`: closes `key`.
     pub async fn close_listen_key(&self, key: &str) -> Result<(), MexcError> {
         let mut query = Query::new();
         query.push("listenKey", key);
-        self.call::<serde_json::Value>(&LISTEN_CLOSE, query).await.map(|_| ())
+        self.call::<serde_json::Value>(&LISTEN_CLOSE, query)
+            .await
+            .map(|_| ())
     }
 
     // ---- the machinery ----------------------------------------------------------------
@@ -429,7 +588,11 @@ impl RestClient {
         }
     }
 
-    async fn call<T: DeserializeOwned>(&self, endpoint: &Endpoint, query: Query) -> Result<T, MexcError> {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &Endpoint,
+        query: Query,
+    ) -> Result<T, MexcError> {
         let body = self.send(endpoint, query).await?;
         serde_json::from_str(&body).map_err(|e| {
             let detail = format!("{e} in {}", snippet(&body));
@@ -487,16 +650,24 @@ impl RestClient {
             self.admit(endpoint).await?;
             query.as_str()
         };
-        let mut url = format!("{}{}", self.config.base_url.trim_end_matches('/'), endpoint.path);
+        let mut url = format!(
+            "{}{}",
+            self.config.base_url.trim_end_matches('/'),
+            endpoint.path
+        );
         if !text.is_empty() {
             url.push('?');
             url.push_str(text);
         }
-        let method = Method::from_bytes(endpoint.method.as_bytes()).map_err(|e| MexcError::NotSent {
-            endpoint: endpoint.name,
-            reason: e.to_string(),
-        })?;
-        let mut request = self.http.request(method, url).header(CONTENT_TYPE, "application/json");
+        let method =
+            Method::from_bytes(endpoint.method.as_bytes()).map_err(|e| MexcError::NotSent {
+                endpoint: endpoint.name,
+                reason: e.to_string(),
+            })?;
+        let mut request = self
+            .http
+            .request(method, url)
+            .header(CONTENT_TYPE, "application/json");
         if let Some(credentials) = self.credentials.as_ref().filter(|_| endpoint.signed) {
             request = request.header("X-MEXC-APIKEY", credentials.api_key().expose());
         }
@@ -512,7 +683,13 @@ impl RestClient {
         self.classify(endpoint, status, retry_after_ms, body)
     }
 
-    fn classify(&self, endpoint: &Endpoint, status: StatusCode, retry_after_ms: Option<i64>, body: String) -> Result<String, MexcError> {
+    fn classify(
+        &self,
+        endpoint: &Endpoint,
+        status: StatusCode,
+        retry_after_ms: Option<i64>,
+        body: String,
+    ) -> Result<String, MexcError> {
         let code = status.as_u16();
         let now = self.monotonic_ms();
         let limiter = || self.limiter.lock().unwrap_or_else(PoisonError::into_inner);

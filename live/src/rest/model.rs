@@ -542,7 +542,8 @@ mod tests {
 
     #[test]
     fn recorded_exchange_info_becomes_an_instrument() {
-        let info: ExchangeInfo = serde_json::from_str(&fixture("exchange_info.json")).expect("parses");
+        let info: ExchangeInfo =
+            serde_json::from_str(&fixture("exchange_info.json")).expect("parses");
         let symbol = &info.symbols[0];
         assert!(symbol.is_api_tradable());
         let instrument = symbol.instrument().expect("valid");
@@ -557,10 +558,18 @@ mod tests {
 
     #[test]
     fn a_symbol_closed_to_the_api_is_not_tradable() {
-        let body = fixture("exchange_info.json").replace("\"isSpotTradingAllowed\":true", "\"isSpotTradingAllowed\":false");
+        let body = fixture("exchange_info.json").replace(
+            "\"isSpotTradingAllowed\":true",
+            "\"isSpotTradingAllowed\":false",
+        );
         let info: ExchangeInfo = serde_json::from_str(&body).expect("parses");
         assert!(!info.symbols[0].is_api_tradable());
-        assert!(!info.symbols[0].instrument().expect("valid").api_trading_allowed);
+        assert!(
+            !info.symbols[0]
+                .instrument()
+                .expect("valid")
+                .api_trading_allowed
+        );
         let body = fixture("exchange_info.json").replace("\"status\":\"1\"", "\"status\":\"2\"");
         let info: ExchangeInfo = serde_json::from_str(&body).expect("parses");
         assert!(!info.symbols[0].is_api_tradable(), "paused");
@@ -572,18 +581,24 @@ mod tests {
         assert_eq!(order.order_id, "1");
         assert_eq!(order.client_order_id.as_deref(), Some("myOrder1"));
         assert_eq!(order.status, WireOrderStatus::New);
-        let canceled: Vec<OrderInfo> = serde_json::from_str(&fixture("cancel_open_orders.json")).expect("cancel");
+        let canceled: Vec<OrderInfo> =
+            serde_json::from_str(&fixture("cancel_open_orders.json")).expect("cancel");
         assert_eq!(canceled.len(), 2);
-        assert_eq!(canceled[1].orig_client_order_id.as_deref(), Some("A3EF2HCwxgZPFMrfwbgrhv"));
+        assert_eq!(
+            canceled[1].orig_client_order_id.as_deref(),
+            Some("A3EF2HCwxgZPFMrfwbgrhv")
+        );
         let ack: OrderAck = serde_json::from_str(&fixture("place_order.json")).expect("ack");
         assert_eq!(ack.order_id, "06a480e69e604477bfb48dddd5f0b750");
-        let trades: Vec<AccountTrade> = serde_json::from_str(&fixture("my_trades.json")).expect("trades");
+        let trades: Vec<AccountTrade> =
+            serde_json::from_str(&fixture("my_trades.json")).expect("trades");
         assert_eq!(trades[0].id, "fad2af9e942049b6adbda1a271f990c6");
         assert_eq!(trades[0].client_order_id, None);
         assert_eq!(trades[0].commission, Decimal::new(101, 1));
         let account: Account = serde_json::from_str(&fixture("account.json")).expect("account");
         assert_eq!(account.balances[0].locked, Decimal::from(33));
-        let fee: Wrapped<TradeFeeRates> = serde_json::from_str(&fixture("trade_fee.json")).expect("fee");
+        let fee: Wrapped<TradeFeeRates> =
+            serde_json::from_str(&fixture("trade_fee.json")).expect("fee");
         assert_eq!(fee.data.taker_commission, Decimal::new(3, 3));
     }
 
@@ -591,10 +606,15 @@ mod tests {
     fn recorded_market_replies_parse() {
         let depth: Depth = serde_json::from_str(&fixture("depth.json")).expect("depth");
         assert_eq!(depth.last_update_id, 1_112_416);
-        assert_eq!(depth.bids[0], Level(Decimal::from(15), Decimal::from(49_999)));
-        let trades: Vec<PublicTrade> = serde_json::from_str(&fixture("trades.json")).expect("trades");
+        assert_eq!(
+            depth.bids[0],
+            Level(Decimal::from(15), Decimal::from(49_999))
+        );
+        let trades: Vec<PublicTrade> =
+            serde_json::from_str(&fixture("trades.json")).expect("trades");
         assert!(trades[1].is_buyer_maker);
-        let tickers: Vec<BookTicker> = serde_json::from_str(&fixture("book_ticker.json")).expect("book");
+        let tickers: Vec<BookTicker> =
+            serde_json::from_str(&fixture("book_ticker.json")).expect("book");
         assert_eq!(tickers[0].ask_qty, Some(Decimal::new(21548, 2)));
         let ticker: Ticker24h = serde_json::from_str(&fixture("ticker_24hr.json")).expect("ticker");
         assert_eq!(ticker.quote_volume, None);
@@ -603,8 +623,12 @@ mod tests {
 
     #[test]
     fn bad_numbers_are_named() {
-        let err = serde_json::from_str::<Depth>(r#"{"lastUpdateId":1,"bids":[["1.x","2"]],"asks":[]}"#)
-            .expect_err("bad price");
-        assert!(err.to_string().contains("`1.x` is not a decimal number"), "{err}");
+        let err =
+            serde_json::from_str::<Depth>(r#"{"lastUpdateId":1,"bids":[["1.x","2"]],"asks":[]}"#)
+                .expect_err("bad price");
+        assert!(
+            err.to_string().contains("`1.x` is not a decimal number"),
+            "{err}"
+        );
     }
 }

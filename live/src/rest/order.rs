@@ -83,7 +83,9 @@ impl NewOrder {
         match self.order_type {
             WireOrderType::Market => {
                 if self.quantity.is_some() == self.quote_order_qty.is_some() {
-                    return Err("a MARKET order needs exactly one of quantity and quoteOrderQty".to_owned());
+                    return Err(
+                        "a MARKET order needs exactly one of quantity and quoteOrderQty".to_owned(),
+                    );
                 }
                 if self.quote_order_qty.is_some() && self.side == WireSide::Sell {
                     return Err("a MARKET SELL takes a quantity, not quoteOrderQty".to_owned());
@@ -94,7 +96,10 @@ impl NewOrder {
             }
             other => {
                 if self.quantity.is_none() || self.price.is_none() {
-                    return Err(format!("a {} order needs quantity and price", other.as_str()));
+                    return Err(format!(
+                        "a {} order needs quantity and price",
+                        other.as_str()
+                    ));
                 }
                 if self.quote_order_qty.is_some() {
                     return Err(format!("a {} order takes no quoteOrderQty", other.as_str()));
@@ -104,7 +109,9 @@ impl NewOrder {
         if let Some(id) = &self.client_order_id {
             let ok = !id.is_empty()
                 && id.len() <= MAX_CLIENT_ORDER_ID_LEN
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !ok {
                 return Err(format!(
                     "newClientOrderId `{id}` must be 1 to {MAX_CLIENT_ORDER_ID_LEN} characters of A-Z, a-z, 0-9, '_' and '-'"
@@ -124,6 +131,15 @@ impl NewOrder {
             .push_opt("quoteOrderQty", self.quote_order_qty.map(plain))
             .push_opt("price", self.price.map(plain))
             .push_opt("newClientOrderId", self.client_order_id.as_deref());
+    }
+
+    /// The order's parameters as `POST /api/v3/order` sends them (sign with
+    /// [`Query::signed`]).
+    #[must_use]
+    pub fn to_query(&self) -> Query {
+        let mut query = Query::new();
+        self.push(&mut query);
+        query
     }
 
     /// The order as one element of `batchOrders`.
@@ -174,20 +190,51 @@ mod tests {
     #[test]
     fn bad_orders_are_refused_before_sending() {
         assert!(limit().check().is_ok());
-        let long = NewOrder { client_order_id: Some("x".repeat(33)), ..limit() };
-        assert!(long.check().expect_err("too long").contains("newClientOrderId"));
-        let bad_chars = NewOrder { client_order_id: Some("a b".to_owned()), ..limit() };
+        let long = NewOrder {
+            client_order_id: Some("x".repeat(33)),
+            ..limit()
+        };
+        assert!(
+            long.check()
+                .expect_err("too long")
+                .contains("newClientOrderId")
+        );
+        let bad_chars = NewOrder {
+            client_order_id: Some("a b".to_owned()),
+            ..limit()
+        };
         assert!(bad_chars.check().is_err());
-        let no_price = NewOrder { price: None, ..limit() };
-        assert!(no_price.check().expect_err("no price").contains("needs quantity and price"));
+        let no_price = NewOrder {
+            price: None,
+            ..limit()
+        };
+        assert!(
+            no_price
+                .check()
+                .expect_err("no price")
+                .contains("needs quantity and price")
+        );
         let market_both = NewOrder {
             order_type: WireOrderType::Market,
             price: None,
             quote_order_qty: Some(Decimal::TEN),
             ..limit()
         };
-        assert!(market_both.check().expect_err("both").contains("exactly one"));
-        let negative = NewOrder { quantity: Some(Decimal::NEGATIVE_ONE), ..limit() };
-        assert!(negative.check().expect_err("negative").contains("quantity -1 must be positive"));
+        assert!(
+            market_both
+                .check()
+                .expect_err("both")
+                .contains("exactly one")
+        );
+        let negative = NewOrder {
+            quantity: Some(Decimal::NEGATIVE_ONE),
+            ..limit()
+        };
+        assert!(
+            negative
+                .check()
+                .expect_err("negative")
+                .contains("quantity -1 must be positive")
+        );
     }
 }

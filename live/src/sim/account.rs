@@ -102,10 +102,23 @@ impl ApiError {
 impl Account {
     /// An account with `balances` (all free), matching through `exchange`.
     #[must_use]
-    pub fn new(api_key: String, secret: String, balances: &[(String, Decimal)], exchange: SimExchange) -> Self {
+    pub fn new(
+        api_key: String,
+        secret: String,
+        balances: &[(String, Decimal)],
+        exchange: SimExchange,
+    ) -> Self {
         let holdings = balances
             .iter()
-            .map(|(asset, free)| (asset.clone(), Holding { free: *free, locked: Decimal::ZERO }))
+            .map(|(asset, free)| {
+                (
+                    asset.clone(),
+                    Holding {
+                        free: *free,
+                        locked: Decimal::ZERO,
+                    },
+                )
+            })
             .collect();
         Self {
             api_key,
@@ -141,7 +154,10 @@ impl Account {
     pub fn find(&self, order_id: Option<&str>, client_id: Option<&str>) -> Option<&OrderRecord> {
         match (order_id, client_id) {
             (Some(id), _) => self.orders.get(id),
-            (None, Some(client)) => self.by_client_id.get(client).and_then(|id| self.orders.get(id)),
+            (None, Some(client)) => self
+                .by_client_id
+                .get(client)
+                .and_then(|id| self.orders.get(id)),
             (None, None) => None,
         }
     }
@@ -175,12 +191,18 @@ impl Account {
         if holding.free < amount {
             return Err(ApiError::bad_request(
                 30004,
-                format!("Insufficient position: {amount} {asset} needed, {} free", holding.free),
+                format!(
+                    "Insufficient position: {amount} {asset} needed, {} free",
+                    holding.free
+                ),
             ));
         }
         let mut reports = Vec::new();
-        self.exchange
-            .on_command(&vela_core::engine::Command::Submit(request.clone()), request.ts, &mut reports);
+        self.exchange.on_command(
+            &vela_core::engine::Command::Submit(request.clone()),
+            request.ts,
+            &mut reports,
+        );
         let Some(first) = reports.first() else {
             return Err(ApiError {
                 status: 500,
@@ -189,7 +211,9 @@ impl Account {
             });
         };
         let order_id = match first {
-            OrderReport::Accepted { exchange_id, .. } => exchange_id.clone().unwrap_or_else(|| format!("SIM-{client}")),
+            OrderReport::Accepted { exchange_id, .. } => exchange_id
+                .clone()
+                .unwrap_or_else(|| format!("SIM-{client}")),
             OrderReport::Rejected { reason, .. } => return Err(reject_from_reason(reason)),
             other => {
                 return Err(ApiError {
@@ -217,7 +241,14 @@ impl Account {
         };
         self.by_client_id.insert(client, order_id.clone());
         self.orders.insert(order_id, record.clone());
-        self.push_balance(&asset, Decimal::ZERO - amount, amount, "ENTRUST_PLACE", now_ms, out);
+        self.push_balance(
+            &asset,
+            Decimal::ZERO - amount,
+            amount,
+            "ENTRUST_PLACE",
+            now_ms,
+            out,
+        );
         out.push(Outgoing::Order {
             api_key: self.api_key.clone(),
             update: order_update(&record, None, false),
@@ -227,7 +258,14 @@ impl Account {
     }
 
     /// Cancels the order named by `order_id` or `client_id` of `symbol`.
-    pub fn cancel(&mut self, symbol: &Symbol, order_id: Option<&str>, client_id: Option<&str>, now_ms: i64, out: &mut Vec<Outgoing>) -> Result<OrderRecord, ApiError> {
+    pub fn cancel(
+        &mut self,
+        symbol: &Symbol,
+        order_id: Option<&str>,
+        client_id: Option<&str>,
+        now_ms: i64,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<OrderRecord, ApiError> {
         let record = self
             .find(order_id, client_id)
             .filter(|r| &r.request.symbol == symbol)
@@ -241,7 +279,8 @@ impl Account {
         };
         let order_id = record.order_id.clone();
         let mut reports = Vec::new();
-        self.exchange.on_command(&command, vela_core::types::Timestamp(now_ms), &mut reports);
+        self.exchange
+            .on_command(&command, vela_core::types::Timestamp(now_ms), &mut reports);
         self.apply(&reports, out);
         self.orders
             .get(&order_id)
@@ -250,9 +289,16 @@ impl Account {
     }
 
     /// Matches the open orders of `symbol` against a completed `bar`.
-    pub fn on_bar(&mut self, symbol: &Symbol, bar: &vela_core::types::Bar, out: &mut Vec<Outgoing>) -> Result<(), String> {
+    pub fn on_bar(
+        &mut self,
+        symbol: &Symbol,
+        bar: &vela_core::types::Bar,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<(), String> {
         let mut reports = Vec::new();
-        self.exchange.on_bar(symbol, bar, &mut reports).map_err(|e| e.to_string())?;
+        self.exchange
+            .on_bar(symbol, bar, &mut reports)
+            .map_err(|e| e.to_string())?;
         self.apply(&reports, out);
         Ok(())
     }
@@ -264,7 +310,9 @@ impl Account {
                 continue;
             };
             match report {
-                OrderReport::Filled { fill, partial } => self.on_fill(&order_id, fill, *partial, out),
+                OrderReport::Filled { fill, partial } => {
+                    self.on_fill(&order_id, fill, *partial, out)
+                }
                 OrderReport::Canceled { ts, .. } | OrderReport::Expired { ts, .. } => {
                     self.end(&order_id, ts.millis(), "ENTRUST_CANCEL", out);
                 }
@@ -282,7 +330,11 @@ impl Account {
         record.executed_qty += fill.quantity;
         record.cumulative_quote += notional;
         record.update_time = now;
-        record.status = if partial { WireOrderStatus::PartiallyFilled } else { WireOrderStatus::Filled };
+        record.status = if partial {
+            WireOrderStatus::PartiallyFilled
+        } else {
+            WireOrderStatus::Filled
+        };
         let symbol = record.request.symbol.clone();
         let lock_asset = record.lock.0.clone();
         // What the fill consumes of the lock: the quote cost (plus a quote fee) of a buy,
@@ -300,9 +352,16 @@ impl Account {
             Side::Buy => (snapshot.base.clone(), fill.quantity),
             Side::Sell => (snapshot.quote.clone(), notional),
         };
-        let received_net = if fill.fee_asset.as_str() == received_asset { received - fill.fee } else { received };
+        let received_net = if fill.fee_asset.as_str() == received_asset {
+            received - fill.fee
+        } else {
+            received
+        };
         if !fee_in_lock && fill.fee_asset.as_str() != received_asset && !fill.fee.is_zero() {
-            let fee_holding = self.holdings.entry(fill.fee_asset.as_str().to_owned()).or_default();
+            let fee_holding = self
+                .holdings
+                .entry(fill.fee_asset.as_str().to_owned())
+                .or_default();
             fee_holding.free -= fill.fee;
         }
         {
@@ -310,9 +369,26 @@ impl Account {
             holding.locked -= from_lock;
             holding.free -= from_free;
         }
-        self.push_balance(&lock_asset, Decimal::ZERO - from_free, Decimal::ZERO - from_lock, "ENTRUST", now, out);
-        self.holdings.entry(received_asset.clone()).or_default().free += received_net;
-        self.push_balance(&received_asset, received_net, Decimal::ZERO, "ENTRUST", now, out);
+        self.push_balance(
+            &lock_asset,
+            Decimal::ZERO - from_free,
+            Decimal::ZERO - from_lock,
+            "ENTRUST",
+            now,
+            out,
+        );
+        self.holdings
+            .entry(received_asset.clone())
+            .or_default()
+            .free += received_net;
+        self.push_balance(
+            &received_asset,
+            received_net,
+            Decimal::ZERO,
+            "ENTRUST",
+            now,
+            out,
+        );
         self.trades.push(TradeRecord {
             fill: fill.clone(),
             order_id: order_id.to_owned(),
@@ -378,7 +454,15 @@ impl Account {
         self.push_balance(&asset, left, Decimal::ZERO - left, kind, now, out);
     }
 
-    fn push_balance(&self, asset: &str, free_change: Decimal, locked_change: Decimal, kind: &'static str, now: i64, out: &mut Vec<Outgoing>) {
+    fn push_balance(
+        &self,
+        asset: &str,
+        free_change: Decimal,
+        locked_change: Decimal,
+        kind: &'static str,
+        now: i64,
+        out: &mut Vec<Outgoing>,
+    ) {
         let holding = self.holdings.get(asset).copied().unwrap_or_default();
         out.push(Outgoing::Balance {
             api_key: self.api_key.clone(),
@@ -396,12 +480,23 @@ impl Account {
 }
 
 /// What accepting `request` locks: `(asset, amount)`.
-fn lock_for(request: &OrderRequest, instrument: &Instrument, last_close: Option<f64>) -> Result<(String, Decimal), ApiError> {
+fn lock_for(
+    request: &OrderRequest,
+    instrument: &Instrument,
+    last_close: Option<f64>,
+) -> Result<(String, Decimal), ApiError> {
     let fee = Decimal::ONE + instrument.taker_fee.max(instrument.maker_fee);
     match (request.side, request.amount) {
-        (Side::Sell, OrderAmount::Base(quantity)) => Ok((instrument.base.as_str().to_owned(), quantity)),
-        (Side::Sell, OrderAmount::Quote(_)) => Err(ApiError::bad_request(33333, "Parameter error: a SELL takes a quantity")),
-        (Side::Buy, OrderAmount::Quote(amount)) => Ok((instrument.quote.as_str().to_owned(), amount * fee)),
+        (Side::Sell, OrderAmount::Base(quantity)) => {
+            Ok((instrument.base.as_str().to_owned(), quantity))
+        }
+        (Side::Sell, OrderAmount::Quote(_)) => Err(ApiError::bad_request(
+            33333,
+            "Parameter error: a SELL takes a quantity",
+        )),
+        (Side::Buy, OrderAmount::Quote(amount)) => {
+            Ok((instrument.quote.as_str().to_owned(), amount * fee))
+        }
         (Side::Buy, OrderAmount::Base(quantity)) => {
             let price = match (request.order_type, request.price) {
                 (OrderType::Market, _) => {
@@ -411,9 +506,17 @@ fn lock_for(request: &OrderRequest, instrument: &Instrument, last_close: Option<
                     last * MARKET_BUY_BUFFER
                 }
                 (_, Some(price)) => price,
-                (_, None) => return Err(ApiError::bad_request(44444, "Parameter error: price is null")),
+                (_, None) => {
+                    return Err(ApiError::bad_request(
+                        44444,
+                        "Parameter error: price is null",
+                    ));
+                }
             };
-            Ok((instrument.quote.as_str().to_owned(), (quantity * price * fee).round_dp(18)))
+            Ok((
+                instrument.quote.as_str().to_owned(),
+                (quantity * price * fee).round_dp(18),
+            ))
         }
     }
 }
@@ -426,7 +529,11 @@ fn reject_from_reason(reason: &str) -> ApiError {
 
 /// The private order update for `record`.
 #[must_use]
-pub fn order_update(record: &OrderRecord, last_deal: Option<Decimal>, is_maker: bool) -> OrderUpdate {
+pub fn order_update(
+    record: &OrderRecord,
+    last_deal: Option<Decimal>,
+    is_maker: bool,
+) -> OrderUpdate {
     let request = &record.request;
     let (quantity, amount) = match request.amount {
         OrderAmount::Base(q) => (q, request.price.map_or(Decimal::ZERO, |p| p * q)),

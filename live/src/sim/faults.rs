@@ -90,7 +90,9 @@ impl FaultSpec {
             };
             let rate = |text: &str| match text.parse::<f64>() {
                 Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
-                _ => Err(format!("fault `{spec}`: `{text}` is not a share between 0 and 1")),
+                _ => Err(format!(
+                    "fault `{spec}`: `{text}` is not a share between 0 and 1"
+                )),
             };
             match name {
                 "latency" => state.latency_ms = u64::from(count(need("milliseconds")?)?),
@@ -102,7 +104,9 @@ impl FaultSpec {
                 "reorders" => state.reorders = count(need("a count")?)?,
                 "depth-gaps" => state.depth_gaps = count(need("a count")?)?,
                 "silent" => state.silent = true,
-                "refuse" => state.refused_channels.push(need("a channel prefix")?.to_owned()),
+                "refuse" => state
+                    .refused_channels
+                    .push(need("a channel prefix")?.to_owned()),
                 other => {
                     return Err(format!(
                         "fault `{spec}`: unknown fault `{other}` (known: latency, 5xx, 429, \
@@ -281,20 +285,30 @@ mod tests {
         assert_eq!(faults.take_rest_fault(), Some(RestFault::ServerError(503)));
         assert_eq!(
             faults.take_rest_fault(),
-            Some(RestFault::RateLimited { retry_after_secs: 3 })
+            Some(RestFault::RateLimited {
+                retry_after_secs: 3
+            })
         );
         assert_eq!(faults.take_rest_fault(), None);
     }
 
     #[test]
     fn specs_parse_and_bad_ones_name_the_problem() {
-        let state = FaultSpec::parse(&["latency=20", "5xx=0.5", "silent", "refuse=spot@public.limit"])
-            .expect("valid specs");
+        let state = FaultSpec::parse(&[
+            "latency=20",
+            "5xx=0.5",
+            "silent",
+            "refuse=spot@public.limit",
+        ])
+        .expect("valid specs");
         assert_eq!(state.latency_ms, 20);
         assert!(state.silent);
         assert_eq!(state.refused_channels, vec!["spot@public.limit".to_owned()]);
         let err = FaultSpec::parse(&["5xx=2"]).expect_err("rate above 1");
-        assert!(err.contains("5xx=2") && err.contains("between 0 and 1"), "{err}");
+        assert!(
+            err.contains("5xx=2") && err.contains("between 0 and 1"),
+            "{err}"
+        );
         let err = FaultSpec::parse(&["meteor"]).expect_err("unknown");
         assert!(err.contains("unknown fault `meteor`"), "{err}");
         let err = FaultSpec::parse(&["latency"]).expect_err("no value");
@@ -304,11 +318,10 @@ mod tests {
     #[test]
     fn rates_are_seeded() {
         let draw = |seed| {
-            let faults = Faults::new(
-                FaultSpec::parse(&["5xx=0.3"]).expect("valid"),
-                seed,
-            );
-            (0..64).map(|_| faults.take_rest_fault().is_some()).collect::<Vec<_>>()
+            let faults = Faults::new(FaultSpec::parse(&["5xx=0.3"]).expect("valid"), seed);
+            (0..64)
+                .map(|_| faults.take_rest_fault().is_some())
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
         let hits = draw(7).iter().filter(|&&hit| hit).count();

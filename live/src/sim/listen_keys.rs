@@ -40,7 +40,12 @@ impl ListenKeys {
     }
 
     /// Issues a new key to `api_key` at `now_ms` in fault generation `generation`.
-    pub fn create(&self, api_key: &str, now_ms: i64, generation: u64) -> Result<String, KeyProblem> {
+    pub fn create(
+        &self,
+        api_key: &str,
+        now_ms: i64,
+        generation: u64,
+    ) -> Result<String, KeyProblem> {
         let mut guard = self.lock();
         let (keys, counter) = &mut *guard;
         keys.retain(|_, entry| entry.expires_at_ms > now_ms && entry.generation >= generation);
@@ -62,9 +67,19 @@ impl ListenKeys {
     }
 
     /// Extends `key` of `api_key` for another 60 minutes.
-    pub fn keep_alive(&self, api_key: &str, key: &str, now_ms: i64, generation: u64) -> Result<(), KeyProblem> {
+    pub fn keep_alive(
+        &self,
+        api_key: &str,
+        key: &str,
+        now_ms: i64,
+        generation: u64,
+    ) -> Result<(), KeyProblem> {
         let mut guard = self.lock();
-        let entry = guard.0.get_mut(key).filter(|e| e.api_key == api_key).ok_or(KeyProblem::Unknown)?;
+        let entry = guard
+            .0
+            .get_mut(key)
+            .filter(|e| e.api_key == api_key)
+            .ok_or(KeyProblem::Unknown)?;
         if entry.expires_at_ms <= now_ms || entry.generation < generation {
             return Err(KeyProblem::Expired);
         }
@@ -90,7 +105,9 @@ impl ListenKeys {
         self.lock()
             .0
             .iter()
-            .filter(|(_, e)| e.api_key == api_key && e.expires_at_ms > now_ms && e.generation >= generation)
+            .filter(|(_, e)| {
+                e.api_key == api_key && e.expires_at_ms > now_ms && e.generation >= generation
+            })
             .map(|(k, _)| k.clone())
             .collect()
     }
@@ -116,11 +133,24 @@ mod tests {
         let key = keys.create("A", 0, 0).expect("issued");
         assert_eq!(key.len(), 64);
         assert_eq!(keys.owner(&key, 1_000, 0), Ok("A".to_owned()));
-        assert_eq!(keys.owner(&key, LISTEN_KEY_VALIDITY_MS, 0), Err(KeyProblem::Expired));
+        assert_eq!(
+            keys.owner(&key, LISTEN_KEY_VALIDITY_MS, 0),
+            Err(KeyProblem::Expired)
+        );
         keys.keep_alive("A", &key, 1_000, 0).expect("alive");
-        assert_eq!(keys.owner(&key, LISTEN_KEY_VALIDITY_MS, 0), Ok("A".to_owned()));
-        assert_eq!(keys.keep_alive("B", &key, 1_000, 0), Err(KeyProblem::Unknown));
-        assert_eq!(keys.owner(&key, 2_000, 1), Err(KeyProblem::Expired), "fault generation moved");
+        assert_eq!(
+            keys.owner(&key, LISTEN_KEY_VALIDITY_MS, 0),
+            Ok("A".to_owned())
+        );
+        assert_eq!(
+            keys.keep_alive("B", &key, 1_000, 0),
+            Err(KeyProblem::Unknown)
+        );
+        assert_eq!(
+            keys.owner(&key, 2_000, 1),
+            Err(KeyProblem::Expired),
+            "fault generation moved"
+        );
         keys.close("A", &key).expect("closed");
         assert_eq!(keys.owner(&key, 2_000, 0), Err(KeyProblem::Unknown));
     }

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use vela_core::types::{ClientOrderId, OrderAmount, OrderRequest, OrderType, Side, Symbol, Timestamp};
+use vela_core::types::{
+    ClientOrderId, OrderAmount, OrderRequest, OrderType, Side, Symbol, Timestamp,
+};
 
 use super::account::{ApiError, OrderRecord};
 use super::faults::{Faults, RestFault};
@@ -73,7 +75,12 @@ fn error_response(error: &ApiError) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn handle(State(shared): State<Arc<RestShared>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn handle(
+    State(shared): State<Arc<RestShared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let latency = shared.faults.latency_ms();
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -104,7 +111,11 @@ async fn handle(State(shared): State<Arc<RestShared>>, method: Method, uri: Uri,
         tokio::time::sleep(HELD_REPLY).await;
     }
     match reply {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response(),
+        Ok(body) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
         Err(error) => error_response(&error),
     }
 }
@@ -120,7 +131,14 @@ fn parse_query(raw: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn route(shared: &RestShared, method: &Method, path: &str, raw: &str, params: &BTreeMap<String, String>, headers: &HeaderMap) -> Reply {
+fn route(
+    shared: &RestShared,
+    method: &Method,
+    path: &str,
+    raw: &str,
+    params: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+) -> Reply {
     let now = (shared.wall_clock)();
     match (method.as_str(), path) {
         ("GET", "ping") => Ok(json!({})),
@@ -139,7 +157,13 @@ fn route(shared: &RestShared, method: &Method, path: &str, raw: &str, params: &B
 }
 
 /// MEXC's checks on a signed request; returns the account's API key.
-fn authenticate(shared: &RestShared, raw: &str, params: &BTreeMap<String, String>, headers: &HeaderMap, now: i64) -> Result<String, ApiError> {
+fn authenticate(
+    shared: &RestShared,
+    raw: &str,
+    params: &BTreeMap<String, String>,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<String, ApiError> {
     let api_key = headers
         .get("X-MEXC-APIKEY")
         .and_then(|v| v.to_str().ok())
@@ -152,25 +176,41 @@ fn authenticate(shared: &RestShared, raw: &str, params: &BTreeMap<String, String
         .map(|a| a.secret().to_owned())
         .ok_or_else(|| ApiError::bad_request(10072, "Api key info invalid"))?;
     let recv_window: u64 = match params.get("recvWindow") {
-        Some(v) => v.parse().map_err(|_| ApiError::bad_request(33333, "Parameter error: recvWindow"))?,
+        Some(v) => v
+            .parse()
+            .map_err(|_| ApiError::bad_request(33333, "Parameter error: recvWindow"))?,
         None => 5_000,
     };
     if recv_window > MAX_RECV_WINDOW_MS {
-        return Err(ApiError::bad_request(700005, "recvWindow must less than 60000"));
+        return Err(ApiError::bad_request(
+            700005,
+            "recvWindow must less than 60000",
+        ));
     }
     let timestamp: i64 = params
         .get("timestamp")
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| ApiError::bad_request(700003, "Timestamp for this request is outside of the recvWindow."))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                700003,
+                "Timestamp for this request is outside of the recvWindow.",
+            )
+        })?;
     let window = i64::try_from(recv_window).unwrap_or(i64::MAX);
     if timestamp >= now + 1_000 || now - timestamp > window {
-        return Err(ApiError::bad_request(700003, "Timestamp for this request is outside of the recvWindow."));
+        return Err(ApiError::bad_request(
+            700003,
+            "Timestamp for this request is outside of the recvWindow.",
+        ));
     }
     let (payload, signature) = raw
         .rsplit_once("&signature=")
         .ok_or_else(|| ApiError::bad_request(700002, "Signature for this request is not valid."))?;
     if !verify(secret.as_bytes(), payload.as_bytes(), signature) {
-        return Err(ApiError::bad_request(700002, "Signature for this request is not valid."));
+        return Err(ApiError::bad_request(
+            700002,
+            "Signature for this request is not valid.",
+        ));
     }
     Ok(api_key)
 }
@@ -184,22 +224,37 @@ fn need<'a>(params: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, 
 }
 
 fn symbol_param(state: &SimState, params: &BTreeMap<String, String>) -> Result<Symbol, ApiError> {
-    let symbol = Symbol::new(need(params, "symbol")?).map_err(|_| ApiError::bad_request(-1121, "Invalid symbol."))?;
+    let symbol = Symbol::new(need(params, "symbol")?)
+        .map_err(|_| ApiError::bad_request(-1121, "Invalid symbol."))?;
     if !state.instruments().contains_key(&symbol) {
         return Err(ApiError::bad_request(-1121, "Invalid symbol."));
     }
     Ok(symbol)
 }
 
-fn decimal_param(params: &BTreeMap<String, String>, key: &str) -> Result<Option<Decimal>, ApiError> {
+fn decimal_param(
+    params: &BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<Decimal>, ApiError> {
     params
         .get(key)
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse::<Decimal>().map_err(|_| ApiError::bad_request(10097, format!("Parameter error: {key} `{v}` is not a number"))))
+        .map(|v| {
+            v.parse::<Decimal>().map_err(|_| {
+                ApiError::bad_request(
+                    10097,
+                    format!("Parameter error: {key} `{v}` is not a number"),
+                )
+            })
+        })
         .transpose()
 }
 
-fn limit_param(params: &BTreeMap<String, String>, default: usize, max: usize) -> Result<usize, ApiError> {
+fn limit_param(
+    params: &BTreeMap<String, String>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
     match params.get("limit") {
         None => Ok(default),
         Some(v) => v
@@ -209,7 +264,14 @@ fn limit_param(params: &BTreeMap<String, String>, default: usize, max: usize) ->
     }
 }
 
-fn signed(shared: &RestShared, method: &str, path: &str, api_key: &str, params: &BTreeMap<String, String>, now: i64) -> Reply {
+fn signed(
+    shared: &RestShared,
+    method: &str,
+    path: &str,
+    api_key: &str,
+    params: &BTreeMap<String, String>,
+    now: i64,
+) -> Reply {
     let mut out = Vec::new();
     let reply = {
         let mut state = shared.lock();
@@ -226,9 +288,9 @@ fn signed(shared: &RestShared, method: &str, path: &str, api_key: &str, params: 
             }
             ("DELETE", "openOrders") => {
                 let symbol = symbol_param(&state, params)?;
-                state
-                    .cancel_all(api_key, &symbol, &mut out)
-                    .map(|records| Value::Array(records.iter().map(|r| order_json(r, None)).collect()))
+                state.cancel_all(api_key, &symbol, &mut out).map(|records| {
+                    Value::Array(records.iter().map(|r| order_json(r, None)).collect())
+                })
             }
             ("GET", "order") => {
                 let symbol = symbol_param(&state, params)?;
@@ -242,7 +304,12 @@ fn signed(shared: &RestShared, method: &str, path: &str, api_key: &str, params: 
             }
             ("GET", "openOrders") => {
                 let symbol = symbol_param(&state, params)?;
-                Ok(orders_json(&state, api_key, |r| r.request.symbol == symbol && r.status.is_open(), usize::MAX))
+                Ok(orders_json(
+                    &state,
+                    api_key,
+                    |r| r.request.symbol == symbol && r.status.is_open(),
+                    usize::MAX,
+                ))
             }
             ("GET", "allOrders") => {
                 let symbol = symbol_param(&state, params)?;
@@ -265,7 +332,11 @@ fn signed(shared: &RestShared, method: &str, path: &str, api_key: &str, params: 
                     .map(|a| a.trades())
                     .unwrap_or_default()
                     .iter()
-                    .filter(|t| t.fill.symbol == symbol && t.fill.ts.millis() >= start && t.fill.ts.millis() <= end)
+                    .filter(|t| {
+                        t.fill.symbol == symbol
+                            && t.fill.ts.millis() >= start
+                            && t.fill.ts.millis() <= end
+                    })
                     .filter(|t| order_id.is_none_or(|id| &t.order_id == id))
                     .take(limit)
                     .map(|t| {
@@ -291,7 +362,10 @@ fn signed(shared: &RestShared, method: &str, path: &str, api_key: &str, params: 
                 Ok(Value::Array(trades))
             }
             ("GET", "account") => {
-                let holdings = state.account(api_key).map(|a| a.holdings().clone()).unwrap_or_default();
+                let holdings = state
+                    .account(api_key)
+                    .map(|a| a.holdings().clone())
+                    .unwrap_or_default();
                 let balances: Vec<Value> = holdings
                     .iter()
                     .map(|(asset, h)| json!({"asset": asset, "free": plain(h.free), "locked": plain(h.locked)}))
@@ -348,35 +422,58 @@ fn signed(shared: &RestShared, method: &str, path: &str, api_key: &str, params: 
 
 fn key_error(problem: KeyProblem) -> ApiError {
     match problem {
-        KeyProblem::Unknown | KeyProblem::Expired => ApiError::bad_request(730_706, "listenKey is invalid or expired"),
-        KeyProblem::TooMany => ApiError::bad_request(730_707, "too many listenKeys for this account"),
+        KeyProblem::Unknown | KeyProblem::Expired => {
+            ApiError::bad_request(730_706, "listenKey is invalid or expired")
+        }
+        KeyProblem::TooMany => {
+            ApiError::bad_request(730_707, "too many listenKeys for this account")
+        }
     }
 }
 
 fn time_range(params: &BTreeMap<String, String>) -> Result<(i64, i64), ApiError> {
     let read = |key: &str, default: i64| match params.get(key) {
         None => Ok(default),
-        Some(v) => v.parse::<i64>().map_err(|_| ApiError::bad_request(33333, format!("Parameter error: {key} `{v}`"))),
+        Some(v) => v
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request(33333, format!("Parameter error: {key} `{v}`"))),
     };
     Ok((read("startTime", i64::MIN)?, read("endTime", i64::MAX)?))
 }
 
 fn order_ref(params: &BTreeMap<String, String>) -> Result<(Option<&str>, Option<&str>), ApiError> {
-    let id = params.get("orderId").map(String::as_str).filter(|v| !v.is_empty());
-    let client = params.get("origClientOrderId").map(String::as_str).filter(|v| !v.is_empty());
+    let id = params
+        .get("orderId")
+        .map(String::as_str)
+        .filter(|v| !v.is_empty());
+    let client = params
+        .get("origClientOrderId")
+        .map(String::as_str)
+        .filter(|v| !v.is_empty());
     if id.is_none() && client.is_none() {
-        return Err(ApiError::bad_request(700004, "Mandatory parameter 'orderId' or 'origClientOrderId' was not sent"));
+        return Err(ApiError::bad_request(
+            700004,
+            "Mandatory parameter 'orderId' or 'origClientOrderId' was not sent",
+        ));
     }
     Ok((id, client))
 }
 
 /// The request (without its client id and time, which [`SimState::place`] sets).
-fn order_request(state: &SimState, params: &BTreeMap<String, String>) -> Result<(OrderRequest, Option<ClientOrderId>), ApiError> {
+fn order_request(
+    state: &SimState,
+    params: &BTreeMap<String, String>,
+) -> Result<(OrderRequest, Option<ClientOrderId>), ApiError> {
     let symbol = symbol_param(state, params)?;
     let side = match need(params, "side")? {
         "BUY" => Side::Buy,
         "SELL" => Side::Sell,
-        other => return Err(ApiError::bad_request(33333, format!("Parameter error: side `{other}`"))),
+        other => {
+            return Err(ApiError::bad_request(
+                33333,
+                format!("Parameter error: side `{other}`"),
+            ));
+        }
     };
     let order_type = match need(params, "type")? {
         "LIMIT" => OrderType::Limit,
@@ -384,23 +481,48 @@ fn order_request(state: &SimState, params: &BTreeMap<String, String>) -> Result<
         "LIMIT_MAKER" => OrderType::LimitMaker,
         "IMMEDIATE_OR_CANCEL" => OrderType::ImmediateOrCancel,
         "FILL_OR_KILL" => OrderType::FillOrKill,
-        other => return Err(ApiError::bad_request(33333, format!("Parameter error: type `{other}`"))),
+        other => {
+            return Err(ApiError::bad_request(
+                33333,
+                format!("Parameter error: type `{other}`"),
+            ));
+        }
     };
     let quantity = decimal_param(params, "quantity")?;
     let quote = decimal_param(params, "quoteOrderQty")?;
     let amount = match (quantity, quote) {
         (Some(q), None) => OrderAmount::Base(q),
-        (None, Some(a)) if order_type == OrderType::Market && side == Side::Buy => OrderAmount::Quote(a),
-        (None, Some(_)) => return Err(ApiError::bad_request(33333, "Parameter error: quoteOrderQty is for market buys")),
-        (None, None) => return Err(ApiError::bad_request(44444, "Parameter error: quantity is null")),
-        (Some(_), Some(_)) => return Err(ApiError::bad_request(-1128, "Combination of optional parameters invalid.")),
+        (None, Some(a)) if order_type == OrderType::Market && side == Side::Buy => {
+            OrderAmount::Quote(a)
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::bad_request(
+                33333,
+                "Parameter error: quoteOrderQty is for market buys",
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                44444,
+                "Parameter error: quantity is null",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                -1128,
+                "Combination of optional parameters invalid.",
+            ));
+        }
     };
     let client_id = params
         .get("newClientOrderId")
         .filter(|v| !v.is_empty())
-        .map(|v| ClientOrderId::new(v.as_str()).map_err(|e| ApiError::bad_request(700008, e.to_string())))
+        .map(|v| {
+            ClientOrderId::new(v.as_str()).map_err(|e| ApiError::bad_request(700008, e.to_string()))
+        })
         .transpose()?;
-    let placeholder = ClientOrderId::new("pending").map_err(|e| ApiError::bad_request(-1, e.to_string()))?;
+    let placeholder =
+        ClientOrderId::new("pending").map_err(|e| ApiError::bad_request(-1, e.to_string()))?;
     Ok((
         OrderRequest {
             client_id: placeholder,
@@ -415,17 +537,30 @@ fn order_request(state: &SimState, params: &BTreeMap<String, String>) -> Result<
     ))
 }
 
-fn place(state: &mut SimState, api_key: &str, params: &BTreeMap<String, String>, out: &mut Vec<Outgoing>) -> Result<OrderRecord, ApiError> {
+fn place(
+    state: &mut SimState,
+    api_key: &str,
+    params: &BTreeMap<String, String>,
+    out: &mut Vec<Outgoing>,
+) -> Result<OrderRecord, ApiError> {
     let (request, client_id) = order_request(state, params)?;
     state.place(api_key, request, client_id, out)
 }
 
-fn batch(state: &mut SimState, api_key: &str, params: &BTreeMap<String, String>, out: &mut Vec<Outgoing>) -> Reply {
+fn batch(
+    state: &mut SimState,
+    api_key: &str,
+    params: &BTreeMap<String, String>,
+    out: &mut Vec<Outgoing>,
+) -> Reply {
     let text = need(params, "batchOrders")?;
     let orders: Vec<BTreeMap<String, Value>> = serde_json::from_str(text)
         .map_err(|e| ApiError::bad_request(33333, format!("Parameter error: batchOrders: {e}")))?;
     if orders.is_empty() || orders.len() > 20 {
-        return Err(ApiError::bad_request(33333, "Parameter error: 1 to 20 orders per batch"));
+        return Err(ApiError::bad_request(
+            33333,
+            "Parameter error: 1 to 20 orders per batch",
+        ));
     }
     let mut replies = Vec::new();
     for order in orders {
@@ -491,24 +626,38 @@ fn order_json(record: &OrderRecord, orig_client: Option<&str>) -> Value {
     })
 }
 
-fn orders_json(state: &SimState, api_key: &str, keep: impl Fn(&OrderRecord) -> bool, limit: usize) -> Value {
+fn orders_json(
+    state: &SimState,
+    api_key: &str,
+    keep: impl Fn(&OrderRecord) -> bool,
+    limit: usize,
+) -> Value {
     let Some(account) = state.account(api_key) else {
         return Value::Array(Vec::new());
     };
     let mut records: Vec<&OrderRecord> = account.orders().values().filter(|r| keep(r)).collect();
     records.sort_by(|a, b| (a.time, &a.order_id).cmp(&(b.time, &b.order_id)));
     let skip = records.len().saturating_sub(limit);
-    Value::Array(records[skip..].iter().map(|r| order_json(r, None)).collect())
+    Value::Array(
+        records[skip..]
+            .iter()
+            .map(|r| order_json(r, None))
+            .collect(),
+    )
 }
 
 fn exchange_info(state: &SimState, params: &BTreeMap<String, String>, now: i64) -> Reply {
-    let wanted: Option<Vec<String>> = params
-        .get("symbol")
-        .map(|s| vec![s.clone()])
-        .or_else(|| params.get("symbols").map(|s| s.split(',').map(str::to_owned).collect()));
+    let wanted: Option<Vec<String>> = params.get("symbol").map(|s| vec![s.clone()]).or_else(|| {
+        params
+            .get("symbols")
+            .map(|s| s.split(',').map(str::to_owned).collect())
+    });
     let mut symbols = Vec::new();
     for instrument in state.instruments().values() {
-        if wanted.as_ref().is_some_and(|w| !w.iter().any(|s| s == instrument.symbol.as_str())) {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.iter().any(|s| s == instrument.symbol.as_str()))
+        {
             continue;
         }
         symbols.push(json!({
@@ -539,19 +688,31 @@ fn exchange_info(state: &SimState, params: &BTreeMap<String, String>, now: i64) 
     if wanted.is_some() && symbols.is_empty() {
         return Err(ApiError::bad_request(-1121, "Invalid symbol."));
     }
-    Ok(json!({"timezone": "CST", "serverTime": now, "rateLimits": [], "exchangeFilters": [], "symbols": symbols}))
+    Ok(
+        json!({"timezone": "CST", "serverTime": now, "rateLimits": [], "exchangeFilters": [], "symbols": symbols}),
+    )
 }
 
 fn levels(levels: &[(Decimal, Decimal)], limit: usize) -> Value {
-    Value::Array(levels.iter().take(limit).map(|(p, q)| json!([plain(*p), plain(*q)])).collect())
+    Value::Array(
+        levels
+            .iter()
+            .take(limit)
+            .map(|(p, q)| json!([plain(*p), plain(*q)]))
+            .collect(),
+    )
 }
 
 fn depth(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
     let symbol = symbol_param(state, params)?;
     let limit = limit_param(params, 100, 5000)?;
-    let market = state.market(&symbol).ok_or_else(|| ApiError::bad_request(-1121, "Invalid symbol."))?;
+    let market = state
+        .market(&symbol)
+        .ok_or_else(|| ApiError::bad_request(-1121, "Invalid symbol."))?;
     let (bids, asks) = market.book();
-    Ok(json!({"lastUpdateId": market.version(), "bids": levels(bids, limit), "asks": levels(asks, limit)}))
+    Ok(
+        json!({"lastUpdateId": market.version(), "bids": levels(bids, limit), "asks": levels(asks, limit)}),
+    )
 }
 
 fn trades(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
@@ -581,8 +742,13 @@ fn trades(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
 
 fn kline_row(bar: &vela_core::types::Bar, interval_ms: i64) -> Value {
     json!([
-        bar.ts.millis(), bar.open.to_string(), bar.high.to_string(), bar.low.to_string(),
-        bar.close.to_string(), bar.volume.to_string(), bar.ts.millis() + interval_ms,
+        bar.ts.millis(),
+        bar.open.to_string(),
+        bar.high.to_string(),
+        bar.low.to_string(),
+        bar.close.to_string(),
+        bar.volume.to_string(),
+        bar.ts.millis() + interval_ms,
         (bar.volume * bar.close).to_string(),
     ])
 }
@@ -596,7 +762,13 @@ fn klines(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
     let interval = need(params, "interval")?;
     let served = interval_name(state.interval_ms());
     if Some(interval) != served {
-        return Err(ApiError::bad_request(-1121, format!("Invalid interval. (the simulator replays {})", served.unwrap_or("its own interval"))));
+        return Err(ApiError::bad_request(
+            -1121,
+            format!(
+                "Invalid interval. (the simulator replays {})",
+                served.unwrap_or("its own interval")
+            ),
+        ));
     }
     let limit = limit_param(params, 500, 1000)?;
     let (start, end) = time_range(params)?;
@@ -624,7 +796,9 @@ fn ticker(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
     let symbol = symbol_param(state, params)?;
     let bars = state.completed_bars(&symbol);
     let day = 86_400_000 / state.interval_ms().max(1);
-    let window = &bars[bars.len().saturating_sub(usize::try_from(day).unwrap_or(usize::MAX))..];
+    let window = &bars[bars
+        .len()
+        .saturating_sub(usize::try_from(day).unwrap_or(usize::MAX))..];
     let last = state.last_price(&symbol).unwrap_or(0.0);
     let open = window.first().map_or(last, |b| b.open);
     let high = window.iter().map(|b| b.high).fold(last, f64::max);
@@ -632,7 +806,12 @@ fn ticker(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
     let volume: f64 = window.iter().map(|b| b.volume).sum();
     let (bid, ask) = state
         .market(&symbol)
-        .map(|m| (m.book().0.first().map(|l| plain(l.0)), m.book().1.first().map(|l| plain(l.0))))
+        .map(|m| {
+            (
+                m.book().0.first().map(|l| plain(l.0)),
+                m.book().1.first().map(|l| plain(l.0)),
+            )
+        })
         .unwrap_or_default();
     Ok(json!({
         "symbol": symbol.as_str(), "priceChange": (last - open).to_string(),
@@ -646,10 +825,15 @@ fn ticker(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
 
 fn book_ticker(state: &SimState, params: &BTreeMap<String, String>) -> Reply {
     let symbol = symbol_param(state, params)?;
-    let market = state.market(&symbol).ok_or_else(|| ApiError::bad_request(-1121, "Invalid symbol."))?;
+    let market = state
+        .market(&symbol)
+        .ok_or_else(|| ApiError::bad_request(-1121, "Invalid symbol."))?;
     let (bids, asks) = market.book();
     let (Some(bid), Some(ask)) = (bids.first(), asks.first()) else {
-        return Err(ApiError::bad_request(30010, "No valid trade price: the replay has not started"));
+        return Err(ApiError::bad_request(
+            30010,
+            "No valid trade price: the replay has not started",
+        ));
     };
     Ok(json!({
         "symbol": symbol.as_str(), "bidPrice": plain(bid.0), "bidQty": plain(bid.1),

@@ -34,7 +34,9 @@ impl Speed {
         match self {
             Self::Manual => None,
             Self::RealTime => Some(Duration::from_millis(ms)),
-            Self::Times(factor) => Some(Duration::from_secs_f64(ms as f64 / 1_000.0 / factor.max(1e-9))),
+            Self::Times(factor) => Some(Duration::from_secs_f64(
+                ms as f64 / 1_000.0 / factor.max(1e-9),
+            )),
         }
     }
 }
@@ -122,10 +124,17 @@ impl SimServer {
             wall_clock: wall_clock_ms,
         });
         let app = router(Arc::clone(&shared)).merge(extra(faults, listen_keys));
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| ServerError::Bind { addr: config.bind, source })?;
-        let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: config.bind, source })?;
+        let listener =
+            TcpListener::bind(config.bind)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: config.bind,
+            source,
+        })?;
         let (stop, mut stopped) = watch::channel(false);
         let mut tasks = Vec::new();
         let mut server_stop = stop.subscribe();
@@ -133,7 +142,10 @@ impl SimServer {
             let shutdown = async move {
                 let _ = server_stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(error = %e, "simulator server stopped");
             }
         }));
@@ -189,7 +201,9 @@ impl SimServer {
     /// Advances the replay by up to `bars` bar times; returns how many were opened or
     /// completed (fewer once the replay ends).
     pub fn step(&self, bars: usize) -> usize {
-        (0..bars).take_while(|_| step_once(&self.shared) == StepResult::Stepped).count()
+        (0..bars)
+            .take_while(|_| step_once(&self.shared) == StepResult::Stepped)
+            .count()
     }
 
     /// Runs `read` on the state (balances, orders, the market clock).
@@ -200,7 +214,12 @@ impl SimServer {
     /// Stops serving and waits for the tasks to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let tasks = std::mem::take(
+            &mut *self
+                .tasks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         for task in tasks {
             let _ = task.await;
         }

@@ -91,7 +91,10 @@ impl SimState {
     /// Checks `setup` and builds the state (nothing opened yet).
     pub fn new(setup: SimSetup) -> Result<Self, SetupError> {
         if setup.interval_ms <= 0 {
-            return Err(SetupError(format!("interval {} ms must be positive", setup.interval_ms)));
+            return Err(SetupError(format!(
+                "interval {} ms must be positive",
+                setup.interval_ms
+            )));
         }
         let mut instruments = BTreeMap::new();
         for instrument in &setup.instruments {
@@ -104,13 +107,17 @@ impl SimState {
         let mut times = Vec::new();
         for (symbol, bars) in setup.series {
             if !instruments.contains_key(&symbol) {
-                return Err(SetupError(format!("no instrument for replayed symbol {symbol}")));
+                return Err(SetupError(format!(
+                    "no instrument for replayed symbol {symbol}"
+                )));
             }
             for (i, bar) in bars.iter().enumerate() {
                 bar.validate()
                     .map_err(|e| SetupError(format!("{symbol} bar {i}: {e}")))?;
                 if i > 0 && bars[i - 1].ts >= bar.ts {
-                    return Err(SetupError(format!("{symbol} bar {i}: time does not increase")));
+                    return Err(SetupError(format!(
+                        "{symbol} bar {i}: time does not increase"
+                    )));
                 }
             }
             times.extend(bars.iter().map(|b| b.ts.millis()));
@@ -126,12 +133,21 @@ impl SimState {
             let exchange = SimExchange::new(setup.fill, instruments.values().cloned())
                 .map_err(|e| SetupError(e.to_string()))?;
             if accounts.contains_key(&account.api_key) {
-                return Err(SetupError(format!("API key {} given twice", mask(&account.api_key))));
+                return Err(SetupError(format!(
+                    "API key {} given twice",
+                    mask(&account.api_key)
+                )));
             }
             let key = account.api_key.clone();
-            accounts.insert(key.clone(), Account::new(key, account.secret, &account.balances, exchange));
+            accounts.insert(
+                key.clone(),
+                Account::new(key, account.secret, &account.balances, exchange),
+            );
         }
-        let markets = instruments.iter().map(|(s, i)| (s.clone(), MarketSynth::new(i))).collect();
+        let markets = instruments
+            .iter()
+            .map(|(s, i)| (s.clone(), MarketSynth::new(i)))
+            .collect();
         Ok(Self {
             completed: series.keys().map(|s| (s.clone(), 0)).collect(),
             instruments,
@@ -196,14 +212,20 @@ impl SimState {
     #[must_use]
     pub fn completed_bars(&self, symbol: &Symbol) -> &[Bar] {
         let n = self.completed.get(symbol).copied().unwrap_or(0);
-        self.series.get(symbol).map_or(&[], |bars| &bars[..n.min(bars.len())])
+        self.series
+            .get(symbol)
+            .map_or(&[], |bars| &bars[..n.min(bars.len())])
     }
 
     /// The bar in progress of `symbol` as far as it is known: its open only.
     #[must_use]
     pub fn bar_in_progress(&self, symbol: &Symbol) -> Option<Bar> {
         let t = self.market_time()?;
-        let bar = self.series.get(symbol)?.iter().find(|b| b.ts.millis() == t)?;
+        let bar = self
+            .series
+            .get(symbol)?
+            .iter()
+            .find(|b| b.ts.millis() == t)?;
         Some(Bar {
             ts: bar.ts,
             open: bar.open,
@@ -279,14 +301,23 @@ impl SimState {
     }
 
     /// Places an order for `api_key`. `client_id` `None` gets a generated id.
-    pub fn place(&mut self, api_key: &str, mut request: OrderRequest, client_id: Option<ClientOrderId>, out: &mut Vec<Outgoing>) -> Result<OrderRecord, ApiError> {
+    pub fn place(
+        &mut self,
+        api_key: &str,
+        mut request: OrderRequest,
+        client_id: Option<ClientOrderId>,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<OrderRecord, ApiError> {
         let instrument = self
             .instruments
             .get(&request.symbol)
             .cloned()
             .ok_or_else(|| ApiError::bad_request(-1121, "Invalid symbol."))?;
         let Some(now) = self.market_time() else {
-            return Err(ApiError::bad_request(30010, "No valid trade price: the market is closed (replay not started or ended)"));
+            return Err(ApiError::bad_request(
+                30010,
+                "No valid trade price: the market is closed (replay not started or ended)",
+            ));
         };
         request.ts = Timestamp(now);
         request.client_id = match client_id {
@@ -306,7 +337,14 @@ impl SimState {
     }
 
     /// Cancels one order of `api_key`.
-    pub fn cancel(&mut self, api_key: &str, symbol: &Symbol, order_id: Option<&str>, client_id: Option<&str>, out: &mut Vec<Outgoing>) -> Result<OrderRecord, ApiError> {
+    pub fn cancel(
+        &mut self,
+        api_key: &str,
+        symbol: &Symbol,
+        order_id: Option<&str>,
+        client_id: Option<&str>,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<OrderRecord, ApiError> {
         let now = self.clock_for_records();
         let account = self
             .accounts
@@ -316,7 +354,12 @@ impl SimState {
     }
 
     /// Cancels every open order of `api_key` in `symbol`.
-    pub fn cancel_all(&mut self, api_key: &str, symbol: &Symbol, out: &mut Vec<Outgoing>) -> Result<Vec<OrderRecord>, ApiError> {
+    pub fn cancel_all(
+        &mut self,
+        api_key: &str,
+        symbol: &Symbol,
+        out: &mut Vec<Outgoing>,
+    ) -> Result<Vec<OrderRecord>, ApiError> {
         let now = self.clock_for_records();
         let account = self
             .accounts

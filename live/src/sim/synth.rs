@@ -73,7 +73,9 @@ impl MarketSynth {
             .map(|i| (mid - tick * Decimal::from(i), size))
             .filter(|(p, _)| *p > Decimal::ZERO)
             .collect();
-        let asks: Vec<SimLevel> = (1..=BOOK_LEVELS).map(|i| (mid + tick * Decimal::from(i), size)).collect();
+        let asks: Vec<SimLevel> = (1..=BOOK_LEVELS)
+            .map(|i| (mid + tick * Decimal::from(i), size))
+            .collect();
         let diff = |old: &[SimLevel], new: &[SimLevel]| -> Vec<SimLevel> {
             let mut changes: Vec<SimLevel> = old
                 .iter()
@@ -117,13 +119,20 @@ pub fn deals(bar: &Bar, index: usize, interval_ms: i64) -> Vec<SimDeal> {
         [bar.open, bar.high, bar.low, bar.close]
     };
     let quantity = bar.volume / 4.0;
-    let first = u64::try_from(index).unwrap_or(u64::MAX / 8).saturating_mul(4) + 1;
+    let first = u64::try_from(index)
+        .unwrap_or(u64::MAX / 8)
+        .saturating_mul(4)
+        + 1;
     path.iter()
         .zip(0_u64..)
         .map(|(&price, i)| SimDeal {
             price,
             quantity,
-            taker_side: if (i % 2 == 0) == rising { Side::Buy } else { Side::Sell },
+            taker_side: if (i % 2 == 0) == rising {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
             time: ts + i64::try_from(i).unwrap_or(0) * (interval_ms / 4),
             trade_id: first + i,
         })
