@@ -266,7 +266,11 @@ fn event_dump(name: &str, bars: &[Bar], registry: &Registry) {
     risky.risk.stop_loss = Some(Limit::Percent(0.02));
     risky.risk.trailing_stop = Some(0.03);
     risky.risk.daily_loss = Some(Limit::Percent(0.05));
-    print_event(name, "crossover bench risk", &run(&EventConfig::new(risky.clone())));
+    print_event(
+        name,
+        "crossover bench risk",
+        &run(&EventConfig::new(risky.clone())),
+    );
     risky.risk.take_profit = vec![
         TakeProfitTarget {
             gain: 0.004,
@@ -358,7 +362,11 @@ fn main() {
         }
     }
     let synth_bars = frame.bars();
-    event_dump("synth", &synth_bars[..synth_bars.len().min(100_000)], &registry);
+    event_dump(
+        "synth",
+        &synth_bars[..synth_bars.len().min(100_000)],
+        &registry,
+    );
     event_dump("walk", &walk_bars, &registry);
     if let Some(real) = &real_bars {
         event_dump("real", real, &registry);
