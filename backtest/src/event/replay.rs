@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use vela_core::engine::{AlertCode, Command, Control, Engine, Event, OrderReport};
-use vela_core::money::rounding::to_f64;
 use vela_core::sim::SimExchange;
 use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
 
@@ -22,6 +21,8 @@ pub(crate) struct Replay {
     queue: VecDeque<Event>,
     commands: Vec<Command>,
     reports: Vec<OrderReport>,
+    /// The exchange's reports on one command (a buffer reused across commands).
+    command_reports: Vec<OrderReport>,
     trades: TradeBook,
     fills: Vec<FillRecord>,
     counts: OrderCounts,
@@ -50,6 +51,7 @@ impl Replay {
             queue: VecDeque::new(),
             commands: Vec::new(),
             reports: Vec::new(),
+            command_reports: Vec::new(),
             trades,
             fills: Vec::new(),
             counts: OrderCounts::default(),
@@ -100,11 +102,13 @@ impl Replay {
                 self.sim
                     .on_bar(symbol, &history.bars(s)[i], &mut self.reports)?;
             }
-            let reports = std::mem::take(&mut self.reports);
-            for report in reports.iter().cloned() {
-                self.deliver(&Event::Order(report))?;
+            if !self.reports.is_empty() {
+                let mut reports = std::mem::take(&mut self.reports);
+                for report in reports.drain(..) {
+                    self.deliver(&Event::Order(report))?;
+                }
+                self.reports = reports;
             }
-            self.reports = reports;
             self.fill_ts = ts.0 + interval;
             for (s, (symbol, event)) in symbols.iter().zip(&mut bar_events).enumerate() {
                 let bar = history.bars(s)[i];
@@ -191,8 +195,8 @@ impl Replay {
     /// rounding; the final equity of a run stays the decimal one.
     fn fresh_point(&self) -> (f64, f64) {
         let equity = self.engine.equity_f64();
-        let wallet = self.engine.wallet();
-        let capital = to_f64(wallet.cash() + wallet.profit_reserve());
+        // `to_f64(cash + profit_reserve)`, as the engine keeps it.
+        let capital = self.engine.capital_f64();
         let exposure = if equity > 0.0 {
             (equity - capital) / equity
         } else {
@@ -290,8 +294,9 @@ impl Replay {
             Command::Cancel { .. } | Command::CancelAll { .. } => {}
             Command::State(_) | Command::Rotated { .. } => return,
         }
-        let mut reports = Vec::new();
+        let mut reports = std::mem::take(&mut self.command_reports);
         self.sim.on_command(command, ts, &mut reports);
-        self.queue.extend(reports.into_iter().map(Event::Order));
+        self.queue.extend(reports.drain(..).map(Event::Order));
+        self.command_reports = reports;
     }
 }

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::code::Code;
 use super::fill::Fill;
 use super::market::Side;
 use super::symbol::Symbol;
@@ -13,7 +14,7 @@ use super::time::Timestamp;
 use crate::error::ValidationError;
 
 /// MEXC's limit on `newClientOrderId` as far as it is known: 32 characters of `[A-Za-z0-9_-]`.
-pub const MAX_CLIENT_ORDER_ID_LEN: usize = 32;
+pub const MAX_CLIENT_ORDER_ID_LEN: usize = super::code::CAPACITY;
 
 /// The order types MEXC spot accepts through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -58,7 +59,7 @@ pub enum OrderAmount {
 /// A client order id: deterministic, at most 32 characters of `[A-Za-z0-9_-]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ClientOrderId(String);
+pub struct ClientOrderId(Code);
 
 impl ClientOrderId {
     /// A checked client order id.
@@ -81,13 +82,20 @@ impl ClientOrderId {
                 "must contain only A-Z, a-z, 0-9, '_' and '-'",
             ));
         }
-        Ok(Self(value))
+        let code = Code::new(&value).ok_or_else(|| {
+            ValidationError::new(
+                "client order id",
+                &value,
+                format!("must be 1 to {MAX_CLIENT_ORDER_ID_LEN} characters"),
+            )
+        })?;
+        Ok(Self(code))
     }
 
     /// The id as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -100,13 +108,13 @@ impl TryFrom<String> for ClientOrderId {
 
 impl From<ClientOrderId> for String {
     fn from(id: ClientOrderId) -> Self {
-        id.0
+        id.0.as_str().to_owned()
     }
 }
 
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
@@ -337,6 +345,23 @@ impl Order {
     /// the final base quantity is only known to the exchange) it decides the status.
     /// Nothing changes when an error is returned.
     pub fn apply_fill(&mut self, fill: &Fill, complete: bool) -> Result<(), OrderError> {
+        let (to, filled) = self.check_fill(fill, complete)?;
+        self.filled_quantity = filled;
+        self.filled_quote += fill.price * fill.quantity;
+        self.trade_ids.push(fill.trade_id.clone());
+        self.status = to;
+        self.updated = fill.ts;
+        Ok(())
+    }
+
+    /// Checks that [`Order::apply_fill`] would accept `fill`, without changing anything:
+    /// the same checks in the same order, the same errors. Returns the status and the
+    /// filled quantity the fill would leave.
+    pub fn check_fill(
+        &self,
+        fill: &Fill,
+        complete: bool,
+    ) -> Result<(OrderStatus, Decimal), OrderError> {
         let client_id = &self.request.client_id;
         let mismatch = |what| OrderError::FillMismatch {
             client_id: client_id.clone(),
@@ -379,12 +404,7 @@ impl Order {
                 });
             }
         }
-        self.filled_quantity = filled;
-        self.filled_quote += fill.price * fill.quantity;
-        self.trade_ids.push(fill.trade_id.clone());
-        self.status = to;
-        self.updated = fill.ts;
-        Ok(())
+        Ok((to, filled))
     }
 
     /// Base quantity still open, when the order is sized in base.
