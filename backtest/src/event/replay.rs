@@ -29,6 +29,11 @@ pub(crate) struct Replay {
     /// The protection whose alert came just before the next sell, if any.
     protective: Option<ExitReason>,
     exit_reasons: BTreeMap<ClientOrderId, ExitReason>,
+    /// The last close per symbol (in `History::symbols` order), as `last` has it once
+    /// `sync_last` ran: the trade book reads `last` at fills only, so it is brought up to
+    /// date then rather than on every bar.
+    closes: Vec<Option<f64>>,
+    symbols: Vec<Symbol>,
     last: BTreeMap<Symbol, f64>,
     bar: usize,
     /// When the fills being reported happen: the bar's open while the exchange fills the
@@ -57,6 +62,8 @@ impl Replay {
             counts: OrderCounts::default(),
             protective: None,
             exit_reasons: BTreeMap::new(),
+            closes: Vec::new(),
+            symbols: Vec::new(),
             last: BTreeMap::new(),
             bar: 0,
             fill_ts: 0,
@@ -80,6 +87,8 @@ impl Replay {
             .map(|w| w[1].ts.0 - w[0].ts.0)
             .min()
             .unwrap_or(0);
+        self.symbols = symbols.to_vec();
+        self.closes = vec![None; symbols.len()];
         let start = history.bars(0)[0].ts;
         self.deliver(&Event::control(start, Control::Start))?;
         // One bar event per symbol, refilled in place (no symbol copy per bar).
@@ -110,14 +119,9 @@ impl Replay {
                 self.reports = reports;
             }
             self.fill_ts = ts.0 + interval;
-            for (s, (symbol, event)) in symbols.iter().zip(&mut bar_events).enumerate() {
+            for (s, event) in bar_events.iter_mut().enumerate() {
                 let bar = history.bars(s)[i];
-                match self.last.get_mut(symbol) {
-                    Some(price) => *price = bar.close,
-                    None => {
-                        self.last.insert(symbol.clone(), bar.close);
-                    }
-                }
+                self.closes[s] = Some(bar.close);
                 if let Event::Market(MarketData::Bar { bar: slot, .. }) = event {
                     *slot = bar;
                 }
@@ -135,6 +139,7 @@ impl Replay {
             }
         }
         progress(n, n);
+        sync_last(&self.symbols, &self.closes, &mut self.last);
         // Positions still open are valued at the last close.
         let last_close = history.bars(0)[n - 1].ts.0 + interval;
         let trades = self.trades.finish(n - 1, last_close, &self.last);
@@ -233,6 +238,7 @@ impl Replay {
             _ => {}
         }
         if let Event::Order(OrderReport::Filled { fill, partial }) = event {
+            sync_last(&self.symbols, &self.closes, &mut self.last);
             let reason = self
                 .exit_reasons
                 .get(&fill.client_id)
@@ -298,5 +304,19 @@ impl Replay {
         self.sim.on_command(command, ts, &mut reports);
         self.queue.extend(reports.drain(..).map(Event::Order));
         self.command_reports = reports;
+    }
+}
+
+/// Brings `last` up to `closes` (the last close of each of `symbols`, if any yet).
+fn sync_last(symbols: &[Symbol], closes: &[Option<f64>], last: &mut BTreeMap<Symbol, f64>) {
+    for (symbol, close) in symbols.iter().zip(closes) {
+        if let Some(close) = *close {
+            match last.get_mut(symbol) {
+                Some(price) => *price = close,
+                None => {
+                    last.insert(symbol.clone(), close);
+                }
+            }
+        }
     }
 }

@@ -374,8 +374,10 @@ impl Engine {
             last_prices: &self.last_prices,
         };
         call(self.strategy.as_mut(), &ctx, &mut intents);
-        for intent in intents.drain(..) {
-            self.process_intent(ts, intent, OrderOrigin::Strategy);
+        if !intents.is_empty() {
+            for intent in intents.drain(..) {
+                self.process_intent(ts, intent, OrderOrigin::Strategy);
+            }
         }
         self.intents = intents;
     }
@@ -510,8 +512,8 @@ impl Engine {
 
     /// The id the next order will get (the sequence advances only when it is used).
     fn next_client_id(&self) -> Result<ClientOrderId, String> {
-        ClientOrderId::new(format!("{}-{}", self.config.bot_id, self.sequence + 1))
-            .map_err(|_| EngineError::ClientIdsExhausted(self.config.bot_id.clone()).to_string())
+        ClientOrderId::sequenced(self.config.bot_id.as_str(), self.sequence + 1)
+            .ok_or_else(|| EngineError::ClientIdsExhausted(self.config.bot_id.clone()).to_string())
     }
 
     fn deny(

@@ -58,6 +58,10 @@ impl Code {
 impl Ord for Code {
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
+        // Map lookups mostly meet the very key they look for.
+        if self == other {
+            return Ordering::Equal;
+        }
         let (a, b) = (self.words(), other.words());
         a[0].cmp(&b[0])
             .then(a[1].cmp(&b[1]))

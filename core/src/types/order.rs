@@ -97,6 +97,38 @@ impl ClientOrderId {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// `<prefix>-<sequence>` (what `ClientOrderId::new(format!("{prefix}-{sequence}"))`
+    /// gives, without formatting a string), `None` where that would be refused.
+    #[must_use]
+    pub fn sequenced(prefix: &str, sequence: u64) -> Option<Self> {
+        let mut digits = [0_u8; 20];
+        let mut start = digits.len();
+        let mut n = sequence;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let digits = &digits[start..];
+        let mut text = [0_u8; MAX_CLIENT_ORDER_ID_LEN];
+        let len = prefix.len() + 1 + digits.len();
+        if len > MAX_CLIENT_ORDER_ID_LEN
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return None;
+        }
+        text[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        text[prefix.len()] = b'-';
+        text[prefix.len() + 1..len].copy_from_slice(digits);
+        let text = std::str::from_utf8(&text[..len]).ok()?;
+        Code::new(text).map(Self)
+    }
 }
 
 impl TryFrom<String> for ClientOrderId {
@@ -422,6 +454,35 @@ mod tests {
     use std::str::FromStr;
 
     use super::*;
+
+    #[test]
+    fn sequenced_ids_are_the_formatted_ones() {
+        for prefix in [
+            "ev",
+            "parity",
+            "a_b",
+            "X",
+            "bot_with_16chars",
+            "",
+            "bad id",
+            "é",
+        ] {
+            for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+                let formatted = ClientOrderId::new(format!("{prefix}-{n}")).ok();
+                assert_eq!(
+                    ClientOrderId::sequenced(prefix, n),
+                    formatted,
+                    "{prefix} {n}"
+                );
+            }
+        }
+        let long = "A".repeat(30);
+        assert_eq!(
+            ClientOrderId::sequenced(&long, 9).map(|c| c.to_string()),
+            Some(format!("{long}-9"))
+        );
+        assert_eq!(ClientOrderId::sequenced(&long, 10), None);
+    }
     use crate::types::Asset;
 
     fn dec(s: &str) -> Decimal {
