@@ -44,7 +44,7 @@ impl Code {
     }
 
     /// The padded bytes as four big-endian words: ordered as the bytes are.
-    #[inline]
+    #[inline(always)]
     fn words(&self) -> [u64; 4] {
         let word = |k: usize| {
             let mut w = [0_u8; 8];
@@ -56,7 +56,7 @@ impl Code {
 }
 
 impl Ord for Code {
-    #[inline]
+    #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
         // Map lookups mostly meet the very key they look for.
         if self == other {
