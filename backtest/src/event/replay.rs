@@ -39,9 +39,9 @@ pub(crate) struct Replay {
     /// When the fills being reported happen: the bar's open while the exchange fills the
     /// orders working against the new bar, its close once the bar has completed.
     fill_ts: i64,
-    /// The last flat curve point and the capital it was computed from (cash and profit
-    /// reserve in `Decimal::serialize` form).
-    flat_point: Option<(Capital, (f64, f64))>,
+    /// The last flat curve point, the number of fills seen when it was computed, and the
+    /// cash and profit reserve it was computed from (`Decimal::serialize` form).
+    flat_point: Option<(usize, (f64, f64), Capital)>,
 }
 
 impl Replay {
@@ -163,21 +163,30 @@ impl Replay {
     /// While nothing is held the equity is the capital alone, whatever the prices (see
     /// [`Engine::equity`]), so the point of the last flat bar is reused as long as the cash
     /// and the profit reserve are the same decimals (value and scale): the very numbers
-    /// computing it again would give.
+    /// computing it again would give. They change only when a fill is booked, so the
+    /// number of fills seen tells when to compute the point again (debug builds check the
+    /// decimals and the point itself).
     fn curve_point(&mut self) -> (f64, f64) {
         let wallet = self.engine.wallet();
         let flat = wallet
             .positions()
             .values()
             .all(|p| p.is_flat() && p.lots().is_empty());
-        let key = (
-            wallet.cash().serialize(),
-            wallet.profit_reserve().serialize(),
-        );
-        if flat
-            && let Some((cached, point)) = self.flat_point
+        if !flat {
+            return self.fresh_point();
+        }
+        let key = self.counts.fills;
+        if let Some((cached, point, capital)) = self.flat_point
             && cached == key
         {
+            debug_assert_eq!(
+                capital,
+                (
+                    wallet.cash().serialize(),
+                    wallet.profit_reserve().serialize()
+                ),
+                "capital changed without a fill"
+            );
             debug_assert_eq!(
                 (point.0.to_bits(), point.1.to_bits()),
                 {
@@ -188,10 +197,12 @@ impl Replay {
             );
             return point;
         }
+        let capital = (
+            wallet.cash().serialize(),
+            wallet.profit_reserve().serialize(),
+        );
         let point = self.fresh_point();
-        if flat {
-            self.flat_point = Some((key, point));
-        }
+        self.flat_point = Some((key, point, capital));
         point
     }
 
