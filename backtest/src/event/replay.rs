@@ -240,7 +240,7 @@ impl Replay {
             .map_err(|source| EventError::Engine {
                 ts: ts.0,
                 bar: self.bar,
-                source,
+                source: Box::new(source),
             })?;
         match event {
             Event::Order(OrderReport::Rejected { .. }) => self.counts.rejected += 1,

@@ -14,11 +14,11 @@ use std::hash::{Hash, Hasher};
 /// Longest code stored.
 pub(crate) const CAPACITY: usize = 32;
 
-/// Up to [`CAPACITY`] ASCII bytes, without NUL, zero-padded.
+/// Up to [`CAPACITY`] ASCII bytes, without NUL, zero-padded (the length is where the
+/// padding starts: 32 bytes, so that errors carrying a few codes stay small).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Code {
     bytes: [u8; CAPACITY],
-    len: u8,
 }
 
 impl Code {
@@ -31,16 +31,18 @@ impl Code {
         }
         let mut bytes = [0_u8; CAPACITY];
         bytes[..len].copy_from_slice(value.as_bytes());
-        Some(Self {
-            bytes,
-            len: u8::try_from(len).ok()?,
-        })
+        Some(Self { bytes })
+    }
+
+    /// The number of bytes before the padding.
+    fn len(&self) -> usize {
+        self.bytes.iter().position(|&b| b == 0).unwrap_or(CAPACITY)
     }
 
     /// The code as text.
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII is stored (see `new`), so this never fails.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+        std::str::from_utf8(&self.bytes[..self.len()]).unwrap_or_default()
     }
 
     /// The padded bytes as four big-endian words: ordered as the bytes are.
