@@ -210,8 +210,9 @@ pub enum EventError {
         ts: i64,
         /// The bar index.
         bar: usize,
-        /// The engine's error.
-        source: EngineError,
+        /// The engine's error (boxed: the error carries symbols and assets inline, and
+        /// would make every result of this crate as large as itself).
+        source: Box<EngineError>,
     },
 }
 

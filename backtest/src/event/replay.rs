@@ -3,7 +3,6 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use vela_core::engine::{AlertCode, Command, Control, Engine, Event, OrderReport};
-use vela_core::money::rounding::to_f64;
 use vela_core::sim::SimExchange;
 use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
 
@@ -22,20 +21,27 @@ pub(crate) struct Replay {
     queue: VecDeque<Event>,
     commands: Vec<Command>,
     reports: Vec<OrderReport>,
+    /// The exchange's reports on one command (a buffer reused across commands).
+    command_reports: Vec<OrderReport>,
     trades: TradeBook,
     fills: Vec<FillRecord>,
     counts: OrderCounts,
     /// The protection whose alert came just before the next sell, if any.
     protective: Option<ExitReason>,
     exit_reasons: BTreeMap<ClientOrderId, ExitReason>,
+    /// The last close per symbol (in `History::symbols` order), as `last` has it once
+    /// `sync_last` ran: the trade book reads `last` at fills only, so it is brought up to
+    /// date then rather than on every bar.
+    closes: Vec<Option<f64>>,
+    symbols: Vec<Symbol>,
     last: BTreeMap<Symbol, f64>,
     bar: usize,
     /// When the fills being reported happen: the bar's open while the exchange fills the
     /// orders working against the new bar, its close once the bar has completed.
     fill_ts: i64,
-    /// The last flat curve point and the capital it was computed from (cash and profit
-    /// reserve in `Decimal::serialize` form).
-    flat_point: Option<(Capital, (f64, f64))>,
+    /// The last flat curve point, the number of fills seen when it was computed, and the
+    /// cash and profit reserve it was computed from (`Decimal::serialize` form).
+    flat_point: Option<(usize, (f64, f64), Capital)>,
 }
 
 impl Replay {
@@ -50,11 +56,14 @@ impl Replay {
             queue: VecDeque::new(),
             commands: Vec::new(),
             reports: Vec::new(),
+            command_reports: Vec::new(),
             trades,
             fills: Vec::new(),
             counts: OrderCounts::default(),
             protective: None,
             exit_reasons: BTreeMap::new(),
+            closes: Vec::new(),
+            symbols: Vec::new(),
             last: BTreeMap::new(),
             bar: 0,
             fill_ts: 0,
@@ -78,6 +87,8 @@ impl Replay {
             .map(|w| w[1].ts.0 - w[0].ts.0)
             .min()
             .unwrap_or(0);
+        self.symbols = symbols.to_vec();
+        self.closes = vec![None; symbols.len()];
         let start = history.bars(0)[0].ts;
         self.deliver(&Event::control(start, Control::Start))?;
         // One bar event per symbol, refilled in place (no symbol copy per bar).
@@ -100,20 +111,17 @@ impl Replay {
                 self.sim
                     .on_bar(symbol, &history.bars(s)[i], &mut self.reports)?;
             }
-            let reports = std::mem::take(&mut self.reports);
-            for report in reports.iter().cloned() {
-                self.deliver(&Event::Order(report))?;
-            }
-            self.reports = reports;
-            self.fill_ts = ts.0 + interval;
-            for (s, (symbol, event)) in symbols.iter().zip(&mut bar_events).enumerate() {
-                let bar = history.bars(s)[i];
-                match self.last.get_mut(symbol) {
-                    Some(price) => *price = bar.close,
-                    None => {
-                        self.last.insert(symbol.clone(), bar.close);
-                    }
+            if !self.reports.is_empty() {
+                let mut reports = std::mem::take(&mut self.reports);
+                for report in reports.drain(..) {
+                    self.deliver(&Event::Order(report))?;
                 }
+                self.reports = reports;
+            }
+            self.fill_ts = ts.0 + interval;
+            for (s, event) in bar_events.iter_mut().enumerate() {
+                let bar = history.bars(s)[i];
+                self.closes[s] = Some(bar.close);
                 if let Event::Market(MarketData::Bar { bar: slot, .. }) = event {
                     *slot = bar;
                 }
@@ -131,6 +139,7 @@ impl Replay {
             }
         }
         progress(n, n);
+        sync_last(&self.symbols, &self.closes, &mut self.last);
         // Positions still open are valued at the last close.
         let last_close = history.bars(0)[n - 1].ts.0 + interval;
         let trades = self.trades.finish(n - 1, last_close, &self.last);
@@ -154,21 +163,30 @@ impl Replay {
     /// While nothing is held the equity is the capital alone, whatever the prices (see
     /// [`Engine::equity`]), so the point of the last flat bar is reused as long as the cash
     /// and the profit reserve are the same decimals (value and scale): the very numbers
-    /// computing it again would give.
+    /// computing it again would give. They change only when a fill is booked, so the
+    /// number of fills seen tells when to compute the point again (debug builds check the
+    /// decimals and the point itself).
     fn curve_point(&mut self) -> (f64, f64) {
         let wallet = self.engine.wallet();
         let flat = wallet
             .positions()
             .values()
             .all(|p| p.is_flat() && p.lots().is_empty());
-        let key = (
-            wallet.cash().serialize(),
-            wallet.profit_reserve().serialize(),
-        );
-        if flat
-            && let Some((cached, point)) = self.flat_point
+        if !flat {
+            return self.fresh_point();
+        }
+        let key = self.counts.fills;
+        if let Some((cached, point, capital)) = self.flat_point
             && cached == key
         {
+            debug_assert_eq!(
+                capital,
+                (
+                    wallet.cash().serialize(),
+                    wallet.profit_reserve().serialize()
+                ),
+                "capital changed without a fill"
+            );
             debug_assert_eq!(
                 (point.0.to_bits(), point.1.to_bits()),
                 {
@@ -179,10 +197,12 @@ impl Replay {
             );
             return point;
         }
+        let capital = (
+            wallet.cash().serialize(),
+            wallet.profit_reserve().serialize(),
+        );
         let point = self.fresh_point();
-        if flat {
-            self.flat_point = Some((key, point));
-        }
+        self.flat_point = Some((key, point, capital));
         point
     }
 
@@ -191,8 +211,8 @@ impl Replay {
     /// rounding; the final equity of a run stays the decimal one.
     fn fresh_point(&self) -> (f64, f64) {
         let equity = self.engine.equity_f64();
-        let wallet = self.engine.wallet();
-        let capital = to_f64(wallet.cash() + wallet.profit_reserve());
+        // `to_f64(cash + profit_reserve)`, as the engine keeps it.
+        let capital = self.engine.capital_f64();
         let exposure = if equity > 0.0 {
             (equity - capital) / equity
         } else {
@@ -220,7 +240,7 @@ impl Replay {
             .map_err(|source| EventError::Engine {
                 ts: ts.0,
                 bar: self.bar,
-                source,
+                source: Box::new(source),
             })?;
         match event {
             Event::Order(OrderReport::Rejected { .. }) => self.counts.rejected += 1,
@@ -229,6 +249,7 @@ impl Replay {
             _ => {}
         }
         if let Event::Order(OrderReport::Filled { fill, partial }) = event {
+            sync_last(&self.symbols, &self.closes, &mut self.last);
             let reason = self
                 .exit_reasons
                 .get(&fill.client_id)
@@ -290,8 +311,23 @@ impl Replay {
             Command::Cancel { .. } | Command::CancelAll { .. } => {}
             Command::State(_) | Command::Rotated { .. } => return,
         }
-        let mut reports = Vec::new();
+        let mut reports = std::mem::take(&mut self.command_reports);
         self.sim.on_command(command, ts, &mut reports);
-        self.queue.extend(reports.into_iter().map(Event::Order));
+        self.queue.extend(reports.drain(..).map(Event::Order));
+        self.command_reports = reports;
+    }
+}
+
+/// Brings `last` up to `closes` (the last close of each of `symbols`, if any yet).
+fn sync_last(symbols: &[Symbol], closes: &[Option<f64>], last: &mut BTreeMap<Symbol, f64>) {
+    for (symbol, close) in symbols.iter().zip(closes) {
+        if let Some(close) = *close {
+            match last.get_mut(symbol) {
+                Some(price) => *price = close,
+                None => {
+                    last.insert(symbol.clone(), close);
+                }
+            }
+        }
     }
 }

@@ -110,6 +110,7 @@ impl Engine {
 
     /// Time-driven changes, checked on every event before it is handled: the running-time
     /// limit, and loss-limit pauses whose period has ended.
+    #[inline]
     pub(super) fn on_clock(&mut self, ts: Timestamp) {
         if let (Some(started), Some(limit)) = (self.started, self.config.running_time_ms)
             && matches!(self.state, BotState::Running | BotState::Paused)

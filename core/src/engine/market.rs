@@ -103,8 +103,11 @@ impl Engine {
 
     /// Stops, trailing stops and take-profit targets of the position in `symbol`.
     fn protect(&mut self, ts: Timestamp, symbol: &Symbol, low: f64, high: f64) {
-        // Nothing to protect (no position was bought since the last went flat).
-        if self.protections.is_empty() {
+        // Nothing to protect (no position was bought since the last went flat), or no
+        // protection configured: no exit can come of it, and the state it would update
+        // (the trailing high) is read by the trailing stop only. The risk settings never
+        // change after the engine is built.
+        if self.protections.is_empty() || !self.protects {
             return;
         }
         // Stops compare the position's cost (in the budget asset) with this pair's prices,

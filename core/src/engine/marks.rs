@@ -99,6 +99,11 @@ impl Marks {
         self.capital + positions
     }
 
+    /// `to_f64(cash + profit_reserve)`.
+    pub(super) fn capital(&self) -> f64 {
+        self.capital
+    }
+
     /// The average cost of the position in `asset` (and it as `f64`), `None` when flat or
     /// never opened.
     pub(super) fn average_cost(&self, asset: &Asset) -> Option<(Decimal, f64)> {

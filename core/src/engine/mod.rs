@@ -133,6 +133,8 @@ pub struct Engine {
     sequence: u64,
     last_ts: Option<Timestamp>,
     protections: BTreeMap<Symbol, Protection>,
+    /// Whether any protection (stop loss, trailing stop, take profit) is configured.
+    protects: bool,
     trip_pnl: BTreeMap<Asset, Decimal>,
     stats: TradeStats,
     limits: LossLimits,
@@ -181,6 +183,9 @@ impl Engine {
             sequence: 0,
             last_ts: None,
             protections: BTreeMap::new(),
+            protects: config.risk.stop_loss.is_some()
+                || config.risk.trailing_stop.is_some()
+                || !config.risk.take_profit.is_empty(),
             trip_pnl: BTreeMap::new(),
             stats: TradeStats::default(),
             limits: LossLimits::default(),
@@ -307,6 +312,18 @@ impl Engine {
         self.marks.equity(&self.last_prices)
     }
 
+    /// The capital (cash and profit reserve, in the budget asset) as `f64`: the very
+    /// number `to_f64(cash + profit_reserve)` gives, converted once per fill.
+    #[must_use]
+    pub fn capital_f64(&self) -> f64 {
+        debug_assert_eq!(
+            self.marks,
+            Marks::of(&self.wallet, &self.instruments),
+            "marks out of date"
+        );
+        self.marks.capital()
+    }
+
     /// What one unit of `asset` is worth in the budget asset at the last prices.
     fn value_of(&self, asset: &Asset) -> Option<Decimal> {
         value_of(
@@ -357,8 +374,10 @@ impl Engine {
             last_prices: &self.last_prices,
         };
         call(self.strategy.as_mut(), &ctx, &mut intents);
-        for intent in intents.drain(..) {
-            self.process_intent(ts, intent, OrderOrigin::Strategy);
+        if !intents.is_empty() {
+            for intent in intents.drain(..) {
+                self.process_intent(ts, intent, OrderOrigin::Strategy);
+            }
         }
         self.intents = intents;
     }
@@ -493,8 +512,8 @@ impl Engine {
 
     /// The id the next order will get (the sequence advances only when it is used).
     fn next_client_id(&self) -> Result<ClientOrderId, String> {
-        ClientOrderId::new(format!("{}-{}", self.config.bot_id, self.sequence + 1))
-            .map_err(|_| EngineError::ClientIdsExhausted(self.config.bot_id.clone()).to_string())
+        ClientOrderId::sequenced(self.config.bot_id.as_str(), self.sequence + 1)
+            .ok_or_else(|| EngineError::ClientIdsExhausted(self.config.bot_id.clone()).to_string())
     }
 
     fn deny(

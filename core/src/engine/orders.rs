@@ -8,7 +8,8 @@ use super::{
     RECENT_CLOSED_ORDERS, StateReason,
 };
 use crate::risk::{BreakerAction, BreakerState};
-use crate::types::{ClientOrderId, Fill, Order, OrderStatus, Side, Timestamp};
+use crate::strategy::Context;
+use crate::types::{ClientOrderId, Fill, Order, OrderOrigin, OrderStatus, Side, Timestamp};
 
 /// The status a report moves its order to (fills are handled on their own).
 fn target_status(report: &OrderReport) -> Option<OrderStatus> {
@@ -56,8 +57,7 @@ impl Engine {
                     .get(&fill.symbol)
                     .ok_or_else(|| EngineError::UnknownSymbol(fill.symbol.clone()))?;
                 let quote_value = self.quote_value(instrument);
-                let mut trial = order.clone();
-                trial.apply_fill(fill, !partial)?;
+                order.check_fill(fill, !partial)?;
                 self.wallet
                     .check_fill(fill, instrument, self.release_for(fill), quote_value)?;
             }
@@ -238,14 +238,35 @@ impl Engine {
                 self.closed.push_back(order);
             }
         }
-        if !filled_now
-            && let Some(order) = self.orders.get(id).or_else(|| self.closed.back()).cloned()
-        {
-            self.run_strategy(ts, |strategy, ctx, intents| {
-                strategy.on_order(ctx, &order, intents);
-            });
+        if !filled_now {
+            self.run_strategy_on_order(ts, id);
         }
         Ok(())
+    }
+
+    /// The strategy hears of a status change of order `id` (open, else the order that
+    /// ended last): `run_strategy` without a copy of the order.
+    fn run_strategy_on_order(&mut self, ts: Timestamp, id: &ClientOrderId) {
+        let mut intents = std::mem::take(&mut self.intents);
+        intents.clear();
+        let Some(order) = self.orders.get(id).or_else(|| self.closed.back()) else {
+            self.intents = intents;
+            return;
+        };
+        let ctx = Context {
+            ts,
+            trading: self.state.is_trading(),
+            wallet: &self.wallet,
+            instruments: &self.instruments,
+            open_orders: &self.orders,
+            closed_orders: &self.closed,
+            last_prices: &self.last_prices,
+        };
+        self.strategy.on_order(&ctx, order, &mut intents);
+        for intent in intents.drain(..) {
+            self.process_intent(ts, intent, OrderOrigin::Strategy);
+        }
+        self.intents = intents;
     }
 
     /// A position went flat: record the trade and run the consecutive-loss breaker.

@@ -161,6 +161,11 @@ fn decimal(what: &str, value: f64) -> Result<Decimal, Refusal> {
             format!("{what} {value} is not a usable number"),
         );
     }
+    if value == 1.0 {
+        // What `from_f64(1.0)` gives, value and scale (see `wallet::valuation`'s test):
+        // the default all-in share, without the conversion.
+        return Ok(Decimal::ONE);
+    }
     Decimal::from_f64(value).ok_or_else(|| {
         (
             DenyReason::InvalidSize,

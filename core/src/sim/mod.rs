@@ -180,14 +180,16 @@ impl SimExchange {
         bar: &Bar,
         out: &mut Vec<OrderReport>,
     ) -> Result<(), SimError> {
-        if !self.instruments.contains_key(symbol) {
+        // One search per bar: a symbol with a last bar is listed.
+        let last = self.bars.get_mut(symbol);
+        if last.is_none() && !self.instruments.contains_key(symbol) {
             return Err(SimError::UnknownSymbol(symbol.clone()));
         }
         bar.validate().map_err(|error| SimError::InvalidBar {
             symbol: symbol.clone(),
             error,
         })?;
-        match self.bars.get_mut(symbol) {
+        match last {
             Some(last) if last.ts >= bar.ts => {
                 return Err(SimError::OutOfOrder {
                     symbol: symbol.clone(),

@@ -389,6 +389,10 @@ impl Strategy for Crossover {
         let crossed_up = track.fast_above == Some(false) && above;
         let crossed_down = track.fast_above == Some(true) && !above;
         track.fast_above = Some(above);
+        // Most bars cross nothing: the position is looked at only when one does.
+        if !(crossed_up || crossed_down) {
+            return;
+        }
         let long = ctx.is_long(symbol);
         if crossed_up && !long && !ctx.has_open_orders(symbol) {
             intents.push(Intent::market_buy(

@@ -84,8 +84,9 @@ pub(crate) fn symbol_state<'m, T>(
     symbol: &Symbol,
     make: impl FnOnce() -> Option<T>,
 ) -> Option<&'m mut T> {
-    if !states.contains_key(symbol) {
-        states.insert(symbol.clone(), make()?);
+    // One search: a symbol is copied inline (no allocation) to make the entry key.
+    match states.entry(symbol.clone()) {
+        std::collections::btree_map::Entry::Occupied(state) => Some(state.into_mut()),
+        std::collections::btree_map::Entry::Vacant(slot) => Some(slot.insert(make()?)),
     }
-    states.get_mut(symbol)
 }

@@ -1,5 +1,6 @@
 //! Domain types: time, symbols, instruments, market data, orders and fills.
 
+mod code;
 pub mod fill;
 pub mod instrument;
 pub mod market;

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::code::Code;
 use super::fill::Fill;
 use super::market::Side;
 use super::symbol::Symbol;
@@ -13,7 +14,7 @@ use super::time::Timestamp;
 use crate::error::ValidationError;
 
 /// MEXC's limit on `newClientOrderId` as far as it is known: 32 characters of `[A-Za-z0-9_-]`.
-pub const MAX_CLIENT_ORDER_ID_LEN: usize = 32;
+pub const MAX_CLIENT_ORDER_ID_LEN: usize = super::code::CAPACITY;
 
 /// The order types MEXC spot accepts through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -58,7 +59,7 @@ pub enum OrderAmount {
 /// A client order id: deterministic, at most 32 characters of `[A-Za-z0-9_-]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ClientOrderId(String);
+pub struct ClientOrderId(Code);
 
 impl ClientOrderId {
     /// A checked client order id.
@@ -81,13 +82,52 @@ impl ClientOrderId {
                 "must contain only A-Z, a-z, 0-9, '_' and '-'",
             ));
         }
-        Ok(Self(value))
+        let code = Code::new(&value).ok_or_else(|| {
+            ValidationError::new(
+                "client order id",
+                &value,
+                format!("must be 1 to {MAX_CLIENT_ORDER_ID_LEN} characters"),
+            )
+        })?;
+        Ok(Self(code))
     }
 
     /// The id as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
+    }
+
+    /// `<prefix>-<sequence>` (what `ClientOrderId::new(format!("{prefix}-{sequence}"))`
+    /// gives, without formatting a string), `None` where that would be refused.
+    #[must_use]
+    pub fn sequenced(prefix: &str, sequence: u64) -> Option<Self> {
+        let mut digits = [0_u8; 20];
+        let mut start = digits.len();
+        let mut n = sequence;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let digits = &digits[start..];
+        let mut text = [0_u8; MAX_CLIENT_ORDER_ID_LEN];
+        let len = prefix.len() + 1 + digits.len();
+        if len > MAX_CLIENT_ORDER_ID_LEN
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return None;
+        }
+        text[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        text[prefix.len()] = b'-';
+        text[prefix.len() + 1..len].copy_from_slice(digits);
+        let text = std::str::from_utf8(&text[..len]).ok()?;
+        Code::new(text).map(Self)
     }
 }
 
@@ -100,13 +140,13 @@ impl TryFrom<String> for ClientOrderId {
 
 impl From<ClientOrderId> for String {
     fn from(id: ClientOrderId) -> Self {
-        id.0
+        id.0.as_str().to_owned()
     }
 }
 
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
@@ -337,6 +377,23 @@ impl Order {
     /// the final base quantity is only known to the exchange) it decides the status.
     /// Nothing changes when an error is returned.
     pub fn apply_fill(&mut self, fill: &Fill, complete: bool) -> Result<(), OrderError> {
+        let (to, filled) = self.check_fill(fill, complete)?;
+        self.filled_quantity = filled;
+        self.filled_quote += fill.price * fill.quantity;
+        self.trade_ids.push(fill.trade_id.clone());
+        self.status = to;
+        self.updated = fill.ts;
+        Ok(())
+    }
+
+    /// Checks that [`Order::apply_fill`] would accept `fill`, without changing anything:
+    /// the same checks in the same order, the same errors. Returns the status and the
+    /// filled quantity the fill would leave.
+    pub fn check_fill(
+        &self,
+        fill: &Fill,
+        complete: bool,
+    ) -> Result<(OrderStatus, Decimal), OrderError> {
         let client_id = &self.request.client_id;
         let mismatch = |what| OrderError::FillMismatch {
             client_id: client_id.clone(),
@@ -379,12 +436,7 @@ impl Order {
                 });
             }
         }
-        self.filled_quantity = filled;
-        self.filled_quote += fill.price * fill.quantity;
-        self.trade_ids.push(fill.trade_id.clone());
-        self.status = to;
-        self.updated = fill.ts;
-        Ok(())
+        Ok((to, filled))
     }
 
     /// Base quantity still open, when the order is sized in base.
@@ -402,6 +454,35 @@ mod tests {
     use std::str::FromStr;
 
     use super::*;
+
+    #[test]
+    fn sequenced_ids_are_the_formatted_ones() {
+        for prefix in [
+            "ev",
+            "parity",
+            "a_b",
+            "X",
+            "bot_with_16chars",
+            "",
+            "bad id",
+            "é",
+        ] {
+            for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+                let formatted = ClientOrderId::new(format!("{prefix}-{n}")).ok();
+                assert_eq!(
+                    ClientOrderId::sequenced(prefix, n),
+                    formatted,
+                    "{prefix} {n}"
+                );
+            }
+        }
+        let long = "A".repeat(30);
+        assert_eq!(
+            ClientOrderId::sequenced(&long, 9).map(|c| c.to_string()),
+            Some(format!("{long}-9"))
+        );
+        assert_eq!(ClientOrderId::sequenced(&long, 10), None);
+    }
     use crate::types::Asset;
 
     fn dec(s: &str) -> Decimal {

@@ -4,10 +4,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::code::{CAPACITY, Code};
 use crate::error::ValidationError;
 
 /// Longest symbol or asset name accepted (MEXC's are far shorter).
-const MAX_LEN: usize = 32;
+const MAX_LEN: usize = CAPACITY;
 
 fn validate_code(kind: &'static str, value: &str) -> Result<(), ValidationError> {
     if value.is_empty() || value.len() > MAX_LEN {
@@ -30,23 +31,30 @@ fn validate_code(kind: &'static str, value: &str) -> Result<(), ValidationError>
     Ok(())
 }
 
+/// A checked code inline (see the `code` module: no allocation, cheap compares).
+fn checked_code(kind: &'static str, value: &str) -> Result<Code, ValidationError> {
+    validate_code(kind, value)?;
+    Code::new(value).ok_or_else(|| {
+        ValidationError::new(kind, value, format!("must be 1 to {MAX_LEN} characters"))
+    })
+}
+
 /// An exchange symbol such as `BTCUSDT`: upper-case letters and digits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Symbol(String);
+pub struct Symbol(Code);
 
 impl Symbol {
     /// A checked symbol.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
         let value = value.into();
-        validate_code("symbol", &value)?;
-        Ok(Self(value))
+        Ok(Self(checked_code("symbol", &value)?))
     }
 
     /// The symbol as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -59,33 +67,32 @@ impl TryFrom<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(symbol: Symbol) -> Self {
-        symbol.0
+        symbol.0.as_str().to_owned()
     }
 }
 
 impl fmt::Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 
 /// An asset name such as `BTC`, `USDT` or `MX`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Asset(String);
+pub struct Asset(Code);
 
 impl Asset {
     /// A checked asset name.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
         let value = value.into();
-        validate_code("asset", &value)?;
-        Ok(Self(value))
+        Ok(Self(checked_code("asset", &value)?))
     }
 
     /// The asset name as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -98,13 +105,13 @@ impl TryFrom<String> for Asset {
 
 impl From<Asset> for String {
     fn from(asset: Asset) -> Self {
-        asset.0
+        asset.0.as_str().to_owned()
     }
 }
 
 impl fmt::Display for Asset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0.as_str())
     }
 }
 

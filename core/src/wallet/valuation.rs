@@ -45,6 +45,29 @@ pub fn value_of(
     instruments: &BTreeMap<Symbol, Instrument>,
     last_prices: &BTreeMap<Symbol, f64>,
 ) -> Option<Decimal> {
+    if asset == budget {
+        // `Decimal::from_f64(1.0)`, which is exactly `Decimal::ONE` (value and scale;
+        // tested), without the conversion: fills in the budget asset ask for it each time.
+        return Some(Decimal::ONE);
+    }
     let price = price_of(asset, budget, instruments, last_prices)?;
     Decimal::from_f64(price).filter(|p| *p > Decimal::ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_asset_is_worth_the_converted_one() {
+        let one = Decimal::from_f64(1.0).filter(|p| *p > Decimal::ZERO);
+        assert_eq!(
+            one.map(|d| d.serialize()),
+            Some(Decimal::ONE.serialize()),
+            "from_f64(1.0) must be ONE, value and scale"
+        );
+        let usdt = Asset::new("USDT").unwrap();
+        let value = value_of(&usdt, &usdt, &BTreeMap::new(), &BTreeMap::new());
+        assert_eq!(value.map(|d| d.serialize()), one.map(|d| d.serialize()));
+    }
 }
