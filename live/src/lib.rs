@@ -2,12 +2,19 @@
 //!
 //! - The **adapter**: signed REST ([`rest`], [`signing`]), typed errors that tell a definite
 //!   rejection from an unknown outcome ([`errors`]), a client-side request limiter
-//!   ([`limits`]), protobuf WebSocket market streams and the user data stream.
-//! - The **simulator** behind `vela sim`: the same REST paths and WebSocket protocol on
-//!   loopback, replaying stored bars, matching with vela-core's simulated exchange, with
-//!   fault injection for tests.
+//!   ([`limits`]), credentials that never show ([`secret`]); MEXC's protobuf pushes and
+//!   WebSocket control frames ([`proto`]) and the local order book ([`book`]).
+//! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
+//!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
+//!   exchange, with fault injection for tests.
 //!
 //! Facts about MEXC come from `reference/mexc-api.md` (cited as "reference §n").
 
 pub mod book;
+pub mod errors;
+pub mod limits;
 pub mod proto;
+pub mod rest;
+pub mod secret;
+pub mod signing;
+pub mod sim;

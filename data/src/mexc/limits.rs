@@ -66,6 +66,17 @@ impl WeightLimiter {
     /// capacity is let through alone, once nothing else is in the window. `now_ms` should
     /// not go backwards.
     pub fn delay(&mut self, now_ms: i64, weight: u32) -> i64 {
+        let wait = self.wait(now_ms, weight);
+        if wait == 0 {
+            self.record(now_ms, weight);
+        }
+        wait
+    }
+
+    /// Milliseconds to wait before a request of `weight` at `now_ms` fits, without
+    /// recording anything (forgets requests that left the window). For a caller checking
+    /// several limiters before recording the request in all of them with [`Self::record`].
+    pub fn wait(&mut self, now_ms: i64, weight: u32) -> i64 {
         while self
             .sent
             .front()
@@ -76,7 +87,6 @@ impl WeightLimiter {
         let mut used: u64 = self.sent.iter().map(|&(_, w)| u64::from(w)).sum();
         let fits = |used: u64| used == 0 || used + u64::from(weight) <= u64::from(self.capacity);
         if fits(used) {
-            self.sent.push_back((now_ms, weight));
             return 0;
         }
         for &(t, w) in &self.sent {
@@ -86,6 +96,23 @@ impl WeightLimiter {
             }
         }
         // Unreachable: once every entry has expired `used` is 0, which fits.
+        self.window_ms
+    }
+
+    /// Records a request of `weight` sent at `now_ms`.
+    pub fn record(&mut self, now_ms: i64, weight: u32) {
+        self.sent.push_back((now_ms, weight));
+    }
+
+    /// The most weight allowed in one window.
+    #[must_use]
+    pub const fn capacity(&self) -> u32 {
+        self.capacity
+    }
+
+    /// The window's length in milliseconds.
+    #[must_use]
+    pub const fn window_ms(&self) -> i64 {
         self.window_ms
     }
 
