@@ -26,7 +26,7 @@ fn deals(n: i64) -> Vec<u8> {
         .map(|i| Deal {
             trade: Trade {
                 ts: Timestamp(T0 + i),
-                price: 93_220.01 + 0.01 * i as f64,
+                price: (9_322_001 + i) as f64 / 100.0,
                 quantity: 0.044_382_43,
                 aggressor: if i % 2 == 0 { Side::Buy } else { Side::Sell },
             },

@@ -23,6 +23,7 @@ use thiserror::Error;
 use vela_core::types::{Asset, Bar, BookTop, Side, Symbol, Timestamp, Trade};
 
 use super::channel::KlineInterval;
+use super::fast;
 use super::messages::{
     Body, DepthItem, PrivateAccountV3Api, PrivateDealsV3Api, PrivateOrdersV3Api,
     PublicAggreBookTickerV3Api, PublicAggreDealsV3Api, PublicAggreDepthsV3Api,
@@ -98,19 +99,31 @@ pub enum DecodeError {
     },
 }
 
-/// Decodes one binary WebSocket frame (copied once into a shared buffer; see
-/// [`decode_push_bytes`] to skip the copy).
+/// Decodes one binary WebSocket frame. Deals and depth diffs take a zero-copy path
+/// ([`super::fast`]); other frames are copied once into a shared buffer and decoded by
+/// `prost` (see [`decode_push_bytes`] to skip the copy).
 pub fn decode_push(frame: &[u8]) -> Result<Push, DecodeError> {
     check_len(frame.len())?;
-    decode_push_bytes(Bytes::copy_from_slice(frame))
+    if let Some(push) = fast::decode(frame) {
+        return Ok(push);
+    }
+    decode_wrapper(Bytes::copy_from_slice(frame))
 }
 
-/// Decodes one binary WebSocket frame held in [`Bytes`] (as tungstenite delivers it): text
-/// fields are slices of the frame, not copies.
+/// Decodes one binary WebSocket frame held in [`Bytes`] (as tungstenite delivers it): for
+/// the frames `prost` decodes, text fields are slices of the frame, not copies.
 pub fn decode_push_bytes(frame: Bytes) -> Result<Push, DecodeError> {
     check_len(frame.len())?;
-    let wrapper = PushDataV3ApiWrapper::decode(frame)?;
-    convert(wrapper)
+    if let Some(push) = fast::decode(&frame) {
+        return Ok(push);
+    }
+    decode_wrapper(frame)
+}
+
+/// The reference path: `prost` decodes the wrapper, then [`convert`] validates it.
+pub(super) fn decode_wrapper(frame: Bytes) -> Result<Push, DecodeError> {
+    check_len(frame.len())?;
+    convert(PushDataV3ApiWrapper::decode(frame)?)
 }
 
 /// A depth level from text (e.g. a REST depth snapshot's `[price, quantity]`), validated as
@@ -370,7 +383,7 @@ fn levels(items: &[DepthItem], side: &'static str) -> Result<Vec<Level>, DecodeE
     Ok(levels)
 }
 
-fn level_from(
+pub(super) fn level_from(
     price_text: &[u8],
     quantity_text: &[u8],
     field: impl Fn() -> String,
@@ -534,7 +547,7 @@ fn number_error(
     }
 }
 
-fn text(raw: &[u8], field: &'static str) -> Result<String, DecodeError> {
+pub(super) fn text(raw: &[u8], field: &'static str) -> Result<String, DecodeError> {
     std::str::from_utf8(raw)
         .map(str::to_owned)
         .map_err(|_| DecodeError::Invalid {
@@ -557,7 +570,7 @@ fn asset(raw: &str, field: &'static str) -> Result<Asset, DecodeError> {
     })
 }
 
-const fn side(value: i32, field: &'static str) -> Result<Side, DecodeError> {
+pub(super) const fn side(value: i32, field: &'static str) -> Result<Side, DecodeError> {
     match value {
         1 => Ok(Side::Buy),
         2 => Ok(Side::Sell),
@@ -575,7 +588,7 @@ fn seconds_to_ms(seconds: i64, field: &'static str) -> Result<i64, DecodeError> 
 }
 
 /// A book version: unsigned decimal digits.
-fn version(raw: &[u8], field: &'static str) -> Result<u64, DecodeError> {
+pub(super) fn version(raw: &[u8], field: &'static str) -> Result<u64, DecodeError> {
     if raw.is_empty() {
         return Err(DecodeError::Missing { field });
     }
@@ -604,7 +617,7 @@ fn scan(raw: &[u8], field: impl Fn() -> String) -> Result<Scanned, DecodeError> 
 }
 
 /// A positive, finite price.
-fn price(raw: &[u8], field: impl Fn() -> String) -> Result<f64, DecodeError> {
+pub(super) fn price(raw: &[u8], field: impl Fn() -> String) -> Result<f64, DecodeError> {
     let scanned = scan(raw, &field)?;
     positive_f64(scanned, raw, field)
 }
@@ -621,7 +634,7 @@ fn positive_f64(
 }
 
 /// A positive, finite quantity (trades).
-fn positive(raw: &[u8], field: impl Fn() -> String) -> Result<f64, DecodeError> {
+pub(super) fn positive(raw: &[u8], field: impl Fn() -> String) -> Result<f64, DecodeError> {
     price(raw, field)
 }
 

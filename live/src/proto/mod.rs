@@ -16,6 +16,7 @@ pub mod channel;
 pub mod control;
 pub mod decode;
 pub mod encode;
+mod fast;
 pub mod messages;
 mod num;
 pub mod types;

@@ -124,6 +124,42 @@ pub(crate) fn scan(text: &[u8]) -> Result<Scanned, NumError> {
         Some((b'-', rest)) => (true, rest),
         Some(_) => (false, text),
     };
+    if body.len() <= 19
+        && let Some(scanned) = scan_short(negative, body)
+    {
+        return Ok(scanned);
+    }
+    scan_long(negative, body)
+}
+
+/// The common case: at most 19 characters of digits and one point, so the digits cannot
+/// overflow a `u64`. `None` sends anything else (exponents, errors) to [`scan_long`].
+fn scan_short(negative: bool, body: &[u8]) -> Option<Scanned> {
+    let mut mantissa: u64 = 0;
+    let mut decimals: i32 = 0;
+    let mut digits = 0u32;
+    let mut seen_point = false;
+    for &b in body {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa * 10 + u64::from(digit);
+            digits += 1;
+            decimals += i32::from(seen_point);
+        } else if b == b'.' && !seen_point {
+            seen_point = true;
+        } else {
+            return None;
+        }
+    }
+    (digits > 0).then_some(Scanned {
+        negative,
+        mantissa: u128::from(mantissa),
+        exponent: -decimals,
+    })
+}
+
+/// Any length, exponent forms, and the errors.
+fn scan_long(negative: bool, body: &[u8]) -> Result<Scanned, NumError> {
     // Digits accumulate in a u64 (the common case: up to 19 digits) and move to a u128
     // only when they overflow it.
     let mut narrow: u64 = 0;

@@ -2,16 +2,18 @@
 //! bytes (fault-tests case 33).
 
 use proptest::prelude::*;
+use prost::bytes::Bytes;
 use rust_decimal::Decimal;
 use vela_core::types::{Asset, Bar, BookTop, Side, Timestamp, Trade};
 
 use super::{decoded, sym};
 use crate::proto::channel::{DepthLimit, KlineInterval, Speed};
-use crate::proto::decode::decode_push;
+use crate::proto::decode::{decode_push, decode_wrapper};
 use crate::proto::encode::{
     book_ticker_frame, deals_frame, depth_frame, encode_push, kline_frame, limit_depth_frame,
     private_account_frame, private_deal_frame, private_order_frame,
 };
+use crate::proto::fast;
 use crate::proto::types::{
     BookTicker, Deal, DepthDiff, IgnoredBody, Kline, Level, LimitDepth, PrivateAccount,
     PrivateDeal, PrivateOrder, Push, PushBody, PushOrderStatus, PushOrderType,
@@ -414,7 +416,9 @@ proptest! {
     #[test]
     fn prop_encode_then_decode_is_identity(push in any_push()) {
         let frame = encode_push(&push);
-        prop_assert_eq!(decode_push(&frame), Ok(push));
+        prop_assert_eq!(decode_push(&frame), Ok(push.clone()));
+        // The same through `prost` alone (deals and depth take the fast path above).
+        prop_assert_eq!(decode_wrapper(Bytes::from(frame)), Ok(push));
     }
 
     #[test]
@@ -446,5 +450,38 @@ proptest! {
             }
         }
         let _ = decode_push(&frame);
+    }
+
+    /// The zero-copy path takes every valid deals and depth push, and whatever it accepts
+    /// (also out of damaged frames) `prost` decodes to the same push.
+    #[test]
+    fn prop_fast_path_agrees_with_prost(
+        push in any_push(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let frame = encode_push(&push);
+        let hot = matches!(push.body, PushBody::Deals(_) | PushBody::DepthDiff(_));
+        prop_assert_eq!(fast::decode(&frame).is_some(), hot);
+        let mut damaged = frame.clone();
+        for (at, byte) in edits {
+            let i = at.index(damaged.len());
+            if let Some(b) = damaged.get_mut(i) {
+                *b = byte;
+            }
+        }
+        let truncated = frame.get(..cut.index(frame.len())).unwrap_or_default().to_vec();
+        for bytes in [frame, damaged, truncated] {
+            if let Some(fast) = fast::decode(&bytes) {
+                prop_assert_eq!(decode_wrapper(Bytes::from(bytes)), Ok(fast));
+            }
+        }
+    }
+
+    #[test]
+    fn prop_fast_path_agrees_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        if let Some(fast) = fast::decode(&bytes) {
+            prop_assert_eq!(decode_wrapper(Bytes::from(bytes)), Ok(fast));
+        }
     }
 }
