@@ -2,16 +2,20 @@
 //!
 //! - The **adapter**: signed REST ([`rest`], [`signing`]), typed errors that tell a definite
 //!   rejection from an unknown outcome ([`errors`]), a client-side request limiter
-//!   ([`limits`]), credentials that never show ([`secret`]).
+//!   ([`limits`]), credentials that never show ([`secret`]), the protobuf WebSocket market
+//!   streams and user data stream ([`ws`]).
 //! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
 //!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
 //!   exchange, with fault injection for tests.
 //!
 //! Facts about MEXC come from `reference/mexc-api.md` (cited as "reference §n").
 
+pub mod book;
 pub mod errors;
 pub mod limits;
+pub mod proto;
 pub mod rest;
 pub mod secret;
 pub mod signing;
 pub mod sim;
+pub mod ws;

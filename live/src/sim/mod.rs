@@ -6,3 +6,5 @@ pub mod faults;
 pub mod feed;
 pub mod listen_keys;
 pub mod outgoing;
+pub mod publish;
+pub mod stream;
