@@ -43,12 +43,21 @@ impl fmt::Debug for ApiKey {
 
 impl fmt::Display for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let key = &self.0;
-        if key.len() <= 8 {
-            f.write_str("****")
-        } else {
-            write!(f, "{}…{}", &key[..4], &key[key.len() - 4..])
-        }
+        f.write_str(&mask(&self.0))
+    }
+}
+
+/// A key (or listenKey) as shown in logs and errors: its first and last four characters,
+/// or `****` when it is too short to show any.
+#[must_use]
+pub fn mask(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 8 {
+        "****".to_owned()
+    } else {
+        let head: String = chars[..4].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
     }
 }
 

@@ -37,7 +37,7 @@ pub(crate) enum TierArg {
 
 /// Fill timing, as the flag spells it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum FillArg {
+pub(crate) enum FillArg {
     /// At the next bar's open (the default).
     NextOpen,
     /// At the signal bar's close (optimistic).

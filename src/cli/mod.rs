@@ -5,6 +5,7 @@ mod data;
 mod fetch;
 mod market;
 mod report;
+mod sim;
 mod store;
 mod strategies;
 mod sweep;
@@ -39,6 +40,8 @@ enum Command {
     /// Walk forward: optimise a grid in sample (vector tier), trade the pick out of sample
     /// (event tier), step, repeat; in-sample vs out-of-sample statistics.
     WalkForward(Box<walk::Args>),
+    /// The local MEXC simulator: MEXC's REST and WebSocket API on loopback, replaying stored bars.
+    Sim(Box<sim::Args>),
 }
 
 /// Runs the parsed command; the exit code tells scripts whether it found problems.
@@ -50,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(args) => report::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::WalkForward(args) => walk::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }
 

@@ -118,8 +118,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         bail!("--keep-equity needs --out: the curves are written next to the results table");
     }
 
-    let range = time_range(args)?;
-    let frames = read_frames(args, range)?;
+    let range = time_range(args.from.as_deref(), args.to.as_deref())?;
+    let frames = read_frames(&args.store, &args.datasets, range)?;
     // One simulator serves every dataset: their instruments must trade by the same rules.
     let settings = args.instrument.settings();
     let instrument = instrument_for(frames[0].0.symbol(), &settings)?;
@@ -235,13 +235,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn time_range(args: &Args) -> Result<TimeRange> {
-    let parse = |flag: &str, text: &Option<String>| {
-        text.as_deref()
-            .map(|t| parse_timestamp(t).map_err(|e| anyhow::anyhow!("{flag} {t:?}: {e}")))
+/// The range of `--from` and `--to`.
+pub(crate) fn time_range(from: Option<&str>, to: Option<&str>) -> Result<TimeRange> {
+    let parse = |flag: &str, text: Option<&str>| {
+        text.map(|t| parse_timestamp(t).map_err(|e| anyhow::anyhow!("{flag} {t:?}: {e}")))
             .transpose()
     };
-    let (from, to) = (parse("--from", &args.from)?, parse("--to", &args.to)?);
+    let (from, to) = (parse("--from", from)?, parse("--to", to)?);
     if let (Some(from), Some(to)) = (from, to)
         && from >= to
     {
@@ -255,10 +255,14 @@ fn time_range(args: &Args) -> Result<TimeRange> {
 }
 
 /// The bars of every dataset in `range`; none may be empty.
-fn read_frames(args: &Args, range: TimeRange) -> Result<Vec<(DatasetId, BarFrame)>> {
+pub(crate) fn read_frames(
+    store_args: &StoreArgs,
+    datasets: &[String],
+    range: TimeRange,
+) -> Result<Vec<(DatasetId, BarFrame)>> {
     let mut frames = Vec::new();
-    for text in &args.datasets {
-        let Some((store, id)) = stored_dataset(&args.store, text)? else {
+    for text in datasets {
+        let Some((store, id)) = stored_dataset(store_args, text)? else {
             bail!(
                 "{text}: not a stored dataset (expected exchange/SYMBOL/interval, e.g. \
                  sample/BTCUSDT/1m; see `vela data list`)"

@@ -1,6 +1,7 @@
 //! The REST client: one place that admits a request through the limiter, signs it, sends
 //! it and turns the reply into a typed value or a [`MexcError`] with the right outcome.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -416,7 +417,7 @@ impl RestClient {
     async fn with_clock_retry<T, F, Fut>(&self, attempt: F) -> Result<T, MexcError>
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, MexcError>>,
+        Fut: Future<Output = Result<T, MexcError>>,
     {
         match attempt().await {
             Err(e) if e.reject_kind() == Some(RejectKind::TimestampOutsideRecvWindow) => {
@@ -514,7 +515,7 @@ impl RestClient {
     fn classify(&self, endpoint: &Endpoint, status: StatusCode, retry_after_ms: Option<i64>, body: String) -> Result<String, MexcError> {
         let code = status.as_u16();
         let now = self.monotonic_ms();
-        let mut limiter = || self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        let limiter = || self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
         match code {
             200..=299 => match api_error(&body) {
                 // A wrapped reply with an error code (reference §4.2).
@@ -568,7 +569,12 @@ fn rejected(endpoint: &Endpoint, status: u16, code: i64, msg: String) -> MexcErr
 /// A transport failure: not sent when the connection could not be opened, otherwise the
 /// outcome is unknown. The URL (which holds the signed query) is left out.
 fn transport(endpoint: &Endpoint, error: &reqwest::Error) -> MexcError {
-    let mut detail = error.without_url_ref().to_string();
+    // reqwest's message quotes the URL, whose query carries the signed parameters: keep
+    // only the path.
+    let mut detail = error.to_string();
+    if let Some(url) = error.url() {
+        detail = detail.replace(url.as_str(), url.path());
+    }
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
         detail.push_str(": ");

@@ -2,7 +2,8 @@
 //! element of `batchOrders` (reference §3), checked before anything is sent.
 
 use rust_decimal::Decimal;
-use vela_core::types::{MAX_CLIENT_ORDER_ID_LEN, OrderAmount, OrderRequest};
+use vela_core::types::order::MAX_CLIENT_ORDER_ID_LEN;
+use vela_core::types::{OrderAmount, OrderRequest};
 
 use super::model::{WireOrderType, WireSide};
 use crate::signing::Query;
