@@ -24,6 +24,7 @@ use vela_core::types::{Asset, BookTop, Symbol, Timestamp, Trade};
 
 use super::feed::{Audience, Feed, Published};
 use super::outgoing::{BalanceUpdate, FillUpdate, OrderUpdate, Outgoing, SimLevel};
+use super::rest::PushSink;
 use crate::proto::encode::{
     book_ticker_frame, deals_frame, depth_frame, kline_frame, limit_depth_frame,
     private_account_frame, private_deal_frame, private_order_frame,
@@ -116,7 +117,9 @@ pub struct Publisher {
 
 impl std::fmt::Debug for Publisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Publisher").field("feed", &self.feed).finish_non_exhaustive()
+        f.debug_struct("Publisher")
+            .field("feed", &self.feed)
+            .finish_non_exhaustive()
     }
 }
 
@@ -160,6 +163,14 @@ impl Publisher {
         outs.iter().map(|out| self.publish(out)).sum()
     }
 
+    /// This publisher as the simulator server's push sink ([`super::server::SimServer::start`]).
+    #[must_use]
+    pub fn sink(self: Arc<Self>) -> PushSink {
+        Arc::new(move |out: Vec<Outgoing>| {
+            self.publish_all(&out);
+        })
+    }
+
     /// The frames of `out`, stamped now, without publishing them (updates the kept books
     /// for a depth diff).
     pub fn encode(&self, out: &Outgoing) -> Result<Vec<Published>, PublishError> {
@@ -198,7 +209,10 @@ impl Publisher {
                         symbol: symbol.clone(),
                         limit,
                     };
-                    public(&channel, limit_depth_frame(symbol, limit, &book.limit(limit), now))
+                    public(
+                        &channel,
+                        limit_depth_frame(symbol, limit, &book.limit(limit), now),
+                    )
                 }));
                 Ok(frames)
             }

@@ -40,7 +40,10 @@ fn klines_name_their_interval_and_keep_the_bar() {
     };
     let frames = publisher().encode(&out).expect("encodes");
     assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].channel, "spot@public.kline.v3.api.pb@BTCUSDT@Min1");
+    assert_eq!(
+        frames[0].channel,
+        "spot@public.kline.v3.api.pb@BTCUSDT@Min1"
+    );
     assert_eq!(frames[0].audience, Audience::Public);
     let push = decode_push(&frames[0].frame).expect("decodes");
     assert_eq!(push.send_time, Some(Timestamp::from_millis(NOW)));
@@ -111,8 +114,14 @@ fn depth_carries_its_version_and_feeds_the_partial_depth_and_ticker() {
         asks: vec![(dec("10.2"), dec("4"))],
     };
     let frames = publisher.encode(&second).expect("encodes");
-    assert_eq!(frames[0].channel, "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT");
-    assert_eq!(frames[1].channel, "spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT");
+    assert_eq!(
+        frames[0].channel,
+        "spot@public.aggre.depth.v3.api.pb@100ms@BTCUSDT"
+    );
+    assert_eq!(
+        frames[1].channel,
+        "spot@public.aggre.depth.v3.api.pb@10ms@BTCUSDT"
+    );
     assert_eq!(frames[0].depth_version, Some(3));
     match decode_push(&frames[0].frame).expect("decodes").body {
         PushBody::DepthDiff(diff) => {
@@ -142,7 +151,10 @@ fn depth_carries_its_version_and_feeds_the_partial_depth_and_ticker() {
         ask: (dec("10.1"), dec("1.5")),
     };
     let frames = publisher.encode(&ticker).expect("encodes");
-    assert_eq!(frames[0].channel, "spot@public.aggre.bookTicker.v3.api.pb@100ms@BTCUSDT");
+    assert_eq!(
+        frames[0].channel,
+        "spot@public.aggre.bookTicker.v3.api.pb@100ms@BTCUSDT"
+    );
     match decode_push(&frames[0].frame).expect("decodes").body {
         PushBody::BookTicker(t) => {
             assert_eq!(t.version, Some(3));
@@ -190,7 +202,10 @@ fn private_pushes_go_to_their_account_only() {
     }
     let bad = Outgoing::Order {
         api_key: "acct-A".to_owned(),
-        update: OrderUpdate { status: 9, ..update },
+        update: OrderUpdate {
+            status: 9,
+            ..update
+        },
     };
     assert_eq!(
         publisher().encode(&bad),

@@ -53,7 +53,10 @@ impl LoopbackSim {
 /// Starts a server with `config` and no faults.
 pub(crate) async fn start(config: StreamConfig) -> LoopbackSim {
     let feed = Feed::new();
-    let faults = Arc::new(Faults::new(FaultSpec::parse::<&str>(&[]).expect("no faults"), 7));
+    let faults = Arc::new(Faults::new(
+        FaultSpec::parse::<&str>(&[]).expect("no faults"),
+        7,
+    ));
     let keys = Arc::new(ListenKeys::default());
     let shared = StreamShared {
         feed: feed.clone(),
@@ -75,7 +78,9 @@ pub(crate) async fn start(config: StreamConfig) -> LoopbackSim {
             .route("/api/v3/depth", get(depth))
             .with_state(Arc::clone(&stand)),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
     LoopbackSim {
@@ -116,10 +121,11 @@ fn key_error(problem: KeyProblem) -> Reply3 {
 async fn create_key(State(stand): State<Arc<Stand>>, headers: HeaderMap) -> Reply3 {
     let shared = &stand.shared;
     let now = (shared.clock)();
-    match shared
-        .listen_keys
-        .create(&api_key(&headers), now, shared.faults.listen_key_generation())
-    {
+    match shared.listen_keys.create(
+        &api_key(&headers),
+        now,
+        shared.faults.listen_key_generation(),
+    ) {
         Ok(key) => json(StatusCode::OK, format!(r#"{{"listenKey":"{key}"}}"#)),
         Err(problem) => key_error(problem),
     }
@@ -159,7 +165,10 @@ async fn close_key(
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 async fn connect(url: &str) -> Client {
-    tokio_tungstenite::connect_async(url).await.expect("connects").0
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connects")
+        .0
 }
 
 async fn send(client: &mut Client, text: &str) {
@@ -209,8 +218,10 @@ fn deals(trade_id: u64) -> Outgoing {
 #[tokio::test]
 async fn acks_pongs_and_refusals_as_mexc_sends_them() {
     let sim = start(StreamConfig::default()).await;
-    sim.faults
-        .update(|f| f.refused_channels.push("spot@public.aggre.bookTicker".to_owned()));
+    sim.faults.update(|f| {
+        f.refused_channels
+            .push("spot@public.aggre.bookTicker".to_owned())
+    });
     let mut client = connect(&sim.ws_url()).await;
     send(&mut client, &subscribe(&[DEALS])).await;
     assert_eq!(
@@ -218,7 +229,10 @@ async fn acks_pongs_and_refusals_as_mexc_sends_them() {
         format!(r#"{{"id":0,"code":0,"msg":"{DEALS}"}}"#)
     );
     send(&mut client, r#"{"method":"PING"}"#).await;
-    assert_eq!(next_text(&mut client).await, r#"{"id":0,"code":0,"msg":"PONG"}"#);
+    assert_eq!(
+        next_text(&mut client).await,
+        r#"{"id":0,"code":0,"msg":"PONG"}"#
+    );
     for refused in [
         "spot@public.miniTicker.v3.api.pb@BTCUSDT@24H",
         "spot@private.orders.v3.api.pb",
@@ -250,10 +264,15 @@ async fn the_31st_subscription_is_refused() {
     }
     // The same channel again is no new subscription.
     send(&mut client, &subscribe(&[refs[0]])).await;
-    assert!(matches!(Reply::parse(&next_text(&mut client).await), Ok(Reply::Ack(_))));
+    assert!(matches!(
+        Reply::parse(&next_text(&mut client).await),
+        Ok(Reply::Ack(_))
+    ));
     send(&mut client, &subscribe(&[DEALS])).await;
     match Reply::parse(&next_text(&mut client).await).expect("parses") {
-        Reply::Refused { channels, reason, .. } => {
+        Reply::Refused {
+            channels, reason, ..
+        } => {
             assert_eq!(channels, [DEALS]);
             assert_eq!(reason.as_deref(), Some("Too many subscriptions"));
         }
@@ -320,7 +339,10 @@ async fn bad_keys_and_idle_connections_are_closed() {
     next_text(&mut busy).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     send(&mut busy, r#"{"method":"PING"}"#).await;
-    assert_eq!(next_text(&mut busy).await, r#"{"id":0,"code":0,"msg":"PONG"}"#);
+    assert_eq!(
+        next_text(&mut busy).await,
+        r#"{"id":0,"code":0,"msg":"PONG"}"#
+    );
 }
 
 #[tokio::test]

@@ -212,7 +212,12 @@ mod tests {
     fn backoff_doubles_to_its_cap() {
         let mut backoff = Backoff::new(BackoffConfig::default());
         let delays: Vec<u128> = (1..=9).map(|a| backoff.delay(a).as_millis()).collect();
-        assert_eq!(delays, [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
+        assert_eq!(
+            delays,
+            [
+                500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000
+            ]
+        );
         assert_eq!(backoff.delay(u32::MAX), Duration::from_secs(30));
     }
 

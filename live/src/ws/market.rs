@@ -100,16 +100,27 @@ impl MarketStreams {
 
     /// Subscribes `channel`, reported stale after `stale_after` without data (`None`:
     /// never). Subscribing a channel twice does nothing.
-    pub fn subscribe_with(&mut self, channel: Channel, stale_after: Option<Duration>) -> Result<(), WsError> {
+    pub fn subscribe_with(
+        &mut self,
+        channel: Channel,
+        stale_after: Option<Duration>,
+    ) -> Result<(), WsError> {
         if channel.is_private() {
             return Err(WsError::PrivateChannel(channel.to_string()));
         }
-        if self.connections.iter().any(|c| c.channels.contains(&channel)) {
+        if self
+            .connections
+            .iter()
+            .any(|c| c.channels.contains(&channel))
+        {
             return Ok(());
         }
         let sub = Sub::new(channel.clone(), stale_after);
         let max = self.config.max_subscriptions;
-        let room = self.connections.iter_mut().find(|c| c.channels.len() < max && !c.task.is_finished());
+        let room = self
+            .connections
+            .iter_mut()
+            .find(|c| c.channels.len() < max && !c.task.is_finished());
         match room {
             Some(connection) => {
                 connection
@@ -140,24 +151,36 @@ impl MarketStreams {
     }
 
     /// Subscribes every channel of `channels`, in order.
-    pub fn subscribe_all(&mut self, channels: impl IntoIterator<Item = Channel>) -> Result<(), WsError> {
+    pub fn subscribe_all(
+        &mut self,
+        channels: impl IntoIterator<Item = Channel>,
+    ) -> Result<(), WsError> {
         channels.into_iter().try_for_each(|c| self.subscribe(c))
     }
 
     /// Unsubscribes `channel`; false when it was not subscribed.
     pub fn unsubscribe(&mut self, channel: &Channel) -> bool {
-        let Some(connection) = self.connections.iter_mut().find(|c| c.channels.contains(channel)) else {
+        let Some(connection) = self
+            .connections
+            .iter_mut()
+            .find(|c| c.channels.contains(channel))
+        else {
             return false;
         };
         connection.channels.retain(|c| c != channel);
-        let _ = connection.commands.send(Command::Unsubscribe(channel.clone()));
+        let _ = connection
+            .commands
+            .send(Command::Unsubscribe(channel.clone()));
         true
     }
 
     /// The subscribed channels, per connection in order.
     #[must_use]
     pub fn channels(&self) -> Vec<Vec<Channel>> {
-        self.connections.iter().map(|c| c.channels.clone()).collect()
+        self.connections
+            .iter()
+            .map(|c| c.channels.clone())
+            .collect()
     }
 
     /// Connections opened (or being opened).
@@ -184,17 +207,37 @@ impl MarketStreams {
 }
 
 /// One connection: sessions in a loop, with backoff between them.
-async fn run_connection(ctx: Ctx, mut subs: Vec<Sub>, mut commands: mpsc::UnboundedReceiver<Command>) {
+async fn run_connection(
+    ctx: Ctx,
+    mut subs: Vec<Sub>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
     let mut backoff = Backoff::new(ctx.config.backoff);
     let mut attempt = 0_u32;
     let mut resync_since = None;
     loop {
         let url = ctx.config.url.clone();
-        let outcome = session::run(&ctx, &url, None, &mut subs, &mut commands, &mut resync_since).await;
+        let outcome = session::run(
+            &ctx,
+            &url,
+            None,
+            &mut subs,
+            &mut commands,
+            &mut resync_since,
+        )
+        .await;
         if matches!(outcome.end, End::Shutdown | End::ConsumerGone) {
             return;
         }
-        let Some(delay) = session::after_break(&ctx, &outcome, &mut attempt, &mut backoff, &mut resync_since).await else {
+        let Some(delay) = session::after_break(
+            &ctx,
+            &outcome,
+            &mut attempt,
+            &mut backoff,
+            &mut resync_since,
+        )
+        .await
+        else {
             return;
         };
         if !session::pause(delay, &mut subs, &mut commands).await {

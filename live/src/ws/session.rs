@@ -183,7 +183,7 @@ pub(crate) async fn run(
         true,
         ctx.connector.clone(),
     );
-    let socket = match timeout(config.connect_timeout, connect).await {
+    let error = match timeout(config.connect_timeout, connect).await {
         Err(_) => "timed out".to_owned(),
         Ok(Err(e)) => masked(&e.to_string(), secret),
         Ok(Ok((socket, _))) => {
@@ -210,7 +210,7 @@ pub(crate) async fn run(
         }
     };
     Outcome {
-        end: End::ConnectFailed(socket),
+        end: End::ConnectFailed(error),
         healthy: false,
     }
 }
@@ -402,7 +402,8 @@ impl Session<'_> {
                     if matches!(sub.state, SubState::Pending(_) | SubState::Unacked) {
                         sub.state = SubState::Active;
                         tracing::debug!(%stream, %channel, "subscribed");
-                        self.emit(StreamEvent::Subscribed { stream, channel }).await?;
+                        self.emit(StreamEvent::Subscribed { stream, channel })
+                            .await?;
                     }
                 }
             }
@@ -428,7 +429,9 @@ impl Session<'_> {
                     tracing::error!(%stream, %message, "the server refused a request");
                 }
                 for i in targets {
-                    let Some(sub) = self.subs.get_mut(i) else { continue };
+                    let Some(sub) = self.subs.get_mut(i) else {
+                        continue;
+                    };
                     sub.state = SubState::Refused;
                     let channel = sub.name.clone();
                     tracing::error!(%stream, %channel, %message, "subscription refused");
@@ -456,7 +459,8 @@ impl Session<'_> {
         if let Some(since_ms) = self.resync_since.take() {
             let stream = self.ctx.stream;
             tracing::info!(%stream, since_ms, "stream back after a break: resync needed");
-            self.emit(StreamEvent::ResyncNeeded { stream, since_ms }).await?;
+            self.emit(StreamEvent::ResyncNeeded { stream, since_ms })
+                .await?;
         }
         Ok(())
     }

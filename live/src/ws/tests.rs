@@ -84,8 +84,12 @@ async fn subscribed(rx: &mut Receiver<StreamEvent>, n: usize) -> Vec<Channel> {
 }
 
 fn deal(trade_id: u64) -> Outgoing {
+    deal_of("BTCUSDT", trade_id)
+}
+
+fn deal_of(symbol: &str, trade_id: u64) -> Outgoing {
     Outgoing::Deals {
-        symbol: sym("BTCUSDT"),
+        symbol: sym(symbol),
         deals: vec![SimDeal {
             price: 100.0,
             quantity: 1.0,
@@ -151,8 +155,10 @@ async fn subscriptions_are_acknowledged_and_data_delivered() {
 #[tokio::test]
 async fn a_refused_subscription_is_an_event_not_a_success() {
     let sim = start(StreamConfig::default()).await;
-    sim.faults
-        .update(|f| f.refused_channels.push("spot@public.aggre.bookTicker".to_owned()));
+    sim.faults.update(|f| {
+        f.refused_channels
+            .push("spot@public.aggre.bookTicker".to_owned())
+    });
     let (mut streams, mut rx) = MarketStreams::new(fast(&sim)).expect("config");
     let ticker = Channel::BookTicker {
         symbol: sym("BTCUSDT"),
@@ -174,9 +180,9 @@ async fn a_refused_subscription_is_an_event_not_a_success() {
         other => panic!("{other:?}"),
     }
     assert!(
-        !before.iter().any(
-            |e| matches!(e, StreamEvent::Subscribed { channel, .. } if *channel == ticker)
-        ),
+        !before
+            .iter()
+            .any(|e| matches!(e, StreamEvent::Subscribed { channel, .. } if *channel == ticker)),
         "{before:?}"
     );
     assert_eq!(subscribed(&mut rx, 1).await, [deals_channel("BTCUSDT")]);
@@ -190,7 +196,9 @@ async fn mute_server() -> String {
             while let Some(Ok(_)) = socket.recv().await {}
         })
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     let app = axum::Router::new().route("/ws", get(mute));
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -220,7 +228,10 @@ async fn a_missing_ack_and_a_missing_pong_are_failures() {
         "{event:?}"
     );
     let (event, _) = until(&mut rx, |e| matches!(e, StreamEvent::Reconnecting { .. })).await;
-    assert!(matches!(event, StreamEvent::Reconnecting { attempt: 1, .. }), "{event:?}");
+    assert!(
+        matches!(event, StreamEvent::Reconnecting { attempt: 1, .. }),
+        "{event:?}"
+    );
     streams.shutdown().await;
 }
 
@@ -228,7 +239,9 @@ async fn a_missing_ack_and_a_missing_pong_are_failures() {
 async fn thirty_one_channels_take_two_connections() {
     let sim = start(StreamConfig::default()).await;
     let (mut streams, mut rx) = MarketStreams::new(fast(&sim)).expect("config");
-    let channels: Vec<Channel> = (0..31).map(|i| deals_channel(&format!("S{i}USDT"))).collect();
+    let channels: Vec<Channel> = (0..31)
+        .map(|i| deals_channel(&format!("S{i}USDT")))
+        .collect();
     streams.subscribe_all(channels.clone()).expect("sent");
     assert_eq!(streams.connection_count(), 2);
     assert_eq!(streams.channels()[0].len(), 30);
@@ -266,10 +279,7 @@ async fn a_dropped_connection_reconnects_and_resubscribes_in_order() {
     until(&mut rx, |e| matches!(e, StreamEvent::ResyncNeeded { .. })).await;
     sim.publisher.publish(&deal(9));
     // Deals of BTCUSDT are not subscribed; AUSDT's are.
-    sim.publisher.publish(&Outgoing::Deals {
-        symbol: sym("AUSDT"),
-        deals: Vec::new(),
-    });
+    sim.publisher.publish(&deal_of("AUSDT", 10));
     let (event, _) = until(&mut rx, |e| matches!(e, StreamEvent::Data { .. })).await;
     assert!(
         matches!(&event, StreamEvent::Data { push, .. } if push.channel == channels[0].to_string()),
@@ -361,9 +371,8 @@ async fn a_dropped_depth_push_shows_as_a_gap_in_the_book() {
 async fn books_are_snapshotted_and_rebuilt_after_a_gap() {
     let sim = start(StreamConfig::default()).await;
     let set_snapshot = |version: u64| {
-        *sim.depth.depth.lock().expect("not poisoned") = format!(
-            r#"{{"lastUpdateId":{version},"bids":[["100","1"]],"asks":[["200","1"]]}}"#
-        );
+        *sim.depth.depth.lock().expect("not poisoned") =
+            format!(r#"{{"lastUpdateId":{version},"bids":[["100","1"]],"asks":[["200","1"]]}}"#);
     };
     set_snapshot(1);
     let rest = RestClient::new(
@@ -374,7 +383,8 @@ async fn books_are_snapshotted_and_rebuilt_after_a_gap() {
         None,
     )
     .expect("client");
-    let (mut streams, mut rx) = MarketStreams::with_books(fast(&sim), Arc::new(rest)).expect("config");
+    let (mut streams, mut rx) =
+        MarketStreams::with_books(fast(&sim), Arc::new(rest)).expect("config");
     streams
         .subscribe(Channel::Depth {
             symbol: sym("BTCUSDT"),
@@ -394,7 +404,10 @@ async fn books_are_snapshotted_and_rebuilt_after_a_gap() {
     assert!(streams.book(&sym("BTCUSDT")).is_some_and(|b| !b.is_live()));
     sim.publisher.publish(&depth(2, 101));
     let (event, _) = until(&mut rx, |e| matches!(e, StreamEvent::BookLive { .. })).await;
-    assert!(matches!(event, StreamEvent::BookLive { version: 2, .. }), "{event:?}");
+    assert!(
+        matches!(event, StreamEvent::BookLive { version: 2, .. }),
+        "{event:?}"
+    );
     let book = streams.book(&sym("BTCUSDT")).expect("kept");
     assert_eq!(book.best_bid().map(|l| l.price), Some(Decimal::from(101)));
     sim.faults.update(|f| f.depth_gaps = 1);
@@ -406,10 +419,17 @@ async fn books_are_snapshotted_and_rebuilt_after_a_gap() {
         matches!(&event, StreamEvent::BookStale { reason, .. } if reason.contains("Gap")),
         "{event:?}"
     );
-    assert!(streams.book(&sym("BTCUSDT")).is_some_and(|b| b.best_bid().is_none()));
+    assert!(
+        streams
+            .book(&sym("BTCUSDT"))
+            .is_some_and(|b| b.best_bid().is_none())
+    );
     sim.publisher.publish(&depth(5, 104));
     let (event, _) = until(&mut rx, |e| matches!(e, StreamEvent::BookLive { .. })).await;
-    assert!(matches!(event, StreamEvent::BookLive { version: 5, .. }), "{event:?}");
+    assert!(
+        matches!(event, StreamEvent::BookLive { version: 5, .. }),
+        "{event:?}"
+    );
     streams.shutdown().await;
 }
 
@@ -460,7 +480,10 @@ async fn undecodable_frames_are_counted_and_skipped() {
     });
     sim.publisher.publish(&deal(5));
     let (event, _) = until(&mut rx, |e| matches!(e, StreamEvent::DecodeError { .. })).await;
-    assert!(matches!(event, StreamEvent::DecodeError { total: 1, .. }), "{event:?}");
+    assert!(
+        matches!(event, StreamEvent::DecodeError { total: 1, .. }),
+        "{event:?}"
+    );
     let (event, _) = until(&mut rx, |e| trade_ids(e).is_some()).await;
     assert_eq!(trade_ids(&event), Some(vec!["5".to_owned()]));
     assert_eq!(streams.decode_errors(), 1);
@@ -535,11 +558,17 @@ async fn an_expired_listen_key_is_replaced_and_the_gap_reported() {
     let (event, before) = until(&mut rx, |e| client_id(e).is_some()).await;
     assert_eq!(client_id(&event).as_deref(), Some("first"));
     assert!(
-        !before.iter().any(|e| matches!(e, StreamEvent::Disconnected { .. } | StreamEvent::ListenKeyError { .. })),
+        !before.iter().any(|e| matches!(
+            e,
+            StreamEvent::Disconnected { .. } | StreamEvent::ListenKeyError { .. }
+        )),
         "{before:?}"
     );
     sim.faults.expire_listen_keys();
-    let (event, _) = until(&mut rx, |e| matches!(e, StreamEvent::ListenKeyRenewed { .. })).await;
+    let (event, _) = until(&mut rx, |e| {
+        matches!(e, StreamEvent::ListenKeyRenewed { .. })
+    })
+    .await;
     match event {
         StreamEvent::ListenKeyRenewed { key } => assert!(key.contains('…'), "masked: {key}"),
         other => panic!("{other:?}"),

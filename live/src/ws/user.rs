@@ -58,7 +58,9 @@ impl UserStream {
         config: UserStreamConfig,
     ) -> Result<(Self, mpsc::Receiver<StreamEvent>), WsError> {
         if config.keep_alive_every.is_zero() {
-            return Err(WsError::Config("keep_alive_every must be positive".to_owned()));
+            return Err(WsError::Config(
+                "keep_alive_every must be positive".to_owned(),
+            ));
         }
         let connector = config.ws.connector()?;
         let (events, receiver) = mpsc::channel(config.ws.event_capacity);
@@ -89,10 +91,14 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
     let stream = ctx.stream;
-    let mut subs: Vec<Sub> = [Channel::PrivateOrders, Channel::PrivateDeals, Channel::PrivateAccount]
-        .into_iter()
-        .map(|c| Sub::new(c, None))
-        .collect();
+    let mut subs: Vec<Sub> = [
+        Channel::PrivateOrders,
+        Channel::PrivateDeals,
+        Channel::PrivateAccount,
+    ]
+    .into_iter()
+    .map(|c| Sub::new(c, None))
+    .collect();
     let mut backoff = Backoff::new(ctx.config.backoff);
     let mut attempt = 0_u32;
     let mut resync_since = None;
@@ -104,7 +110,13 @@ async fn run(
             None => match rest.create_listen_key().await {
                 Ok(created) => {
                     tracing::info!(%stream, key = %mask(&created), "listenKey created");
-                    if had_key && !ctx.emit(StreamEvent::ListenKeyRenewed { key: mask(&created) }).await {
+                    if had_key
+                        && !ctx
+                            .emit(StreamEvent::ListenKeyRenewed {
+                                key: mask(&created),
+                            })
+                            .await
+                    {
                         return;
                     }
                     had_key = true;
@@ -114,14 +126,27 @@ async fn run(
                 Err(error) => {
                     let error = format!("creating a listenKey: {error}");
                     tracing::warn!(%stream, %error, "user stream");
-                    if !ctx.emit(StreamEvent::ListenKeyError { error: error.clone() }).await {
+                    if !ctx
+                        .emit(StreamEvent::ListenKeyError {
+                            error: error.clone(),
+                        })
+                        .await
+                    {
                         return;
                     }
                     let outcome = Outcome {
                         end: End::ConnectFailed(error),
                         healthy: false,
                     };
-                    let Some(delay) = session::after_break(&ctx, &outcome, &mut attempt, &mut backoff, &mut resync_since).await else {
+                    let Some(delay) = session::after_break(
+                        &ctx,
+                        &outcome,
+                        &mut attempt,
+                        &mut backoff,
+                        &mut resync_since,
+                    )
+                    .await
+                    else {
                         return;
                     };
                     if !session::pause(delay, &mut subs, &mut commands).await {
@@ -133,7 +158,14 @@ async fn run(
         };
         let url = format!("{}?listenKey={current}", ctx.config.url);
         let outcome = {
-            let running = session::run(&ctx, &url, Some(&current), &mut subs, &mut commands, &mut resync_since);
+            let running = session::run(
+                &ctx,
+                &url,
+                Some(&current),
+                &mut subs,
+                &mut commands,
+                &mut resync_since,
+            );
             tokio::pin!(running);
             let mut keep = interval_at(Instant::now() + keep_alive_every, keep_alive_every);
             loop {
@@ -173,7 +205,15 @@ async fn run(
             }
             _ => {}
         }
-        let Some(delay) = session::after_break(&ctx, &outcome, &mut attempt, &mut backoff, &mut resync_since).await else {
+        let Some(delay) = session::after_break(
+            &ctx,
+            &outcome,
+            &mut attempt,
+            &mut backoff,
+            &mut resync_since,
+        )
+        .await
+        else {
             return;
         };
         if !session::pause(delay, &mut subs, &mut commands).await {
