@@ -3,7 +3,8 @@
 //! - The **adapter**: signed REST ([`rest`], [`signing`]), typed errors that tell a definite
 //!   rejection from an unknown outcome ([`errors`]), a client-side request limiter
 //!   ([`limits`]), credentials that never show ([`secret`]); MEXC's protobuf pushes and
-//!   WebSocket control frames ([`proto`]) and the local order book ([`book`]).
+//!   WebSocket control frames ([`proto`]), the local order book ([`book`]), and the
+//!   WebSocket market streams and user data stream ([`ws`]).
 //! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
 //!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
 //!   exchange, with fault injection for tests.
@@ -18,3 +19,4 @@ pub mod rest;
 pub mod secret;
 pub mod signing;
 pub mod sim;
+pub mod ws;

@@ -6,6 +6,7 @@
 //! - [`account`]: one account's balances, orders and trades;
 //! - [`synth`]: trades, book and ticker synthesised from bars;
 //! - [`rest`]: the REST half (axum), with MEXC's signature and timestamp checks;
+//! - [`stream`]: the WebSocket half (axum), and [`publish`], which encodes the pushes;
 //! - [`faults`], [`feed`], [`listen_keys`], [`outgoing`]: what the halves share.
 
 pub mod account;
@@ -13,7 +14,9 @@ pub mod faults;
 pub mod feed;
 pub mod listen_keys;
 pub mod outgoing;
+pub mod publish;
 pub mod rest;
 pub mod server;
 pub mod state;
+pub mod stream;
 pub mod synth;
