@@ -172,7 +172,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let server = SimServer::start(setup, config, std::sync::Arc::new(|_| {}), |_, _| axum::Router::new())
+        let server = SimServer::start_serving(setup, config)
             .await
             .context("starting the simulator")?;
         let names: Vec<&str> = args.datasets.iter().map(String::as_str).collect();

@@ -11,9 +11,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::faults::{FaultState, Faults};
+use super::feed::Feed;
 use super::listen_keys::ListenKeys;
+use super::publish::{Publisher, system_clock};
 use super::rest::{PushSink, RestShared, router};
 use super::state::{SetupError, SimSetup, SimState};
+use super::stream::{self, StreamConfig, StreamShared};
 
 /// How fast the replay runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -172,6 +175,28 @@ impl SimServer {
             stop,
             tasks: Mutex::new(tasks),
         })
+    }
+
+    /// Starts the whole simulator: the REST half and the WebSocket half (`/ws`, MEXC's
+    /// limits) on one port, every push published to the WebSocket clients.
+    pub async fn start_serving(setup: SimSetup, config: ServerConfig) -> Result<Self, ServerError> {
+        let feed = Feed::new();
+        let publisher = Arc::new(Publisher::new(feed.clone(), system_clock()));
+        Self::start(
+            setup,
+            config,
+            publisher.sink(),
+            move |faults, listen_keys| {
+                stream::router(StreamShared {
+                    feed,
+                    faults,
+                    listen_keys,
+                    config: StreamConfig::default(),
+                    clock: system_clock(),
+                })
+            },
+        )
+        .await
     }
 
     /// The address it listens on.

@@ -1,3 +1,4 @@
+#![allow(dead_code, reason = "each test file uses part of the shared support")]
 //! A simulator on loopback for the adapter tests, and the bars it replays.
 
 use std::sync::{Arc, Mutex};
@@ -13,14 +14,14 @@ use vela_live::sim::outgoing::Outgoing;
 use vela_live::sim::server::{ServerConfig, SimServer};
 use vela_live::sim::state::{AccountSetup, SimSetup};
 
-pub const KEY: &str = "mx0vglTESTKEY0000001";
+pub(crate) const KEY: &str = "mx0vglTESTKEY0000001";
 /// A canary: it must never show up in any log line, error or `Debug` output.
-pub const SECRET: &str = "CANARY-5ecret-d0-not-print-1f2e3d";
-pub const START: i64 = 1_699_999_980_000; // on the minute grid
+pub(crate) const SECRET: &str = "CANARY-5ecret-d0-not-print-1f2e3d";
+pub(crate) const START: i64 = 1_699_999_980_000; // on the minute grid
 
 /// `n` one-minute bars of a deterministic zig-zag around 100 (prices on BTCUSDT's
 /// 2-decimal grid, so limit prices can sit exactly between bars).
-pub fn bars(n: usize) -> Vec<Bar> {
+pub(crate) fn bars(n: usize) -> Vec<Bar> {
     (0..n)
         .map(|i| {
             let step = f64::from(u32::try_from(i % 20).expect("small"));
@@ -38,14 +39,14 @@ pub fn bars(n: usize) -> Vec<Bar> {
 }
 
 /// What the simulator published, for assertions.
-pub type Published = Arc<Mutex<Vec<Outgoing>>>;
+pub(crate) type Published = Arc<Mutex<Vec<Outgoing>>>;
 
-pub struct Harness {
-    pub server: SimServer,
-    pub published: Published,
+pub(crate) struct Harness {
+    pub(crate) server: SimServer,
+    pub(crate) published: Published,
 }
 
-pub async fn start(config: ServerConfig) -> Harness {
+pub(crate) async fn start(config: ServerConfig) -> Harness {
     let instrument = stubs::btcusdt();
     let setup = SimSetup {
         series: vec![(instrument.symbol.clone(), bars(200))],
@@ -74,7 +75,7 @@ pub async fn start(config: ServerConfig) -> Harness {
     Harness { server, published }
 }
 
-pub fn client(harness: &Harness, secret: &str, timeout: Duration) -> RestClient {
+pub(crate) fn client(harness: &Harness, secret: &str, timeout: Duration) -> RestClient {
     let config = RestConfig {
         base_url: harness.server.rest_url(),
         timeout,
