@@ -161,7 +161,7 @@ mod tests {
         for text in [
             format!("{creds:?}"),
             format!("{:?}", creds.secret()),
-            format!("{:#?}", creds),
+            format!("{creds:#?}"),
         ] {
             assert!(!text.contains(CANARY), "{text}");
             assert!(!text.contains("CANARY"), "{text}");

@@ -87,9 +87,8 @@ impl Query {
 #[must_use]
 pub fn sign(secret: &[u8], message: &[u8]) -> String {
     // HMAC accepts keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac(),
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        unreachable_hmac()
     };
     mac.update(message);
     hex_lower(&mac.finalize().into_bytes())
@@ -125,7 +124,7 @@ fn hex_lower(bytes: &[u8]) -> String {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| {

@@ -105,7 +105,7 @@ async fn public_endpoints_serve_the_replay_without_look_ahead() {
     assert!(
         matches!(
             wrong,
-            Err(MexcError::BadReply { .. }) | Err(MexcError::Rejected { .. })
+            Err(MexcError::BadReply { .. } | MexcError::Rejected { .. })
         ),
         "{wrong:?}"
     );

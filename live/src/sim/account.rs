@@ -311,7 +311,7 @@ impl Account {
             };
             match report {
                 OrderReport::Filled { fill, partial } => {
-                    self.on_fill(&order_id, fill, *partial, out)
+                    self.on_fill(&order_id, fill, *partial, out);
                 }
                 OrderReport::Canceled { ts, .. } | OrderReport::Expired { ts, .. } => {
                     self.end(&order_id, ts.millis(), "ENTRUST_CANCEL", out);

@@ -41,7 +41,7 @@ pub struct OrderUpdate {
     pub amount: Decimal,
     /// Average fill price so far (zero before any fill).
     pub avg_price: Decimal,
-    /// MEXC order type code: 1 LIMIT, 2 POST_ONLY, 3 IOC, 4 FOK, 5 MARKET.
+    /// MEXC order type code: 1 `LIMIT`, 2 `POST_ONLY`, 3 `IOC`, 4 `FOK`, 5 `MARKET`.
     pub order_type: i32,
     /// Side.
     pub side: Side,

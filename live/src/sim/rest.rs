@@ -329,7 +329,7 @@ fn signed(
                 let order_id = params.get("orderId");
                 let trades: Vec<Value> = state
                     .account(api_key)
-                    .map(|a| a.trades())
+                    .map(super::account::Account::trades)
                     .unwrap_or_default()
                     .iter()
                     .filter(|t| {

@@ -220,7 +220,7 @@ async fn acks_pongs_and_refusals_as_mexc_sends_them() {
     let sim = start(StreamConfig::default()).await;
     sim.faults.update(|f| {
         f.refused_channels
-            .push("spot@public.aggre.bookTicker".to_owned())
+            .push("spot@public.aggre.bookTicker".to_owned());
     });
     let mut client = connect(&sim.ws_url()).await;
     send(&mut client, &subscribe(&[DEALS])).await;

@@ -157,7 +157,7 @@ async fn a_refused_subscription_is_an_event_not_a_success() {
     let sim = start(StreamConfig::default()).await;
     sim.faults.update(|f| {
         f.refused_channels
-            .push("spot@public.aggre.bookTicker".to_owned())
+            .push("spot@public.aggre.bookTicker".to_owned());
     });
     let (mut streams, mut rx) = MarketStreams::new(fast(&sim)).expect("config");
     let ticker = Channel::BookTicker {
