@@ -100,7 +100,7 @@ pub enum DecodeError {
 }
 
 /// Decodes one binary WebSocket frame. Deals and depth diffs take a zero-copy path
-/// ([`super::fast`]); other frames are copied once into a shared buffer and decoded by
+/// (`proto::fast`); other frames are copied once into a shared buffer and decoded by
 /// `prost` (see [`decode_push_bytes`] to skip the copy).
 pub fn decode_push(frame: &[u8]) -> Result<Push, DecodeError> {
     check_len(frame.len())?;

@@ -1,5 +1,5 @@
 //! MEXC's REST replies as typed values (reference §1–§3, §6), parsed leniently where MEXC is
-//! inconsistent (see [`super::num`]) and strictly where a wrong value would cost money.
+//! inconsistent (see the private `rest::num`) and strictly where a wrong value would cost money.
 //! Unknown fields are ignored: MEXC keeps adding them.
 
 use rust_decimal::Decimal;

@@ -1,6 +1,6 @@
 //! The simulator's REST half: MEXC's `/api/v3/...` paths on an axum router, with MEXC's
 //! checks on signed requests (API key, `recvWindow`, timestamp, HMAC signature) and the
-//! REST faults of [`Faults`](super::faults::Faults).
+//! REST faults of [`Faults`](super::faults).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
