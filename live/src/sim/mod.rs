@@ -6,6 +6,7 @@
 //! - [`account`]: one account's balances, orders and trades;
 //! - [`synth`]: trades, book and ticker synthesised from bars;
 //! - [`rest`]: the REST half (axum), with MEXC's signature and timestamp checks;
+//! - `replies`: the JSON of its replies;
 //! - [`stream`]: the WebSocket half (axum), and [`publish`], which encodes the pushes;
 //! - [`faults`], [`feed`], [`listen_keys`], [`outgoing`]: what the halves share.
 
@@ -15,6 +16,7 @@ pub mod feed;
 pub mod listen_keys;
 pub mod outgoing;
 pub mod publish;
+mod replies;
 pub mod rest;
 pub mod server;
 pub mod state;
