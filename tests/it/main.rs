@@ -4,6 +4,7 @@ mod backtest;
 mod cli;
 mod data;
 mod fetch;
+mod sim;
 mod store;
 mod support;
 mod sweep;
