@@ -43,10 +43,10 @@ fn vela_sim_serves_the_sample_and_takes_orders() {
         .expect("vela sim starts");
     let stdout = child.stdout.take().expect("piped");
     let running = Running(child);
+    // Kept open for the whole test: the simulator stops when its output is closed.
+    let mut output = BufReader::new(stdout);
     let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("a first line");
+    output.read_line(&mut first).expect("a first line");
     let url = first
         .split_whitespace()
         .find(|word| word.starts_with("http://127.0.0.1:"))
@@ -106,6 +106,7 @@ fn vela_sim_serves_the_sample_and_takes_orders() {
         );
     });
     drop(running);
+    drop(output);
 }
 
 #[test]
