@@ -383,16 +383,12 @@ impl RestClient {
 
     /// `GET /api/v3/ticker/bookTicker` for one symbol.
     pub async fn book_ticker(&self, symbol: &str) -> Result<BookTicker, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
-        self.call(&BOOK_TICKER, query).await
+        self.call(&BOOK_TICKER, symbol_query(symbol)).await
     }
 
     /// `GET /api/v3/ticker/24hr` for one symbol.
     pub async fn ticker_24h(&self, symbol: &str) -> Result<Ticker24h, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
-        self.call(&TICKER_24H, query).await
+        self.call(&TICKER_24H, symbol_query(symbol)).await
     }
 
     // ---- orders -----------------------------------------------------------------------
@@ -449,17 +445,14 @@ impl RestClient {
         symbol: &str,
         order: &OrderRef,
     ) -> Result<OrderInfo, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
+        let mut query = symbol_query(symbol);
         order.push(&mut query);
         self.call(&CANCEL, query).await
     }
 
     /// `DELETE /api/v3/openOrders`: cancels every open order of `symbol`.
     pub async fn cancel_open_orders(&self, symbol: &str) -> Result<Vec<OrderInfo>, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
-        self.call(&CANCEL_ALL, query).await
+        self.call(&CANCEL_ALL, symbol_query(symbol)).await
     }
 
     /// `GET /api/v3/order` by MEXC's id or the client order id: how an unknown outcome is
@@ -469,17 +462,14 @@ impl RestClient {
         symbol: &str,
         order: &OrderRef,
     ) -> Result<OrderInfo, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
+        let mut query = symbol_query(symbol);
         order.push(&mut query);
         self.call(&QUERY, query).await
     }
 
     /// `GET /api/v3/openOrders` of `symbol`.
     pub async fn open_orders(&self, symbol: &str) -> Result<Vec<OrderInfo>, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
-        self.call(&OPEN_ORDERS, query).await
+        self.call(&OPEN_ORDERS, symbol_query(symbol)).await
     }
 
     /// `GET /api/v3/allOrders` of `symbol` in `[start_ms, end_ms]` (MEXC: at most 7 days
@@ -527,9 +517,7 @@ impl RestClient {
 
     /// `GET /api/v3/tradeFee`: the account's own rates for `symbol`.
     pub async fn trade_fee(&self, symbol: &str) -> Result<TradeFee, MexcError> {
-        let mut query = Query::new();
-        query.push("symbol", symbol);
-        let rates: Wrapped<TradeFeeRates> = self.call(&TRADE_FEE, query).await?;
+        let rates: Wrapped<TradeFeeRates> = self.call(&TRADE_FEE, symbol_query(symbol)).await?;
         Ok(TradeFee {
             maker: rates.data.maker_commission,
             taker: rates.data.taker_commission,
@@ -731,6 +719,13 @@ impl RestClient {
             },
         }
     }
+}
+
+/// A query holding `symbol=…`, the start of most endpoints' parameters.
+fn symbol_query(symbol: &str) -> Query {
+    let mut query = Query::new();
+    query.push("symbol", symbol);
+    query
 }
 
 fn rejected(endpoint: &Endpoint, status: u16, code: i64, msg: String) -> MexcError {
