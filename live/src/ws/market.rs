@@ -229,18 +229,17 @@ async fn run_connection(
         if matches!(outcome.end, End::Shutdown | End::ConsumerGone) {
             return;
         }
-        let Some(delay) = session::after_break(
+        if !session::reconnect_after(
             &ctx,
             &outcome,
             &mut attempt,
             &mut backoff,
             &mut resync_since,
+            &mut subs,
+            &mut commands,
         )
         .await
-        else {
-            return;
-        };
-        if !session::pause(delay, &mut subs, &mut commands).await {
+        {
             return;
         }
     }

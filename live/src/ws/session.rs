@@ -522,7 +522,7 @@ impl Session<'_> {
 }
 
 /// Waits `delay` between sessions while taking the manager's commands; false on shutdown.
-pub(crate) async fn pause(
+async fn pause(
     delay: Duration,
     subs: &mut Vec<Sub>,
     cmds: &mut mpsc::UnboundedReceiver<Command>,
@@ -554,7 +554,25 @@ pub(crate) fn now_ms() -> i64 {
 
 /// After a session ended: logs and reports the break, and picks the next attempt and its
 /// delay (a planned replacement waits for nothing). `attempt` counts failures in a row.
-pub(crate) async fn after_break(
+/// After a connection ended with `outcome`: reports it, waits out the backoff (keeping
+/// subscription changes) and returns whether to connect again (`false`: shut down or
+/// nobody listens any more).
+pub(crate) async fn reconnect_after(
+    ctx: &Ctx,
+    outcome: &Outcome,
+    attempt: &mut u32,
+    backoff: &mut super::config::Backoff,
+    resync_since: &mut Option<i64>,
+    subs: &mut Vec<Sub>,
+    cmds: &mut mpsc::UnboundedReceiver<Command>,
+) -> bool {
+    match after_break(ctx, outcome, attempt, backoff, resync_since).await {
+        Some(delay) => pause(delay, subs, cmds).await,
+        None => false,
+    }
+}
+
+async fn after_break(
     ctx: &Ctx,
     outcome: &Outcome,
     attempt: &mut u32,

@@ -138,18 +138,17 @@ async fn run(
                         end: End::ConnectFailed(error),
                         healthy: false,
                     };
-                    let Some(delay) = session::after_break(
+                    if !session::reconnect_after(
                         &ctx,
                         &outcome,
                         &mut attempt,
                         &mut backoff,
                         &mut resync_since,
+                        &mut subs,
+                        &mut commands,
                     )
                     .await
-                    else {
-                        return;
-                    };
-                    if !session::pause(delay, &mut subs, &mut commands).await {
+                    {
                         return;
                     }
                     continue;
@@ -205,18 +204,17 @@ async fn run(
             }
             _ => {}
         }
-        let Some(delay) = session::after_break(
+        if !session::reconnect_after(
             &ctx,
             &outcome,
             &mut attempt,
             &mut backoff,
             &mut resync_since,
+            &mut subs,
+            &mut commands,
         )
         .await
-        else {
-            return;
-        };
-        if !session::pause(delay, &mut subs, &mut commands).await {
+        {
             return;
         }
     }
