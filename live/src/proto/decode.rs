@@ -290,17 +290,20 @@ fn limit_depth(body: &PublicLimitDepthsV3Api) -> Result<LimitDepth, DecodeError>
         bids: levels(&body.bids, "publicLimitDepths.bids")?,
         asks: levels(&body.asks, "publicLimitDepths.asks")?,
     };
-    let best_bid = depth.bids.iter().max_by(|a, b| a.price.cmp(&b.price));
-    let best_ask = depth.asks.iter().min_by(|a, b| a.price.cmp(&b.price));
-    if let (Some(bid), Some(ask)) = (best_bid, best_ask)
-        && bid.price >= ask.price
-    {
+    if let Some((bid, ask)) = crossed(&depth.bids, &depth.asks) {
         return Err(DecodeError::Crossed {
             bid: bid.price_f64,
             ask: ask.price_f64,
         });
     }
     Ok(depth)
+}
+
+/// The best bid and ask of a whole book when they cross (the bid at or above the ask).
+pub(super) fn crossed<'a>(bids: &'a [Level], asks: &'a [Level]) -> Option<(&'a Level, &'a Level)> {
+    let best_bid = bids.iter().max_by(|a, b| a.price.cmp(&b.price))?;
+    let best_ask = asks.iter().min_by(|a, b| a.price.cmp(&b.price))?;
+    (best_bid.price >= best_ask.price).then_some((best_bid, best_ask))
 }
 
 fn book_ticker(

@@ -117,6 +117,48 @@ impl Scanned {
     }
 }
 
+/// A plain non-negative decimal of at most 19 characters (`93220.01`, `0.04438243`), the
+/// form MEXC sends almost every price and quantity in, scanned without the general path's
+/// wide mantissa: `(mantissa, decimals)` with value `mantissa / 10^decimals`. `None` for
+/// anything else (a sign, an exponent, no digits, more than 19 characters), which the
+/// caller hands to [`scan`].
+#[inline]
+pub(crate) fn scan_plain(text: &[u8]) -> Option<(u64, u32)> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut decimals: u32 = 0;
+    let mut seen_point = false;
+    for &b in text {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            // At most 19 digits: below 10^19 < 2^64, no overflow.
+            mantissa = mantissa * 10 + u64::from(digit);
+            decimals += u32::from(seen_point);
+        } else if b == b'.' && !seen_point {
+            seen_point = true;
+        } else {
+            return None;
+        }
+    }
+    // A lone "." has no digits.
+    (text.len() > usize::from(seen_point)).then_some((mantissa, decimals))
+}
+
+/// The correctly rounded `f64` of `mantissa / 10^decimals` when it is computed by one exact
+/// division (Clinger's fast path: mantissa ≤ 2^53, decimals ≤ 22), the same value
+/// [`Scanned::to_f64`] gives; `None` otherwise.
+#[inline]
+pub(crate) fn plain_to_f64(mantissa: u64, decimals: u32) -> Option<f64> {
+    if u128::from(mantissa) > F64_EXACT_INT {
+        return None;
+    }
+    let pow = *POW10.get(decimals as usize)?;
+    #[allow(clippy::cast_precision_loss, reason = "mantissa ≤ 2^53 is exact")]
+    Some(mantissa as f64 / pow)
+}
+
 /// Scans decimal text.
 pub(crate) fn scan(text: &[u8]) -> Result<Scanned, NumError> {
     let (negative, body) = match text.split_first() {
@@ -346,6 +388,28 @@ mod tests {
         fn prop_f64_display_round_trips(x in 0f64..1e20) {
             let text = x.to_string();
             prop_assert_eq!(f(&text).to_bits(), x.to_bits());
+        }
+
+        #[test]
+        fn prop_plain_scan_agrees_with_the_general_scan(text in "[0-9.]{0,21}|-?[0-9]{1,3}(\\.[0-9]{0,3})?|[0-9]E-?[0-9]") {
+            let bytes = text.as_bytes();
+            if let Some((mantissa, decimals)) = scan_plain(bytes) {
+                let general = scan(bytes);
+                prop_assert!(general.is_ok(), "{} plain but not general", text);
+                let general = general.unwrap_or(Scanned { negative: false, mantissa: 0, exponent: 0 });
+                prop_assert_eq!(u128::from(mantissa), general.mantissa);
+                prop_assert_eq!(-i32::try_from(decimals).unwrap_or(i32::MAX), general.exponent);
+                if let Some(value) = plain_to_f64(mantissa, decimals) {
+                    prop_assert_eq!(value.to_bits(), general.to_f64(bytes).to_bits(), "{}", text);
+                }
+            } else {
+                // What the plain scan leaves is signed, an exponent form, empty, a lone
+                // point, malformed, or longer than 19 characters.
+                prop_assert!(
+                    bytes.len() > 19 || scan(bytes).is_err() || text.contains(['-', 'E']),
+                    "{} refused by the plain scan", text
+                );
+            }
         }
 
         #[test]

@@ -417,7 +417,7 @@ proptest! {
     fn prop_encode_then_decode_is_identity(push in any_push()) {
         let frame = encode_push(&push);
         prop_assert_eq!(decode_push(&frame), Ok(push.clone()));
-        // The same through `prost` alone (deals and depth take the fast path above).
+        // The same through `prost` alone (deals, depth and partial depth take the fast path above).
         prop_assert_eq!(decode_wrapper(Bytes::from(frame)), Ok(push));
     }
 
@@ -452,7 +452,7 @@ proptest! {
         let _ = decode_push(&frame);
     }
 
-    /// The zero-copy path takes every valid deals and depth push, and whatever it accepts
+    /// The zero-copy path takes every valid deals, depth and partial depth push, and whatever it accepts
     /// (also out of damaged frames) `prost` decodes to the same push.
     #[test]
     fn prop_fast_path_agrees_with_prost(
@@ -461,7 +461,10 @@ proptest! {
         cut in any::<prop::sample::Index>(),
     ) {
         let frame = encode_push(&push);
-        let hot = matches!(push.body, PushBody::Deals(_) | PushBody::DepthDiff(_));
+        let hot = matches!(
+            push.body,
+            PushBody::Deals(_) | PushBody::DepthDiff(_) | PushBody::LimitDepth(_)
+        );
         prop_assert_eq!(fast::decode(&frame).is_some(), hot);
         let mut damaged = frame.clone();
         for (at, byte) in edits {
