@@ -9,6 +9,9 @@
 //!   and subscriptions beyond [`StreamConfig::max_subscriptions`] are refused with
 //!   `Not Subscribed successfully! [<ch>].  Reason： …` (full-width colon);
 //! - a connection with no subscription is closed after [`StreamConfig::idle_unsubscribed`];
+//! - a subscribed connection that neither received a push nor sent a `PING` for
+//!   [`StreamConfig::idle_subscribed`] is closed (MEXC: "no data flow" for a minute; its
+//!   clients keep such a connection with pings);
 //! - each binary frame is one encoded push from the [`Feed`], sent only to connections
 //!   subscribed to its channel (private pushes only to a listenKey connection of their
 //!   account);
@@ -45,6 +48,9 @@ pub struct StreamConfig {
     pub max_subscriptions: usize,
     /// A connection without any subscription is closed after this long (MEXC: 30 s).
     pub idle_unsubscribed: Duration,
+    /// A subscribed connection with neither a push nor a client `PING` for this long is
+    /// closed (MEXC: 60 s).
+    pub idle_subscribed: Duration,
     /// A connection is closed after this long (MEXC: 24 h).
     pub max_lifetime: Duration,
     /// How often a connection checks the faults and its listenKey.
@@ -56,6 +62,7 @@ impl Default for StreamConfig {
         Self {
             max_subscriptions: 30,
             idle_unsubscribed: Duration::from_secs(30),
+            idle_subscribed: Duration::from_secs(60),
             max_lifetime: Duration::from_secs(24 * 60 * 60),
             poll: Duration::from_millis(50),
         }
@@ -159,6 +166,7 @@ enum End {
     ClientGone,
     Dropped,
     Idle,
+    NoData,
     Lifetime,
     KeyExpired,
     Lagged,
@@ -170,6 +178,7 @@ impl End {
             Self::ClientGone => "bye",
             Self::Dropped => "dropped",
             Self::Idle => "no subscription",
+            Self::NoData => "no data",
             Self::Lifetime => "connection lifetime reached",
             Self::KeyExpired => "listen key expired",
             Self::Lagged => "too slow",
@@ -194,13 +203,20 @@ impl Connection {
         let mut feed = self.shared.feed.subscribe();
         let mut poll = tokio::time::interval(config.poll);
         let mut idle_since = Some(started);
+        // The last push sent or client PING: the "no data" clock of a subscribed connection.
+        let mut last_activity = started;
         loop {
             tokio::select! {
                 incoming = socket.recv() => {
                     let Some(Ok(message)) = incoming else { return End::ClientGone };
                     match message {
                         Message::Text(text) => {
-                            for reply in self.on_request(text.as_str()) {
+                            let was_subscribed = !self.channels.is_empty();
+                            let replies = self.on_request(text.as_str());
+                            if !was_subscribed || is_ping(text.as_str()) {
+                                last_activity = Instant::now();
+                            }
+                            for reply in replies {
                                 if socket.send(Message::text(reply)).await.is_err() {
                                     return End::ClientGone;
                                 }
@@ -217,11 +233,11 @@ impl Connection {
                     }
                 }
                 push = feed.recv() => match push {
-                    Ok(push) => {
-                        if !self.forward(socket, push).await {
-                            return End::ClientGone;
-                        }
-                    }
+                    Ok(push) => match self.forward(socket, push).await {
+                        Forwarded::Sent => last_activity = Instant::now(),
+                        Forwarded::NotSent => {}
+                        Forwarded::ClientGone => return End::ClientGone,
+                    },
                     Err(RecvError::Lagged(_)) => return End::Lagged,
                     Err(RecvError::Closed) => return End::ClientGone,
                 },
@@ -234,6 +250,11 @@ impl Connection {
                     }
                     if idle_since.is_some_and(|t| t.elapsed() >= config.idle_unsubscribed) {
                         return End::Idle;
+                    }
+                    if !self.channels.is_empty()
+                        && last_activity.elapsed() >= config.idle_subscribed
+                    {
+                        return End::NoData;
                     }
                     if let Some(user) = &self.user
                         && check_key(&self.shared, &user.key).is_err()
@@ -319,19 +340,19 @@ impl Connection {
         }
     }
 
-    /// Sends `push` (with the faults applied); false when the client is gone.
-    async fn forward(&mut self, socket: &mut WebSocket, push: Arc<Published>) -> bool {
+    /// Sends `push` (with the faults applied).
+    async fn forward(&mut self, socket: &mut WebSocket, push: Arc<Published>) -> Forwarded {
         if !self.wants(&push) {
-            return true;
+            return Forwarded::NotSent;
         }
         let faults = &self.shared.faults;
         if push.depth_version.is_some() && faults.take_depth_gap() {
             tracing::debug!(channel = %push.channel, "sim ws: depth push dropped (fault)");
-            return true;
+            return Forwarded::NotSent;
         }
         if self.held.is_none() && faults.take_reorder() {
             self.held = Some(push);
-            return true;
+            return Forwarded::NotSent;
         }
         let copies = if faults.take_duplicate() { 2 } else { 1 };
         let latency = faults.latency_ms();
@@ -340,16 +361,31 @@ impl Connection {
         }
         for _ in 0..copies {
             if send_push(socket, &push).await.is_err() {
-                return false;
+                return Forwarded::ClientGone;
             }
         }
         if let Some(held) = self.held.take()
             && send_push(socket, &held).await.is_err()
         {
-            return false;
+            return Forwarded::ClientGone;
         }
-        true
+        Forwarded::Sent
     }
+}
+
+/// What became of a push offered to a connection.
+enum Forwarded {
+    /// Sent to the client.
+    Sent,
+    /// Not for this connection, or held back or dropped by a fault.
+    NotSent,
+    /// The client is gone.
+    ClientGone,
+}
+
+/// Whether a text frame is the client's keep-alive `PING`.
+fn is_ping(text: &str) -> bool {
+    matches!(Request::parse(text), Ok(Request::Ping))
 }
 
 async fn send_push(socket: &mut WebSocket, push: &Published) -> Result<(), axum::Error> {

@@ -325,6 +325,7 @@ async fn pushes_go_to_subscribers_and_private_ones_to_their_account() {
 async fn bad_keys_and_idle_connections_are_closed() {
     let sim = start(StreamConfig {
         idle_unsubscribed: Duration::from_millis(200),
+        idle_subscribed: Duration::from_millis(600),
         ..StreamConfig::default()
     })
     .await;
@@ -333,16 +334,25 @@ async fn bad_keys_and_idle_connections_are_closed() {
     assert!(matches!(next(&mut bad).await, WsMessage::Close(_)));
     let mut idle = connect(&sim.ws_url()).await;
     assert!(matches!(next(&mut idle).await, WsMessage::Close(_)));
-    // A subscribed connection stays.
+    // A subscribed connection that pings stays past both limits; one that is subscribed
+    // but gets no data and sends no ping is closed after `idle_subscribed`.
     let mut busy = connect(&sim.ws_url()).await;
     send(&mut busy, &subscribe(&[DEALS])).await;
     next_text(&mut busy).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    send(&mut busy, r#"{"method":"PING"}"#).await;
-    assert_eq!(
-        next_text(&mut busy).await,
-        r#"{"id":0,"code":0,"msg":"PONG"}"#
-    );
+    let mut quiet = connect(&sim.ws_url()).await;
+    send(&mut quiet, &subscribe(&[DEALS])).await;
+    next_text(&mut quiet).await;
+    let subscribed = std::time::Instant::now();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        send(&mut busy, r#"{"method":"PING"}"#).await;
+        assert_eq!(
+            next_text(&mut busy).await,
+            r#"{"id":0,"code":0,"msg":"PONG"}"#
+        );
+    }
+    assert!(matches!(next(&mut quiet).await, WsMessage::Close(_)));
+    assert!(subscribed.elapsed() >= Duration::from_millis(600));
 }
 
 #[tokio::test]
