@@ -472,3 +472,21 @@ fn wrapper_errors() {
 }
 
 mod roundtrip;
+
+#[test]
+fn crossing_is_decided_exactly_when_the_f64_prices_are_equal() {
+    use std::str::FromStr;
+    let level = |price: &str| Level::new(Decimal::from_str(price).unwrap_or_default(), 1.0);
+    // Two prices 1e-20 apart round to the same f64: the exact prices decide.
+    let (low, high) = (
+        level("1.00000000000000000001"),
+        level("1.00000000000000000002"),
+    );
+    assert_eq!(low.price_f64.to_bits(), high.price_f64.to_bits());
+    assert!(super::decode::crossed(&[low], &[high]).is_none());
+    assert!(super::decode::crossed(&[high], &[low]).is_some());
+    assert!(super::decode::crossed(&[low], &[low]).is_some());
+    assert!(super::decode::crossed(&[level("2")], &[level("1"), level("3")]).is_some());
+    assert!(super::decode::crossed(&[level("1"), level("0.5")], &[level("1.5")]).is_none());
+    assert!(super::decode::crossed(&[], &[level("1")]).is_none());
+}
