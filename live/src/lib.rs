@@ -8,11 +8,14 @@
 //! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
 //!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
 //!   exchange, with fault injection for tests.
+//! - The **runner's journal** ([`journal`]): the `DuckDB` file of bots, orders, fills and the
+//!   append-only log, with write-ahead intents and fills deduplicated by trade id.
 //!
 //! Facts about MEXC come from `reference/mexc-api.md` (cited as "reference §n").
 
 pub mod book;
 pub mod errors;
+pub mod journal;
 pub mod limits;
 pub mod proto;
 pub mod rest;

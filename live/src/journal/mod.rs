@@ -1,0 +1,310 @@
+//! The runner's journal (DESIGN.md §7, issue 8): one `DuckDB` file holding the bots, their
+//! orders, fills, positions, strategy rotations, alerts and P&L snapshots, and the
+//! append-only log every one of those first appears in.
+//!
+//! Rules it keeps:
+//! - **One transaction per write.** A write appends its log entry and updates its table
+//!   together, or does neither; a process killed at any point (kill -9) leaves the last
+//!   committed write intact and nothing of the one in flight (tested by killing a writer
+//!   process, `live/tests/journal_crash.rs`).
+//! - **Write-ahead intents.** [`Journal::record_intent`] stores an order before it is sent;
+//!   an order already stored under the same client order id is reported, not stored again
+//!   (a decision delivered twice is sent once: fault case 4).
+//! - **Fills deduplicated by exchange trade id** (symbol and trade id): the same trade again
+//!   changes nothing, the same id with other content is a conflict kept for the alarm (fault
+//!   cases 10, 11); a fill after the cancel acknowledgement counts without reopening the
+//!   order (case 9).
+//! - **Sequence numbers without gaps and a digest chain** over the log: on opening, a
+//!   missing, altered or reordered entry is reported as corruption instead of being used.
+//! - Exact numbers are stored as decimal text, records as JSON of the vela-core types.
+
+mod error;
+mod read;
+mod records;
+mod schema;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Connection, OptionalExt, Transaction, params};
+use sha2::{Digest, Sha256};
+
+pub use error::JournalError;
+pub use records::{
+    BotMode, BotRecord, FillOutcome, Intent, LogEntry, OrderOutcome, PnlSnapshot, PositionRecord,
+    Recorded, Seq,
+};
+
+/// The digest before the first entry.
+const GENESIS: &str = "vela-journal-v1";
+
+/// An open journal. One process writes a journal at a time (`DuckDB` locks the file).
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+    cursor: Cursor,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .field("next_seq", &self.cursor.next_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the log ends: the next sequence number and the digest of the last entry.
+#[derive(Debug, Clone)]
+struct Cursor {
+    next_seq: Seq,
+    digest: String,
+}
+
+impl Journal {
+    /// Opens the journal at `path`, creating it (and its tables) when it does not exist,
+    /// and checks the whole log: sequence numbers from 1 without gaps and an unbroken digest
+    /// chain.
+    ///
+    /// # Errors
+    /// The file cannot be opened or created (its directory must exist), it was written by a
+    /// newer vela, or its log is corrupt.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, JournalError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open(&path).map_err(|source| JournalError::Database {
+            path: path.clone(),
+            action: "opening",
+            source,
+        })?;
+        let mut journal = Self {
+            conn,
+            path,
+            cursor: Cursor {
+                next_seq: 1,
+                digest: GENESIS.to_owned(),
+            },
+        };
+        journal.prepare_schema()?;
+        journal.cursor = journal.verify()?;
+        Ok(journal)
+    }
+
+    /// The journal's file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sequence number the next entry will get (1 for an empty journal).
+    #[must_use]
+    pub const fn next_seq(&self) -> Seq {
+        self.cursor.next_seq
+    }
+
+    fn prepare_schema(&mut self) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let db = |action| {
+            let path = path.clone();
+            move |source| JournalError::Database {
+                path,
+                action,
+                source,
+            }
+        };
+        self.conn
+            .execute_batch(schema::CREATE)
+            .map_err(db("creating the tables"))?;
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db("reading the schema version"))?;
+        match found {
+            None => {
+                self.conn
+                    .execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)",
+                        params![schema::VERSION.to_string()],
+                    )
+                    .map_err(db("writing the schema version"))?;
+            }
+            Some(text) => {
+                let found = text.parse::<i64>().map_err(|_| JournalError::Corrupt {
+                    path: self.path.clone(),
+                    what: format!("schema version {text:?} is not a number"),
+                })?;
+                if found > schema::VERSION {
+                    return Err(JournalError::Version {
+                        path: self.path.clone(),
+                        found,
+                        supported: schema::VERSION,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the whole log (sequence and digest chain) and returns where it ends.
+    fn verify(&self) -> Result<Cursor, JournalError> {
+        let mut cursor = Cursor {
+            next_seq: 1,
+            digest: GENESIS.to_owned(),
+        };
+        for entry in self.entries_with_digest(0)? {
+            let (entry, stored) = entry;
+            if entry.seq != cursor.next_seq {
+                return Err(self.corrupt(format!(
+                    "log entry {} follows {}: entries are missing",
+                    entry.seq,
+                    cursor.next_seq - 1
+                )));
+            }
+            let expected = chain(&cursor.digest, &entry);
+            if stored != expected {
+                return Err(self.corrupt(format!(
+                    "log entry {} ({}) does not match its digest: altered or reordered",
+                    entry.seq, entry.kind
+                )));
+            }
+            cursor = Cursor {
+                next_seq: entry.seq + 1,
+                digest: expected,
+            };
+        }
+        Ok(cursor)
+    }
+
+    fn corrupt(&self, what: String) -> JournalError {
+        JournalError::Corrupt {
+            path: self.path.clone(),
+            what,
+        }
+    }
+
+    fn db_error(&self, action: &'static str) -> impl FnOnce(duckdb::Error) -> JournalError {
+        let path = self.path.clone();
+        move |source| JournalError::Database {
+            path,
+            action,
+            source,
+        }
+    }
+
+    /// Runs `write` in one transaction with a cursor on the log; the journal's cursor moves
+    /// only when the transaction commits.
+    fn transact<T>(
+        &mut self,
+        action: &'static str,
+        write: impl FnOnce(&mut Writer<'_>) -> Result<T, JournalError>,
+    ) -> Result<T, JournalError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|source| JournalError::Database {
+                path: path.clone(),
+                action,
+                source,
+            })?;
+        let mut writer = Writer {
+            tx: &tx,
+            path: &path,
+            action,
+            cursor: self.cursor.clone(),
+        };
+        let value = write(&mut writer)?;
+        let cursor = writer.cursor;
+        tx.commit().map_err(|source| JournalError::Database {
+            path: path.clone(),
+            action,
+            source,
+        })?;
+        self.cursor = cursor;
+        Ok(value)
+    }
+}
+
+/// A write in progress: the transaction and the log's cursor within it.
+struct Writer<'a> {
+    tx: &'a Transaction<'a>,
+    path: &'a Path,
+    action: &'static str,
+    cursor: Cursor,
+}
+
+impl Writer<'_> {
+    fn db(&self) -> impl Fn(duckdb::Error) -> JournalError + '_ {
+        |source| JournalError::Database {
+            path: self.path.to_path_buf(),
+            action: self.action,
+            source,
+        }
+    }
+
+    fn encode(&self, what: &str, value: &impl serde::Serialize) -> Result<String, JournalError> {
+        serde_json::to_string(value).map_err(|source| JournalError::Encoding {
+            path: self.path.to_path_buf(),
+            what: what.to_owned(),
+            source,
+        })
+    }
+
+    /// Appends one log entry; returns its sequence number.
+    fn append(
+        &mut self,
+        bot: Option<&str>,
+        ts: i64,
+        kind: &str,
+        payload: &str,
+    ) -> Result<Seq, JournalError> {
+        let entry = LogEntry {
+            seq: self.cursor.next_seq,
+            bot: bot.map(str::to_owned),
+            ts,
+            kind: kind.to_owned(),
+            payload: payload.to_owned(),
+        };
+        let digest = chain(&self.cursor.digest, &entry);
+        let seq = i64::try_from(entry.seq).map_err(|_| JournalError::Corrupt {
+            path: self.path.to_path_buf(),
+            what: format!("sequence number {} beyond i64", entry.seq),
+        })?;
+        self.tx
+            .execute(
+                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                params![seq, entry.bot, entry.ts, entry.kind, entry.payload, digest],
+            )
+            .map_err(self.db())?;
+        self.cursor = Cursor {
+            next_seq: entry.seq + 1,
+            digest,
+        };
+        Ok(entry.seq)
+    }
+}
+
+/// The digest of `entry` following `previous`.
+fn chain(previous: &str, entry: &LogEntry) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(previous.as_bytes());
+    hasher.update(entry.seq.to_be_bytes());
+    hasher.update(entry.bot.as_deref().unwrap_or("").as_bytes());
+    hasher.update([0]);
+    hasher.update(entry.ts.to_be_bytes());
+    hasher.update(entry.kind.as_bytes());
+    hasher.update([0]);
+    hasher.update(entry.payload.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

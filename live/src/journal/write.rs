@@ -1,0 +1,560 @@
+//! Writing to the journal: each method is one transaction that appends its log entry and
+//! updates its table.
+
+use duckdb::{OptionalExt, params};
+use serde::Serialize;
+use vela_core::engine::{Alert, BotId, BotState, Command, Event, OrderReport};
+use vela_core::types::{
+    Fill, Order, OrderAmount, OrderError, OrderOrigin, OrderRequest, OrderStatus, Timestamp,
+};
+
+use super::records::{
+    BotMode, BotRecord, FillOutcome, Intent, OrderOutcome, PnlSnapshot, PositionRecord, Recorded,
+    Seq,
+};
+use super::{Journal, JournalError, Writer};
+
+/// What a bot entry of the log holds.
+#[derive(Serialize)]
+struct BotEntry<'a> {
+    mode: BotMode,
+    state: BotState,
+    reason: &'a str,
+    config: &'a str,
+}
+
+/// What a state change of the log holds.
+#[derive(Serialize)]
+struct StateEntry<'a> {
+    state: BotState,
+    reason: &'a str,
+}
+
+/// What an intent of the log holds.
+#[derive(Serialize)]
+struct IntentEntry<'a> {
+    request: &'a OrderRequest,
+    origin: OrderOrigin,
+}
+
+/// The name serde gives a unit variant (`running`, `partially_filled`, ...).
+pub(super) fn name_of(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(other) => other.to_string(),
+        Err(e) => format!("<{e}>"),
+    }
+}
+
+fn seq_value(seq: Seq) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+impl Journal {
+    /// Adds a bot.
+    ///
+    /// # Errors
+    /// A bot with this id exists already, or the write failed.
+    pub fn add_bot(&mut self, bot: &BotRecord) -> Result<Seq, JournalError> {
+        self.transact("adding a bot", |w| {
+            if w.bot_exists(&bot.id)? {
+                return Err(w.bot_error(format!("bot {} already exists", bot.id)));
+            }
+            let payload = w.encode(
+                "bot",
+                &BotEntry {
+                    mode: bot.mode,
+                    state: bot.state,
+                    reason: &bot.reason,
+                    config: &bot.config,
+                },
+            )?;
+            let seq = w.append(Some(bot.id.as_str()), bot.created.0, "bot", &payload)?;
+            w.tx.execute(
+                "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    bot.id.as_str(),
+                    bot.mode.as_str(),
+                    name_of(&bot.state),
+                    bot.reason,
+                    bot.config,
+                    bot.created.0,
+                    bot.updated.0,
+                    seq_value(seq),
+                ],
+            )
+            .map_err(w.db())?;
+            Ok(seq)
+        })
+    }
+
+    /// Records a bot's new lifecycle state.
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn set_bot_state(
+        &mut self,
+        bot: &BotId,
+        state: BotState,
+        reason: &str,
+        ts: Timestamp,
+    ) -> Result<Seq, JournalError> {
+        self.transact("recording a bot's state", |w| {
+            w.require_bot(bot)?;
+            let payload = w.encode("state", &StateEntry { state, reason })?;
+            let seq = w.append(Some(bot.as_str()), ts.0, "state", &payload)?;
+            w.tx.execute(
+                "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+                params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
+            )
+            .map_err(w.db())?;
+            Ok(seq)
+        })
+    }
+
+    /// Replaces a bot's configuration (the runner allows it only while the bot is paused
+    /// or stopped) and, with `mode`, its mode (promotion from paper to live).
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn set_bot_config(
+        &mut self,
+        bot: &BotId,
+        config: &str,
+        mode: BotMode,
+        ts: Timestamp,
+    ) -> Result<Seq, JournalError> {
+        self.transact("recording a bot's configuration", |w| {
+            w.require_bot(bot)?;
+            let payload = w.encode(
+                "config",
+                &serde_json::json!({ "config": config, "mode": mode }),
+            )?;
+            let seq = w.append(Some(bot.as_str()), ts.0, "config", &payload)?;
+            w.tx.execute(
+                "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+                params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
+            )
+            .map_err(w.db())?;
+            Ok(seq)
+        })
+    }
+
+    /// Records an event the bot's engine is given (market data, order reports, signals,
+    /// timers, controls), in the order the engine sees them: the log is what `vela replay`
+    /// runs back. An order report also updates its order, and a fill is stored once per
+    /// exchange trade.
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn record_event(&mut self, bot: &BotId, event: &Event) -> Result<Recorded, JournalError> {
+        self.transact("recording an event", |w| {
+            w.require_bot(bot)?;
+            let payload = w.encode("event", event)?;
+            let seq = w.append(Some(bot.as_str()), event.ts().0, "event", &payload)?;
+            let (order, fill) = match event {
+                Event::Order(OrderReport::Filled { fill, partial }) => {
+                    (None, Some(w.apply_fill(bot, fill, !partial, seq)?))
+                }
+                Event::Order(report) => (Some(w.apply_report(report, seq)?), None),
+                _ => (None, None),
+            };
+            Ok(Recorded { seq, order, fill })
+        })
+    }
+
+    /// Writes an order's intent **before** it is sent. An order already stored under the
+    /// request's client order id is returned instead and nothing is written: it must not
+    /// be sent again.
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed (then the order must not be sent).
+    pub fn record_intent(
+        &mut self,
+        bot: &BotId,
+        request: &OrderRequest,
+        origin: OrderOrigin,
+    ) -> Result<Intent, JournalError> {
+        self.transact("writing an order intent", |w| {
+            w.require_bot(bot)?;
+            if let Some(order) = w.load_order(request.client_id.as_str())? {
+                return Ok(Intent::AlreadyKnown {
+                    order: Box::new(order),
+                });
+            }
+            let payload = w.encode("intent", &IntentEntry { request, origin })?;
+            let seq = w.append(Some(bot.as_str()), request.ts.0, "intent", &payload)?;
+            let mut order = Order::new(request.clone());
+            order.origin = origin;
+            let record = w.encode("order", &order)?;
+            w.tx.execute(
+                "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+                params![
+                    request.client_id.as_str(),
+                    bot.as_str(),
+                    request.symbol.as_str(),
+                    name_of(&order.status),
+                    record,
+                    seq_value(seq),
+                    seq_value(seq),
+                ],
+            )
+            .map_err(w.db())?;
+            Ok(Intent::Written { seq })
+        })
+    }
+
+    /// Records a command the bot's engine emitted. Alerts, rotations and state changes also
+    /// go to their tables; an order submission is **not** an intent (use
+    /// [`Journal::record_intent`] before sending it).
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn record_command(&mut self, bot: &BotId, command: &Command) -> Result<Seq, JournalError> {
+        self.transact("recording a command", |w| {
+            w.require_bot(bot)?;
+            let payload = w.encode("command", command)?;
+            let ts = command_ts(command);
+            let seq = w.append(Some(bot.as_str()), ts.0, "command", &payload)?;
+            match command {
+                Command::Alert(alert) => w.insert_alert(Some(bot), alert, seq)?,
+                Command::Rotated {
+                    ts,
+                    from,
+                    to,
+                    reason,
+                } => {
+                    w.tx.execute(
+                        "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
+                        params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
+                    )
+                    .map_err(w.db())?;
+                }
+                Command::State(change) => {
+                    w.tx.execute(
+                        "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+                        params![
+                            name_of(&change.to),
+                            name_of(&change.reason),
+                            change.ts.0,
+                            seq_value(seq),
+                            bot.as_str()
+                        ],
+                    )
+                    .map_err(w.db())?;
+                }
+                Command::Submit(_)
+                | Command::Cancel { .. }
+                | Command::CancelAll { .. }
+                | Command::Denied(_) => {}
+            }
+            Ok(seq)
+        })
+    }
+
+    /// Records an alert of the runner itself (`bot` `None`: the whole process).
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn record_alert(
+        &mut self,
+        bot: Option<&BotId>,
+        alert: &Alert,
+    ) -> Result<Seq, JournalError> {
+        self.transact("recording an alert", |w| {
+            if let Some(bot) = bot {
+                w.require_bot(bot)?;
+            }
+            let payload = w.encode("alert", alert)?;
+            let seq = w.append(bot.map(BotId::as_str), alert.ts.0, "alert", &payload)?;
+            w.insert_alert(bot, alert, seq)?;
+            Ok(seq)
+        })
+    }
+
+    /// Records a bot's P&L snapshot.
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
+        self.transact("recording a P&L snapshot", |w| {
+            w.require_bot(bot)?;
+            let payload = w.encode("pnl", pnl)?;
+            let seq = w.append(Some(bot.as_str()), pnl.ts.0, "pnl", &payload)?;
+            w.tx.execute(
+                "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    seq_value(seq),
+                    bot.as_str(),
+                    pnl.ts.0,
+                    pnl.equity.to_string(),
+                    pnl.realized.to_string(),
+                    pnl.unrealized.to_string(),
+                    pnl.fees.to_string()
+                ],
+            )
+            .map_err(w.db())?;
+            Ok(seq)
+        })
+    }
+
+    /// Records a bot's position in one symbol (replacing the previous one).
+    ///
+    /// # Errors
+    /// The bot is unknown, or the write failed.
+    pub fn record_position(
+        &mut self,
+        bot: &BotId,
+        position: &PositionRecord,
+    ) -> Result<Seq, JournalError> {
+        self.transact("recording a position", |w| {
+            w.require_bot(bot)?;
+            let payload = w.encode("position", position)?;
+            let seq = w.append(Some(bot.as_str()), position.ts.0, "position", &payload)?;
+            w.tx.execute(
+                "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
+                params![
+                    bot.as_str(),
+                    position.symbol.as_str(),
+                    position.quantity.to_string(),
+                    position.average_price.to_string(),
+                    position.ts.0,
+                    seq_value(seq)
+                ],
+            )
+            .map_err(w.db())?;
+            Ok(seq)
+        })
+    }
+}
+
+/// The time a command carries (a cancel carries none: the epoch).
+fn command_ts(command: &Command) -> Timestamp {
+    match command {
+        Command::Submit(request) => request.ts,
+        Command::Denied(denial) => denial.ts,
+        Command::Alert(alert) => alert.ts,
+        Command::State(change) => change.ts,
+        Command::Rotated { ts, .. } => *ts,
+        Command::Cancel { .. } | Command::CancelAll { .. } => Timestamp(0),
+    }
+}
+
+impl Writer<'_> {
+    fn bot_error(&self, what: String) -> JournalError {
+        JournalError::Bot {
+            path: self.path.to_path_buf(),
+            what,
+        }
+    }
+
+    fn bot_exists(&self, bot: &BotId) -> Result<bool, JournalError> {
+        self.tx
+            .query_row(
+                "SELECT count(*) > 0 FROM bots WHERE bot = ?",
+                params![bot.as_str()],
+                |row| row.get(0),
+            )
+            .map_err(self.db())
+    }
+
+    fn require_bot(&self, bot: &BotId) -> Result<(), JournalError> {
+        if self.bot_exists(bot)? {
+            Ok(())
+        } else {
+            Err(self.bot_error(format!("no bot {bot} in the journal")))
+        }
+    }
+
+    fn insert_alert(
+        &self,
+        bot: Option<&BotId>,
+        alert: &Alert,
+        seq: Seq,
+    ) -> Result<(), JournalError> {
+        self.tx
+            .execute(
+                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
+                params![
+                    seq_value(seq),
+                    bot.map(BotId::as_str),
+                    alert.ts.0,
+                    name_of(&alert.level),
+                    name_of(&alert.code),
+                    alert.message
+                ],
+            )
+            .map_err(self.db())?;
+        Ok(())
+    }
+
+    pub(super) fn load_order(&self, client_id: &str) -> Result<Option<Order>, JournalError> {
+        let record: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT record FROM orders WHERE client_id = ?",
+                params![client_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.db())?;
+        record
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|source| JournalError::Encoding {
+                    path: self.path.to_path_buf(),
+                    what: format!("order {client_id}"),
+                    source,
+                })
+            })
+            .transpose()
+    }
+
+    fn store_order(&self, order: &Order, seq: Seq) -> Result<(), JournalError> {
+        let record = self.encode("order", order)?;
+        self.tx
+            .execute(
+                "UPDATE orders SET status = ?, exchange_id = ?, record = ?, updated_seq = ? WHERE client_id = ?",
+                params![
+                    name_of(&order.status),
+                    order.exchange_id,
+                    record,
+                    seq_value(seq),
+                    order.client_id().as_str()
+                ],
+            )
+            .map_err(self.db())?;
+        Ok(())
+    }
+
+    /// Applies an order report other than a fill.
+    fn apply_report(&self, report: &OrderReport, seq: Seq) -> Result<OrderOutcome, JournalError> {
+        let Some(mut order) = self.load_order(report.client_id().as_str())? else {
+            return Ok(OrderOutcome::UnknownOrder);
+        };
+        let (to, exchange_id) = match report {
+            OrderReport::Submitted { .. } => (OrderStatus::Submitted, None),
+            OrderReport::Unknown { .. } => (OrderStatus::Unknown, None),
+            OrderReport::Accepted { exchange_id, .. } => {
+                (OrderStatus::Accepted, exchange_id.clone())
+            }
+            OrderReport::Rejected { .. } => (OrderStatus::Rejected, None),
+            OrderReport::Canceled { .. } => (OrderStatus::Canceled, None),
+            OrderReport::Expired { .. } => (OrderStatus::Expired, None),
+            OrderReport::Filled { .. } => return Ok(OrderOutcome::Updated),
+        };
+        // The exchange's order id is worth keeping even from a late acknowledgement.
+        let learned_id = order.exchange_id.is_none() && exchange_id.is_some();
+        if learned_id {
+            order.exchange_id = exchange_id;
+        }
+        let outcome = match order.transition(to, report.ts()) {
+            Ok(()) => OrderOutcome::Updated,
+            Err(e) => OrderOutcome::Ignored {
+                reason: e.to_string(),
+            },
+        };
+        if learned_id || outcome == OrderOutcome::Updated {
+            self.store_order(&order, seq)?;
+        }
+        Ok(outcome)
+    }
+
+    /// Stores a fill once per exchange trade and applies it to its order.
+    fn apply_fill(
+        &self,
+        bot: &BotId,
+        fill: &Fill,
+        complete: bool,
+        seq: Seq,
+    ) -> Result<FillOutcome, JournalError> {
+        let stored: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT record FROM fills WHERE symbol = ? AND trade_id = ?",
+                params![fill.symbol.as_str(), fill.trade_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(self.db())?;
+        if let Some(text) = stored {
+            let stored: Fill =
+                serde_json::from_str(&text).map_err(|source| JournalError::Encoding {
+                    path: self.path.to_path_buf(),
+                    what: format!("fill {} {}", fill.symbol, fill.trade_id),
+                    source,
+                })?;
+            return Ok(if stored == *fill {
+                FillOutcome::Duplicate
+            } else {
+                FillOutcome::Conflict {
+                    stored: Box::new(stored),
+                }
+            });
+        }
+        let outcome = match self.load_order(fill.client_id.as_str())? {
+            None => FillOutcome::UnknownOrder,
+            Some(mut order) => {
+                let outcome = apply_to_order(&mut order, fill, complete);
+                if matches!(outcome, FillOutcome::Applied | FillOutcome::AppliedToClosed) {
+                    self.store_order(&order, seq)?;
+                }
+                outcome
+            }
+        };
+        let applied = matches!(outcome, FillOutcome::Applied | FillOutcome::AppliedToClosed);
+        let record = self.encode("fill", fill)?;
+        self.tx
+            .execute(
+                "INSERT INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    fill.symbol.as_str(),
+                    fill.trade_id,
+                    fill.client_id.as_str(),
+                    bot.as_str(),
+                    name_of(&fill.side),
+                    fill.price.to_string(),
+                    fill.quantity.to_string(),
+                    fill.fee.to_string(),
+                    fill.fee_asset.as_str(),
+                    fill.is_maker,
+                    fill.ts.0,
+                    applied,
+                    record,
+                    seq_value(seq)
+                ],
+            )
+            .map_err(self.db())?;
+        Ok(outcome)
+    }
+}
+
+/// Applies a new trade to its order: normally through the order's own rules; a trade on an
+/// order already canceled or expired (the fill raced the cancel) adds to its filled amounts
+/// and leaves it closed, unless it would overfill.
+fn apply_to_order(order: &mut Order, fill: &Fill, complete: bool) -> FillOutcome {
+    match order.apply_fill(fill, complete) {
+        Ok(()) => FillOutcome::Applied,
+        Err(OrderError::IllegalTransition { .. })
+            if matches!(order.status, OrderStatus::Canceled | OrderStatus::Expired) =>
+        {
+            let filled = order.filled_quantity + fill.quantity;
+            if let OrderAmount::Base(ordered) = order.request.amount
+                && filled > ordered
+            {
+                return FillOutcome::Refused {
+                    error: OrderError::Overfill {
+                        client_id: order.client_id().clone(),
+                        fill_quantity: fill.quantity,
+                        remaining: ordered - order.filled_quantity,
+                    },
+                };
+            }
+            order.filled_quantity = filled;
+            order.filled_quote += fill.price * fill.quantity;
+            order.trade_ids.push(fill.trade_id.clone());
+            order.updated = fill.ts;
+            FillOutcome::AppliedToClosed
+        }
+        Err(error) => FillOutcome::Refused { error },
+    }
+}
