@@ -27,6 +27,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use duckdb::{Connection, OptionalExt, Transaction, params};
@@ -57,11 +58,13 @@ impl std::fmt::Debug for Journal {
     }
 }
 
-/// Where the log ends: the next sequence number and the digest of the last entry.
+/// Where the log ends (the next sequence number and the digest of the last entry) and the
+/// bots it knows: what a transaction moves forward when it commits.
 #[derive(Debug, Clone)]
 struct Cursor {
     next_seq: Seq,
     digest: String,
+    bots: BTreeSet<String>,
 }
 
 impl Journal {
@@ -85,10 +88,17 @@ impl Journal {
             cursor: Cursor {
                 next_seq: 1,
                 digest: GENESIS.to_owned(),
+                bots: BTreeSet::new(),
             },
         };
         journal.prepare_schema()?;
-        journal.cursor = journal.verify()?;
+        let mut cursor = journal.verify()?;
+        cursor.bots = journal
+            .bots()?
+            .into_iter()
+            .map(|b| b.id.to_string())
+            .collect();
+        journal.cursor = cursor;
         Ok(journal)
     }
 
@@ -157,6 +167,7 @@ impl Journal {
         let mut cursor = Cursor {
             next_seq: 1,
             digest: GENESIS.to_owned(),
+            bots: BTreeSet::new(),
         };
         for entry in self.entries_with_digest(0)? {
             let (entry, stored) = entry;
@@ -174,10 +185,8 @@ impl Journal {
                     entry.seq, entry.kind
                 )));
             }
-            cursor = Cursor {
-                next_seq: entry.seq + 1,
-                digest: expected,
-            };
+            cursor.next_seq = entry.seq + 1;
+            cursor.digest = expected;
         }
         Ok(cursor)
     }
@@ -198,12 +207,18 @@ impl Journal {
         }
     }
 
-    /// Runs `write` in one transaction with a cursor on the log; the journal's cursor moves
-    /// only when the transaction commits.
-    fn transact<T>(
+    /// Runs `write` as one transaction: every write it makes is committed together, or none
+    /// is (an error from `write` rolls all of them back). The log's sequence numbers are
+    /// handed out in the order of the writes; the journal's cursor moves only when the
+    /// transaction commits. Many writes in one batch are much faster than one transaction
+    /// each (one commit, one flush of the file): the runner batches market events and
+    /// commits them at the latest with the next order intent.
+    ///
+    /// # Errors
+    /// The first error of `write`, or the commit failed.
+    pub fn batch<T>(
         &mut self,
-        action: &'static str,
-        write: impl FnOnce(&mut Writer<'_>) -> Result<T, JournalError>,
+        write: impl FnOnce(&mut Batch<'_>) -> Result<T, JournalError>,
     ) -> Result<T, JournalError> {
         let path = self.path.clone();
         let tx = self
@@ -211,20 +226,20 @@ impl Journal {
             .transaction()
             .map_err(|source| JournalError::Database {
                 path: path.clone(),
-                action,
+                action: "starting a transaction",
                 source,
             })?;
-        let mut writer = Writer {
+        let mut batch = Batch {
             tx: &tx,
             path: &path,
-            action,
+            action: "writing",
             cursor: self.cursor.clone(),
         };
-        let value = write(&mut writer)?;
-        let cursor = writer.cursor;
+        let value = write(&mut batch)?;
+        let cursor = batch.cursor;
         tx.commit().map_err(|source| JournalError::Database {
             path: path.clone(),
-            action,
+            action: "committing",
             source,
         })?;
         self.cursor = cursor;
@@ -232,15 +247,25 @@ impl Journal {
     }
 }
 
-/// A write in progress: the transaction and the log's cursor within it.
-struct Writer<'a> {
+/// Writes in progress inside one transaction ([`Journal::batch`]): the transaction and the
+/// log's cursor within it.
+pub struct Batch<'a> {
     tx: &'a Transaction<'a>,
     path: &'a Path,
     action: &'static str,
     cursor: Cursor,
 }
 
-impl Writer<'_> {
+impl std::fmt::Debug for Batch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("path", &self.path)
+            .field("next_seq", &self.cursor.next_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Batch<'_> {
     fn db(&self) -> impl Fn(duckdb::Error) -> JournalError + '_ {
         |source| JournalError::Database {
             path: self.path.to_path_buf(),
@@ -278,15 +303,20 @@ impl Writer<'_> {
             what: format!("sequence number {} beyond i64", entry.seq),
         })?;
         self.tx
-            .execute(
-                "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                params![seq, entry.bot, entry.ts, entry.kind, entry.payload, digest],
-            )
+            .prepare_cached("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)")
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    seq,
+                    entry.bot,
+                    entry.ts,
+                    entry.kind,
+                    entry.payload,
+                    digest
+                ])
+            })
             .map_err(self.db())?;
-        self.cursor = Cursor {
-            next_seq: entry.seq + 1,
-            digest,
-        };
+        self.cursor.next_seq = entry.seq + 1;
+        self.cursor.digest = digest;
         Ok(entry.seq)
     }
 }

@@ -363,3 +363,47 @@ fn a_missing_directory_is_named() {
         "{error}"
     );
 }
+
+#[test]
+fn a_batch_commits_all_its_writes_or_none() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut journal = open(dir.path());
+    journal.add_bot(&bot()).expect("added");
+    let id = bot_id();
+    let seqs = journal
+        .batch(|b| {
+            let first = b.record_intent(&id, &request(1, "1"), OrderOrigin::Strategy)?;
+            let second = b.record_intent(&id, &request(2, "1"), OrderOrigin::Risk)?;
+            Ok((first, second))
+        })
+        .expect("batch");
+    assert_eq!(
+        seqs,
+        (Intent::Written { seq: 2 }, Intent::Written { seq: 3 })
+    );
+    let failed = journal.batch(|b| {
+        b.record_intent(&id, &request(3, "1"), OrderOrigin::Strategy)?;
+        b.record_intent(
+            &BotId::new("ghost").expect("bot id"),
+            &request(4, "1"),
+            OrderOrigin::Strategy,
+        )
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        journal.next_seq(),
+        4,
+        "the failed batch left nothing in the log"
+    );
+    assert!(journal.order("alpha-3").expect("read").is_none());
+    drop(journal);
+    let journal = open(dir.path());
+    assert_eq!(journal.next_seq(), 4);
+    let origins: Vec<OrderOrigin> = journal
+        .orders(&id)
+        .expect("orders")
+        .into_iter()
+        .map(|o| o.origin)
+        .collect();
+    assert_eq!(origins, [OrderOrigin::Strategy, OrderOrigin::Risk]);
+}

@@ -12,7 +12,7 @@ use super::records::{
     BotMode, BotRecord, FillOutcome, Intent, OrderOutcome, PnlSnapshot, PositionRecord, Recorded,
     Seq,
 };
-use super::{Journal, JournalError, Writer};
+use super::{Batch, Journal, JournalError};
 
 /// What a bot entry of the log holds.
 #[derive(Serialize)]
@@ -51,41 +51,141 @@ fn seq_value(seq: Seq) -> i64 {
 }
 
 impl Journal {
+    /// [`Batch::add_bot`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::add_bot`].
+    pub fn add_bot(&mut self, bot: &BotRecord) -> Result<Seq, JournalError> {
+        self.batch(|b| b.add_bot(bot))
+    }
+
+    /// [`Batch::set_bot_state`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::set_bot_state`].
+    pub fn set_bot_state(
+        &mut self,
+        bot: &BotId,
+        state: BotState,
+        reason: &str,
+        ts: Timestamp,
+    ) -> Result<Seq, JournalError> {
+        self.batch(|b| b.set_bot_state(bot, state, reason, ts))
+    }
+
+    /// [`Batch::set_bot_config`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::set_bot_config`].
+    pub fn set_bot_config(
+        &mut self,
+        bot: &BotId,
+        config: &str,
+        mode: BotMode,
+        ts: Timestamp,
+    ) -> Result<Seq, JournalError> {
+        self.batch(|b| b.set_bot_config(bot, config, mode, ts))
+    }
+
+    /// [`Batch::record_event`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::record_event`].
+    pub fn record_event(&mut self, bot: &BotId, event: &Event) -> Result<Recorded, JournalError> {
+        self.batch(|b| b.record_event(bot, event))
+    }
+
+    /// [`Batch::record_intent`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::record_intent`].
+    pub fn record_intent(
+        &mut self,
+        bot: &BotId,
+        request: &OrderRequest,
+        origin: OrderOrigin,
+    ) -> Result<Intent, JournalError> {
+        self.batch(|b| b.record_intent(bot, request, origin))
+    }
+
+    /// [`Batch::record_command`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::record_command`].
+    pub fn record_command(&mut self, bot: &BotId, command: &Command) -> Result<Seq, JournalError> {
+        self.batch(|b| b.record_command(bot, command))
+    }
+
+    /// [`Batch::record_alert`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::record_alert`].
+    pub fn record_alert(
+        &mut self,
+        bot: Option<&BotId>,
+        alert: &Alert,
+    ) -> Result<Seq, JournalError> {
+        self.batch(|b| b.record_alert(bot, alert))
+    }
+
+    /// [`Batch::record_pnl`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::record_pnl`].
+    pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
+        self.batch(|b| b.record_pnl(bot, pnl))
+    }
+
+    /// [`Batch::record_position`] as a transaction of its own.
+    ///
+    /// # Errors
+    /// As [`Batch::record_position`].
+    pub fn record_position(
+        &mut self,
+        bot: &BotId,
+        position: &PositionRecord,
+    ) -> Result<Seq, JournalError> {
+        self.batch(|b| b.record_position(bot, position))
+    }
+}
+
+impl Batch<'_> {
     /// Adds a bot.
     ///
     /// # Errors
     /// A bot with this id exists already, or the write failed.
     pub fn add_bot(&mut self, bot: &BotRecord) -> Result<Seq, JournalError> {
-        self.transact("adding a bot", |w| {
-            if w.bot_exists(&bot.id)? {
-                return Err(w.bot_error(format!("bot {} already exists", bot.id)));
-            }
-            let payload = w.encode(
-                "bot",
-                &BotEntry {
-                    mode: bot.mode,
-                    state: bot.state,
-                    reason: &bot.reason,
-                    config: &bot.config,
-                },
-            )?;
-            let seq = w.append(Some(bot.id.as_str()), bot.created.0, "bot", &payload)?;
-            w.tx.execute(
-                "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    bot.id.as_str(),
-                    bot.mode.as_str(),
-                    name_of(&bot.state),
-                    bot.reason,
-                    bot.config,
-                    bot.created.0,
-                    bot.updated.0,
-                    seq_value(seq),
-                ],
-            )
-            .map_err(w.db())?;
-            Ok(seq)
-        })
+        let w = self;
+        w.action = "adding a bot";
+        if w.bot_exists(&bot.id) {
+            return Err(w.bot_error(format!("bot {} already exists", bot.id)));
+        }
+        let payload = w.encode(
+            "bot",
+            &BotEntry {
+                mode: bot.mode,
+                state: bot.state,
+                reason: &bot.reason,
+                config: &bot.config,
+            },
+        )?;
+        let seq = w.append(Some(bot.id.as_str()), bot.created.0, "bot", &payload)?;
+        w.tx.execute(
+            "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                bot.id.as_str(),
+                bot.mode.as_str(),
+                name_of(&bot.state),
+                bot.reason,
+                bot.config,
+                bot.created.0,
+                bot.updated.0,
+                seq_value(seq),
+            ],
+        )
+        .map_err(w.db())?;
+        w.cursor.bots.insert(bot.id.to_string());
+        Ok(seq)
     }
 
     /// Records a bot's new lifecycle state.
@@ -99,17 +199,17 @@ impl Journal {
         reason: &str,
         ts: Timestamp,
     ) -> Result<Seq, JournalError> {
-        self.transact("recording a bot's state", |w| {
-            w.require_bot(bot)?;
-            let payload = w.encode("state", &StateEntry { state, reason })?;
-            let seq = w.append(Some(bot.as_str()), ts.0, "state", &payload)?;
-            w.tx.execute(
-                "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-                params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
-            )
-            .map_err(w.db())?;
-            Ok(seq)
-        })
+        let w = self;
+        w.action = "recording a bot's state";
+        w.require_bot(bot)?;
+        let payload = w.encode("state", &StateEntry { state, reason })?;
+        let seq = w.append(Some(bot.as_str()), ts.0, "state", &payload)?;
+        w.tx.execute(
+            "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+            params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
+        )
+        .map_err(w.db())?;
+        Ok(seq)
     }
 
     /// Replaces a bot's configuration (the runner allows it only while the bot is paused
@@ -124,20 +224,20 @@ impl Journal {
         mode: BotMode,
         ts: Timestamp,
     ) -> Result<Seq, JournalError> {
-        self.transact("recording a bot's configuration", |w| {
-            w.require_bot(bot)?;
-            let payload = w.encode(
-                "config",
-                &serde_json::json!({ "config": config, "mode": mode }),
-            )?;
-            let seq = w.append(Some(bot.as_str()), ts.0, "config", &payload)?;
-            w.tx.execute(
-                "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-                params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
-            )
-            .map_err(w.db())?;
-            Ok(seq)
-        })
+        let w = self;
+        w.action = "recording a bot's configuration";
+        w.require_bot(bot)?;
+        let payload = w.encode(
+            "config",
+            &serde_json::json!({ "config": config, "mode": mode }),
+        )?;
+        let seq = w.append(Some(bot.as_str()), ts.0, "config", &payload)?;
+        w.tx.execute(
+            "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+            params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
+        )
+        .map_err(w.db())?;
+        Ok(seq)
     }
 
     /// Records an event the bot's engine is given (market data, order reports, signals,
@@ -148,19 +248,19 @@ impl Journal {
     /// # Errors
     /// The bot is unknown, or the write failed.
     pub fn record_event(&mut self, bot: &BotId, event: &Event) -> Result<Recorded, JournalError> {
-        self.transact("recording an event", |w| {
-            w.require_bot(bot)?;
-            let payload = w.encode("event", event)?;
-            let seq = w.append(Some(bot.as_str()), event.ts().0, "event", &payload)?;
-            let (order, fill) = match event {
-                Event::Order(OrderReport::Filled { fill, partial }) => {
-                    (None, Some(w.apply_fill(bot, fill, !partial, seq)?))
-                }
-                Event::Order(report) => (Some(w.apply_report(report, seq)?), None),
-                _ => (None, None),
-            };
-            Ok(Recorded { seq, order, fill })
-        })
+        let w = self;
+        w.action = "recording an event";
+        w.require_bot(bot)?;
+        let payload = w.encode("event", event)?;
+        let seq = w.append(Some(bot.as_str()), event.ts().0, "event", &payload)?;
+        let (order, fill) = match event {
+            Event::Order(OrderReport::Filled { fill, partial }) => {
+                (None, Some(w.apply_fill(bot, fill, !partial, seq)?))
+            }
+            Event::Order(report) => (Some(w.apply_report(report, seq)?), None),
+            _ => (None, None),
+        };
+        Ok(Recorded { seq, order, fill })
     }
 
     /// Writes an order's intent **before** it is sent. An order already stored under the
@@ -175,33 +275,33 @@ impl Journal {
         request: &OrderRequest,
         origin: OrderOrigin,
     ) -> Result<Intent, JournalError> {
-        self.transact("writing an order intent", |w| {
-            w.require_bot(bot)?;
-            if let Some(order) = w.load_order(request.client_id.as_str())? {
-                return Ok(Intent::AlreadyKnown {
-                    order: Box::new(order),
-                });
-            }
-            let payload = w.encode("intent", &IntentEntry { request, origin })?;
-            let seq = w.append(Some(bot.as_str()), request.ts.0, "intent", &payload)?;
-            let mut order = Order::new(request.clone());
-            order.origin = origin;
-            let record = w.encode("order", &order)?;
-            w.tx.execute(
-                "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-                params![
-                    request.client_id.as_str(),
-                    bot.as_str(),
-                    request.symbol.as_str(),
-                    name_of(&order.status),
-                    record,
-                    seq_value(seq),
-                    seq_value(seq),
-                ],
-            )
-            .map_err(w.db())?;
-            Ok(Intent::Written { seq })
-        })
+        let w = self;
+        w.action = "writing an order intent";
+        w.require_bot(bot)?;
+        if let Some(order) = w.load_order(request.client_id.as_str())? {
+            return Ok(Intent::AlreadyKnown {
+                order: Box::new(order),
+            });
+        }
+        let payload = w.encode("intent", &IntentEntry { request, origin })?;
+        let seq = w.append(Some(bot.as_str()), request.ts.0, "intent", &payload)?;
+        let mut order = Order::new(request.clone());
+        order.origin = origin;
+        let record = w.encode("order", &order)?;
+        w.tx.execute(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+            params![
+                request.client_id.as_str(),
+                bot.as_str(),
+                request.symbol.as_str(),
+                name_of(&order.status),
+                record,
+                seq_value(seq),
+                seq_value(seq),
+            ],
+        )
+        .map_err(w.db())?;
+        Ok(Intent::Written { seq })
     }
 
     /// Records a command the bot's engine emitted. Alerts, rotations and state changes also
@@ -211,45 +311,45 @@ impl Journal {
     /// # Errors
     /// The bot is unknown, or the write failed.
     pub fn record_command(&mut self, bot: &BotId, command: &Command) -> Result<Seq, JournalError> {
-        self.transact("recording a command", |w| {
-            w.require_bot(bot)?;
-            let payload = w.encode("command", command)?;
-            let ts = command_ts(command);
-            let seq = w.append(Some(bot.as_str()), ts.0, "command", &payload)?;
-            match command {
-                Command::Alert(alert) => w.insert_alert(Some(bot), alert, seq)?,
-                Command::Rotated {
-                    ts,
-                    from,
-                    to,
-                    reason,
-                } => {
-                    w.tx.execute(
-                        "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
-                        params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
-                    )
-                    .map_err(w.db())?;
-                }
-                Command::State(change) => {
-                    w.tx.execute(
-                        "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-                        params![
-                            name_of(&change.to),
-                            name_of(&change.reason),
-                            change.ts.0,
-                            seq_value(seq),
-                            bot.as_str()
-                        ],
-                    )
-                    .map_err(w.db())?;
-                }
-                Command::Submit(_)
-                | Command::Cancel { .. }
-                | Command::CancelAll { .. }
-                | Command::Denied(_) => {}
+        let w = self;
+        w.action = "recording a command";
+        w.require_bot(bot)?;
+        let payload = w.encode("command", command)?;
+        let ts = command_ts(command);
+        let seq = w.append(Some(bot.as_str()), ts.0, "command", &payload)?;
+        match command {
+            Command::Alert(alert) => w.insert_alert(Some(bot), alert, seq)?,
+            Command::Rotated {
+                ts,
+                from,
+                to,
+                reason,
+            } => {
+                w.tx.execute(
+                    "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
+                    params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
+                )
+                .map_err(w.db())?;
             }
-            Ok(seq)
-        })
+            Command::State(change) => {
+                w.tx.execute(
+                    "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+                    params![
+                        name_of(&change.to),
+                        name_of(&change.reason),
+                        change.ts.0,
+                        seq_value(seq),
+                        bot.as_str()
+                    ],
+                )
+                .map_err(w.db())?;
+            }
+            Command::Submit(_)
+            | Command::Cancel { .. }
+            | Command::CancelAll { .. }
+            | Command::Denied(_) => {}
+        }
+        Ok(seq)
     }
 
     /// Records an alert of the runner itself (`bot` `None`: the whole process).
@@ -261,15 +361,15 @@ impl Journal {
         bot: Option<&BotId>,
         alert: &Alert,
     ) -> Result<Seq, JournalError> {
-        self.transact("recording an alert", |w| {
-            if let Some(bot) = bot {
-                w.require_bot(bot)?;
-            }
-            let payload = w.encode("alert", alert)?;
-            let seq = w.append(bot.map(BotId::as_str), alert.ts.0, "alert", &payload)?;
-            w.insert_alert(bot, alert, seq)?;
-            Ok(seq)
-        })
+        let w = self;
+        w.action = "recording an alert";
+        if let Some(bot) = bot {
+            w.require_bot(bot)?;
+        }
+        let payload = w.encode("alert", alert)?;
+        let seq = w.append(bot.map(BotId::as_str), alert.ts.0, "alert", &payload)?;
+        w.insert_alert(bot, alert, seq)?;
+        Ok(seq)
     }
 
     /// Records a bot's P&L snapshot.
@@ -277,25 +377,25 @@ impl Journal {
     /// # Errors
     /// The bot is unknown, or the write failed.
     pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
-        self.transact("recording a P&L snapshot", |w| {
-            w.require_bot(bot)?;
-            let payload = w.encode("pnl", pnl)?;
-            let seq = w.append(Some(bot.as_str()), pnl.ts.0, "pnl", &payload)?;
-            w.tx.execute(
-                "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    seq_value(seq),
-                    bot.as_str(),
-                    pnl.ts.0,
-                    pnl.equity.to_string(),
-                    pnl.realized.to_string(),
-                    pnl.unrealized.to_string(),
-                    pnl.fees.to_string()
-                ],
-            )
-            .map_err(w.db())?;
-            Ok(seq)
-        })
+        let w = self;
+        w.action = "recording a P&L snapshot";
+        w.require_bot(bot)?;
+        let payload = w.encode("pnl", pnl)?;
+        let seq = w.append(Some(bot.as_str()), pnl.ts.0, "pnl", &payload)?;
+        w.tx.execute(
+            "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![
+                seq_value(seq),
+                bot.as_str(),
+                pnl.ts.0,
+                pnl.equity.to_string(),
+                pnl.realized.to_string(),
+                pnl.unrealized.to_string(),
+                pnl.fees.to_string()
+            ],
+        )
+        .map_err(w.db())?;
+        Ok(seq)
     }
 
     /// Records a bot's position in one symbol (replacing the previous one).
@@ -307,24 +407,24 @@ impl Journal {
         bot: &BotId,
         position: &PositionRecord,
     ) -> Result<Seq, JournalError> {
-        self.transact("recording a position", |w| {
-            w.require_bot(bot)?;
-            let payload = w.encode("position", position)?;
-            let seq = w.append(Some(bot.as_str()), position.ts.0, "position", &payload)?;
-            w.tx.execute(
-                "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
-                params![
-                    bot.as_str(),
-                    position.symbol.as_str(),
-                    position.quantity.to_string(),
-                    position.average_price.to_string(),
-                    position.ts.0,
-                    seq_value(seq)
-                ],
-            )
-            .map_err(w.db())?;
-            Ok(seq)
-        })
+        let w = self;
+        w.action = "recording a position";
+        w.require_bot(bot)?;
+        let payload = w.encode("position", position)?;
+        let seq = w.append(Some(bot.as_str()), position.ts.0, "position", &payload)?;
+        w.tx.execute(
+            "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
+            params![
+                bot.as_str(),
+                position.symbol.as_str(),
+                position.quantity.to_string(),
+                position.average_price.to_string(),
+                position.ts.0,
+                seq_value(seq)
+            ],
+        )
+        .map_err(w.db())?;
+        Ok(seq)
     }
 }
 
@@ -340,7 +440,7 @@ fn command_ts(command: &Command) -> Timestamp {
     }
 }
 
-impl Writer<'_> {
+impl Batch<'_> {
     fn bot_error(&self, what: String) -> JournalError {
         JournalError::Bot {
             path: self.path.to_path_buf(),
@@ -348,18 +448,12 @@ impl Writer<'_> {
         }
     }
 
-    fn bot_exists(&self, bot: &BotId) -> Result<bool, JournalError> {
-        self.tx
-            .query_row(
-                "SELECT count(*) > 0 FROM bots WHERE bot = ?",
-                params![bot.as_str()],
-                |row| row.get(0),
-            )
-            .map_err(self.db())
+    fn bot_exists(&self, bot: &BotId) -> bool {
+        self.cursor.bots.contains(bot.as_str())
     }
 
     fn require_bot(&self, bot: &BotId) -> Result<(), JournalError> {
-        if self.bot_exists(bot)? {
+        if self.bot_exists(bot) {
             Ok(())
         } else {
             Err(self.bot_error(format!("no bot {bot} in the journal")))

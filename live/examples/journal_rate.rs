@@ -1,0 +1,80 @@
+//! How many event writes per second the journal takes, each its own transaction and in
+//! batches of 100, and how long reopening (checking the whole log) takes:
+//! `cargo run -p vela-live --example journal_rate [events]` (dev profile: bundled `DuckDB`
+//! unoptimised) or `cargo run --release -p vela-live --example journal_rate`.
+
+#![allow(
+    clippy::print_stdout,
+    reason = "a measurement program: its output is the report"
+)]
+
+use std::time::Instant;
+
+use vela_core::engine::{BotId, BotState, Event};
+use vela_core::types::{Bar, Symbol, Timestamp};
+use vela_live::journal::{BotMode, BotRecord, Journal};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let events: i64 = std::env::args().nth(1).map_or(Ok(2_000), |n| n.parse())?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("journal.duckdb");
+    let mut journal = Journal::open(&path)?;
+    let id = BotId::new("rate")?;
+    journal.add_bot(&BotRecord {
+        id: id.clone(),
+        mode: BotMode::Paper,
+        state: BotState::Running,
+        reason: String::new(),
+        config: String::new(),
+        created: Timestamp(0),
+        updated: Timestamp(0),
+    })?;
+    let symbol = Symbol::new("BTCUSDT")?;
+    let bar = |i: i64| {
+        #[allow(clippy::cast_precision_loss, reason = "small numbers")]
+        let price = 60_000.0 + (i % 100) as f64;
+        Event::bar(
+            symbol.clone(),
+            Bar {
+                ts: Timestamp(1_700_000_000_000 + i * 1_000),
+                open: price,
+                high: price + 1.0,
+                low: price - 1.0,
+                close: price,
+                volume: 1.5,
+            },
+        )
+    };
+    let report = |what: &str, seconds: f64| {
+        #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
+        let rate = events as f64 / seconds;
+        println!(
+            "{events} bar events, {what}: {seconds:.2} s, {rate:.0} events/s, {:.3} ms per event",
+            1e3 / rate
+        );
+    };
+    let started = Instant::now();
+    for i in 0..events {
+        journal.record_event(&id, &bar(i))?;
+    }
+    report("one transaction each", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    for chunk in (events..2 * events).collect::<Vec<_>>().chunks(100) {
+        journal.batch(|b| {
+            for &i in chunk {
+                b.record_event(&id, &bar(i))?;
+            }
+            Ok(())
+        })?;
+    }
+    report("100 per transaction", started.elapsed().as_secs_f64());
+    drop(journal);
+    let started = Instant::now();
+    let journal = Journal::open(&path)?;
+    println!(
+        "reopening (checking the digest chain of {} entries): {:.2} s",
+        journal.next_seq() - 1,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
