@@ -1,9 +1,12 @@
 //! API credentials that never reach logs, errors, `Debug` output or panics.
 //!
 //! The access key is shown masked (`mx0v…B7aQ`, as operators recognise their keys); the
-//! secret is never shown at all and is wiped from memory when dropped.
+//! secret is never shown at all and is wiped from memory when dropped. Credentials come
+//! from environment variables or from a file only its owner may read (fault case 39: a
+//! missing, empty or too open file stops start-up with an error naming the file).
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -21,6 +24,14 @@ pub enum CredentialsError {
     /// non-ASCII), which would also break the request header.
     #[error("{0} contains characters an API key cannot have (only printable ASCII without spaces)")]
     BadCharacters(String),
+    /// The credentials file cannot be used; names the file and the problem, never a value.
+    #[error("credentials file {path}: {problem}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 /// An API access key (`X-MEXC-APIKEY`). Not a secret by itself, but shown masked.
@@ -136,6 +147,62 @@ impl Credentials {
         })
     }
 
+    /// Credentials from a TOML file with the keys `api_key` and `api_secret`:
+    ///
+    /// ```toml
+    /// api_key = "mx0v..."
+    /// api_secret = "..."
+    /// ```
+    ///
+    /// On Unix the file must not be readable or writable by group or others (`chmod 600`),
+    /// as `ssh` insists for private keys. Errors name the file and the key, never a value
+    /// (a TOML syntax error gives only its line).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, CredentialsError> {
+        let path = path.as_ref();
+        let problem = |problem: String| CredentialsError::File {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let metadata = std::fs::metadata(path).map_err(|e| problem(e.kind().to_string()))?;
+        if !metadata.is_file() {
+            return Err(problem("not a regular file".to_owned()));
+        }
+        check_private(&metadata).map_err(problem)?;
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|e| problem(e.kind().to_string()))?,
+        );
+        let table = text.parse::<toml::Table>().map_err(|e| {
+            let line = e.span().map_or(0, |span| {
+                text.get(..span.start).map_or(0, |t| t.lines().count())
+            });
+            problem(format!("not valid TOML (line {line})"))
+        })?;
+        if let Some(unknown) = table
+            .keys()
+            .find(|k| !matches!(k.as_str(), "api_key" | "api_secret"))
+        {
+            return Err(problem(format!(
+                "unknown key {unknown:?} (expected api_key and api_secret)"
+            )));
+        }
+        let field = |key: &str| -> Result<Zeroizing<String>, CredentialsError> {
+            match table.get(key) {
+                None => Err(problem(format!("{key} is missing"))),
+                Some(toml::Value::String(value)) => Ok(Zeroizing::new(value.clone())),
+                Some(_) => Err(problem(format!("{key} must be a string"))),
+            }
+        };
+        let api_key = field("api_key")?;
+        let secret = field("api_secret")?;
+        let named = |e: CredentialsError| problem(e.to_string());
+        checked("api_key", &api_key).map_err(named)?;
+        checked("api_secret", &secret).map_err(named)?;
+        Ok(Self {
+            api_key: ApiKey(api_key.as_str().to_owned()),
+            secret: SecretKey(secret),
+        })
+    }
+
     /// The access key.
     #[must_use]
     pub fn api_key(&self) -> &ApiKey {
@@ -147,6 +214,26 @@ impl Credentials {
     pub fn secret(&self) -> &SecretKey {
         &self.secret
     }
+}
+
+/// Refuses a file that group or others may read or write (Unix permission bits).
+#[cfg(unix)]
+fn check_private(metadata: &std::fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "permissions {mode:04o} let others read or change it: make it private to its owner (chmod 600)"
+        ))
+    }
+}
+
+/// No permission bits to check off Unix.
+#[cfg(not(unix))]
+fn check_private(_metadata: &std::fs::Metadata) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -190,6 +277,67 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "environment variable VELA_TEST_SURELY_UNSET_KEY is not set"
+        );
+    }
+
+    #[cfg(unix)]
+    fn write_file(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("written");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        path
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn case_39_credentials_files_are_checked_and_named_never_shown() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = format!("api_key = \"mx0vglAbCdEfGh123456\"\napi_secret = \"{CANARY}\"\n");
+        let path = write_file(dir.path(), "good.toml", &good, 0o600);
+        let creds = Credentials::from_file(&path).expect("a private file");
+        assert_eq!(creds.secret().bytes(), CANARY.as_bytes());
+
+        let open = write_file(dir.path(), "open.toml", &good, 0o644);
+        let missing = dir.path().join("missing.toml");
+        let empty = write_file(
+            dir.path(),
+            "empty.toml",
+            "api_key = \"k\"\napi_secret = \"\"\n",
+            0o600,
+        );
+        let broken = write_file(
+            dir.path(),
+            "broken.toml",
+            &format!("api_key = \"k\"\napi_secret = {CANARY}\n"),
+            0o600,
+        );
+        let extra = write_file(
+            dir.path(),
+            "extra.toml",
+            &format!("{good}secret_key = \"{CANARY}\"\n"),
+            0o600,
+        );
+        let no_secret = write_file(dir.path(), "partial.toml", "api_key = \"k\"\n", 0o600);
+        for (path, expected) in [
+            (&open, "permissions 0644 let others read or change it"),
+            (&missing, "not found"),
+            (&empty, "api_secret is empty"),
+            (&broken, "not valid TOML (line 2)"),
+            (&extra, "unknown key \"secret_key\""),
+            (&no_secret, "api_secret is missing"),
+        ] {
+            let error = Credentials::from_file(path)
+                .expect_err("refused")
+                .to_string();
+            assert!(error.contains(&path.display().to_string()), "{error}");
+            assert!(error.contains(expected), "{error}");
+            assert!(!error.contains("CANARY"), "{error}");
+        }
+        let not_a_file = Credentials::from_file(dir.path()).expect_err("a directory");
+        assert!(
+            not_a_file.to_string().contains("not a regular file"),
+            "{not_a_file}"
         );
     }
 }
