@@ -8,11 +8,13 @@
 //! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
 //!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
 //!   exchange, with fault injection for tests.
+//! - **Alerts** to people ([`alerts`]): webhook and Telegram, with storm control.
 //! - The **runner's journal** ([`journal`]): the `DuckDB` file of bots, orders, fills and the
 //!   append-only log, with write-ahead intents and fills deduplicated by trade id.
 //!
 //! Facts about MEXC come from `reference/mexc-api.md` (cited as "reference §n").
 
+pub mod alerts;
 pub mod book;
 pub mod errors;
 pub mod journal;
