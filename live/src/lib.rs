@@ -9,6 +9,7 @@
 //!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
 //!   exchange, with fault injection for tests.
 //! - **Alerts** to people ([`alerts`]): webhook and Telegram, with storm control.
+//! - **Reports** ([`reports`]): realised gains by FIFO lots as CSV.
 //! - The **runner's journal** ([`journal`]): the `DuckDB` file of bots, orders, fills and the
 //!   append-only log, with write-ahead intents and fills deduplicated by trade id.
 //!
@@ -20,6 +21,7 @@ pub mod errors;
 pub mod journal;
 pub mod limits;
 pub mod proto;
+pub mod reports;
 pub mod rest;
 pub mod secret;
 pub mod signing;
