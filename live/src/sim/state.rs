@@ -258,6 +258,15 @@ impl SimState {
                     continue;
                 };
                 let index = self.completed.get(symbol).copied().unwrap_or(0);
+                // The orders working against this bar fill first: a market order placed
+                // before the bar fills at its open, so its reports go out before the bar's
+                // trades and its completed kline (the backtester's event tier delivers them
+                // to the engine in the same order).
+                for account in self.accounts.values_mut() {
+                    if let Err(e) = account.on_bar(symbol, bar, &mut out) {
+                        tracing::error!(symbol = %symbol, error = %e, "simulated exchange refused a bar");
+                    }
+                }
                 out.push(Outgoing::Deals {
                     symbol: symbol.clone(),
                     deals: deals(bar, index, self.interval_ms),
@@ -267,11 +276,6 @@ impl SimState {
                     bar: *bar,
                     interval_ms: self.interval_ms,
                 });
-                for account in self.accounts.values_mut() {
-                    if let Err(e) = account.on_bar(symbol, bar, &mut out) {
-                        tracing::error!(symbol = %symbol, error = %e, "simulated exchange refused a bar");
-                    }
-                }
                 if let Some(n) = self.completed.get_mut(symbol) {
                     *n += 1;
                 }
