@@ -169,8 +169,7 @@ impl Journal {
             digest: GENESIS.to_owned(),
             bots: BTreeSet::new(),
         };
-        for entry in self.entries_with_digest(0)? {
-            let (entry, stored) = entry;
+        self.scan_entries(0, |entry, stored| {
             if entry.seq != cursor.next_seq {
                 return Err(self.corrupt(format!(
                     "log entry {} follows {}: entries are missing",
@@ -187,7 +186,8 @@ impl Journal {
             }
             cursor.next_seq = entry.seq + 1;
             cursor.digest = expected;
-        }
+            Ok(())
+        })?;
         Ok(cursor)
     }
 

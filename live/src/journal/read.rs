@@ -9,11 +9,13 @@ use super::records::{BotMode, BotRecord, LogEntry, PnlSnapshot, Seq};
 use super::{Journal, JournalError};
 
 impl Journal {
-    /// The log from `from` on (inclusive), in order, with the stored digests.
-    pub(super) fn entries_with_digest(
+    /// Visits the log from `from` on (inclusive), in order, with the stored digests, one
+    /// entry at a time (a long log is never held in memory whole).
+    pub(super) fn scan_entries(
         &self,
         from: Seq,
-    ) -> Result<Vec<(LogEntry, String)>, JournalError> {
+        mut visit: impl FnMut(LogEntry, String) -> Result<(), JournalError>,
+    ) -> Result<(), JournalError> {
         let mut statement = self
             .conn
             .prepare(
@@ -36,8 +38,11 @@ impl Journal {
                 ))
             })
             .map_err(self.db_error("reading the log"))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(self.db_error("reading the log"))
+        for row in rows {
+            let (entry, digest) = row.map_err(self.db_error("reading the log"))?;
+            visit(entry, digest)?;
+        }
+        Ok(())
     }
 
     /// The log from `from` on (inclusive), in order; only `bot`'s entries when given.
@@ -45,12 +50,14 @@ impl Journal {
     /// # Errors
     /// The read failed.
     pub fn entries(&self, from: Seq, bot: Option<&BotId>) -> Result<Vec<LogEntry>, JournalError> {
-        Ok(self
-            .entries_with_digest(from)?
-            .into_iter()
-            .map(|(entry, _)| entry)
-            .filter(|entry| bot.is_none_or(|b| entry.bot.as_deref() == Some(b.as_str())))
-            .collect())
+        let mut entries = Vec::new();
+        self.scan_entries(from, |entry, _| {
+            if bot.is_none_or(|b| entry.bot.as_deref() == Some(b.as_str())) {
+                entries.push(entry);
+            }
+            Ok(())
+        })?;
+        Ok(entries)
     }
 
     /// Every bot, by id.
