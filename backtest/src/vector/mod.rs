@@ -97,6 +97,7 @@ mod precision;
 mod simulate;
 pub mod sizing;
 pub mod stops;
+mod strategy;
 
 pub use config::{
     Fees, FillTiming, IntrabarOrder, Record, Sizing, Stops, TakeProfitFill, VectorConfig,
