@@ -155,7 +155,7 @@ fn dump(name: &str, bars: &BarColumns<'_>, registry: &Registry) {
             // The fused run is printed (its bits are compared across builds) and must
             // equal the signal columns' run.
             let run = sim
-                .run_strategy(registry, &spec(fast, slow, ma), &market)
+                .run_strategy(registry, &spec(fast, slow, ma), bars)
                 .unwrap()
                 .unwrap();
             assert_eq!(run, sim.run(&market, Orders::from(&signals)).unwrap());

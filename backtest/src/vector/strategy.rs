@@ -1,13 +1,13 @@
 //! A registered strategy's vectorised form run straight into the simulator
-//! ([`Simulator::run_strategy`]): the crossover's averages and signals are computed a piece
-//! of bars at a time, each piece simulated while its averages and bars are still in the
+//! ([`Simulator::run_strategy`]): for the crossover, each piece of bars is checked, its
+//! averages and signals computed and its bars simulated while the piece is still in the
 //! cache, with no series-long signal columns; other strategies go through their signal
-//! columns ([`Registry::signals`]). The same numbers as [`Registry::signals`] followed by
-//! [`Simulator::run`].
+//! columns ([`Registry::signals`]). The same numbers as [`Market::new`],
+//! [`Registry::signals`] and [`Simulator::run`].
 
 use vela_core::indicators::{self, Ema, IndicatorError};
 use vela_core::strategy::crossover::{CrossState, cross_signal_bits_piece};
-use vela_core::strategy::{ParamError, Params, Registry, RegistryError, StrategySpec};
+use vela_core::strategy::{BarColumns, ParamError, Params, Registry, RegistryError, StrategySpec};
 
 use super::error::VectorError;
 use super::input::{Market, Orders};
@@ -20,39 +20,66 @@ const PIECE: usize = 4096;
 const NAME: &str = "crossover";
 
 impl Simulator {
-    /// Runs the vectorised form of `spec` over `market`: the result of
-    /// [`Registry::signals`] then [`Simulator::run`], bit for bit; `Ok(None)` for a
-    /// strategy without a vectorised form. The crossover is computed in pieces fused with
-    /// the simulation (no signal columns); the others through their signal columns.
+    /// Runs the vectorised form of `spec` over `bars`: the result of [`Market::new`],
+    /// [`Registry::signals`] and [`Simulator::run`], bit for bit, with the bars' errors
+    /// first; `Ok(None)` for a strategy without a vectorised form.
+    ///
+    /// The crossover is computed a piece of bars at a time: each piece's prices are
+    /// checked, its averages and signals computed and its bars simulated while the piece
+    /// is in the cache (no signal columns, one read of the bars). The other strategies go
+    /// through their signal columns.
     pub fn run_strategy(
+        &self,
+        registry: &Registry,
+        spec: &StrategySpec,
+        bars: &BarColumns<'_>,
+    ) -> Result<Option<VectorRun>, VectorError> {
+        if spec.name != NAME {
+            return self.run_columns(registry, spec, &Market::new(*bars)?);
+        }
+        let market = Market::prices_unchecked(*bars)?;
+        let params = match registry.resolve(spec) {
+            Ok(params) => params,
+            Err(e) => {
+                // The bars' errors come first.
+                Market::new(*bars)?;
+                return Err(e.into());
+            }
+        };
+        let mut pieces = CrossoverPieces::new(&params, bars.close).map_err(RegistryError::from)?;
+        let mut out = VectorRun::default();
+        let mut pass = self.begin(&market, &mut out);
+        let (mut entries, mut exits) = ([0_u64; PIECE / 64], [0_u64; PIECE / 64]);
+        let n = market.len();
+        let mut start = 0;
+        while start < n {
+            let end = (start + PIECE).min(n);
+            if !market.prices_ok(start, end) {
+                // The full check names the first broken rule (of the whole series, as
+                // `Market::new`); it cannot pass, but would run the columns if it did.
+                return self.run_columns(registry, spec, &Market::new(*bars)?);
+            }
+            let len = pieces
+                .next_bits(start, &mut entries, &mut exits)
+                .map_err(RegistryError::from)?;
+            self.advance_signal_bits(&market, &mut pass, &entries, &exits, start, len);
+            start += len;
+        }
+        self.end(&market, pass, &mut out);
+        Ok(Some(out))
+    }
+
+    /// [`Registry::signals`] then [`Simulator::run`].
+    fn run_columns(
         &self,
         registry: &Registry,
         spec: &StrategySpec,
         market: &Market<'_>,
     ) -> Result<Option<VectorRun>, VectorError> {
-        if spec.name != NAME {
-            let Some(signals) = registry.signals(spec, market.bars())? else {
-                return Ok(None);
-            };
-            return self.run(market, Orders::from(&signals)).map(Some);
-        }
-        let params = registry.resolve(spec)?;
-        let mut pieces =
-            CrossoverPieces::new(&params, market.bars().close).map_err(RegistryError::from)?;
-        let mut out = VectorRun::default();
-        let mut pass = self.begin(market, &mut out);
-        let (mut entries, mut exits) = ([0_u64; PIECE / 64], [0_u64; PIECE / 64]);
-        let n = market.len();
-        let mut start = 0;
-        while start < n {
-            let len = pieces
-                .next_bits(start, &mut entries, &mut exits)
-                .map_err(RegistryError::from)?;
-            self.advance_signal_bits(market, &mut pass, &entries, &exits, start, len);
-            start += len;
-        }
-        self.end(market, pass, &mut out);
-        Ok(Some(out))
+        let Some(signals) = registry.signals(spec, market.bars())? else {
+            return Ok(None);
+        };
+        self.run(market, Orders::from(&signals)).map(Some)
     }
 }
 
