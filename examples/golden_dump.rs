@@ -152,7 +152,13 @@ fn dump(name: &str, bars: &BarColumns<'_>, registry: &Registry) {
             .collect();
         for (cname, config) in configs() {
             let sim = Simulator::new(config.clone()).unwrap();
-            let run = sim.run(&market, Orders::from(&signals)).unwrap();
+            // The fused run is printed (its bits are compared across builds) and must
+            // equal the signal columns' run.
+            let run = sim
+                .run_strategy(registry, &spec(fast, slow, ma), bars)
+                .unwrap()
+                .unwrap();
+            assert_eq!(run, sim.run(&market, Orders::from(&signals)).unwrap());
             let r = &run.result;
             println!(
                 "{name} {fast}/{slow}{ma} {cname} signals: {:?} trades={} th={} eq={} ex={} ts={} refused={:?} cash={:?} q={:?}",

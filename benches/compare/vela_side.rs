@@ -13,8 +13,10 @@
 //! `--cash` USDT, default 1e9 like `peers.py`: with 10,000 the fees of SMA 10/30 on
 //! one-minute bars push the account below the 1 USDT minimum order halfway through and
 //! vela stops trading while vectorbt, which has no minimums, goes on):
-//! - `single`: the whole pipeline (`Registry::signals` for `crossover` fast/slow, then
-//!   `Market::new` and `Simulator::run` keeping trades and the equity curve), the same
+//! - `single`: the whole pipeline (`Simulator::run_strategy` for `crossover` fast/slow:
+//!   the bar check, the averages, the signals and the simulation a piece of bars at a time,
+//!   keeping trades and the equity curve; checked once against `Market::new`,
+//!   `Registry::signals` then `Simulator::run`), the same
 //!   without the equity curve (trades and statistics: what vectorbt's timed pipeline
 //!   returns is its order records, its curve and statistics are lazy), and the
 //!   simulation alone (`Simulator::run` on precomputed signals);
@@ -162,12 +164,17 @@ fn single(args: &Args, bars: &BarColumns<'_>) -> Result<()> {
     let sim = Simulator::new(vector_config(args))?;
     let repeat = if args.repeat == 0 { 7 } else { args.repeat };
     let (seconds, run) = time(repeat, || {
-        let signals = registry
-            .signals(&spec, bars)?
-            .context("crossover has a vectorised form")?;
-        let market = Market::new(*bars)?;
-        Ok(sim.run(&market, Orders::from(&signals))?)
+        sim.run_strategy(&registry, &spec, bars)?
+            .context("crossover has a vectorised form")
     })?;
+    // The fused run (averages, signals and simulation a piece of bars at a time) against
+    // the signal columns then the simulation: the same result, bit for bit.
+    let columns = registry
+        .signals(&spec, bars)?
+        .context("crossover has a vectorised form")?;
+    if sim.run(&Market::new(*bars)?, Orders::from(&columns))? != run {
+        bail!("the fused run differs from the signal columns' run");
+    }
     let stats = &run.result.stats;
     report(
         "single_pipeline",
@@ -190,11 +197,8 @@ fn single(args: &Args, bars: &BarColumns<'_>) -> Result<()> {
         ..vector_config(args)
     })?;
     let (seconds, lean_run) = time(repeat, || {
-        let signals = registry
-            .signals(&spec, bars)?
-            .context("crossover has a vectorised form")?;
-        let market = Market::new(*bars)?;
-        Ok(lean.run(&market, Orders::from(&signals))?)
+        lean.run_strategy(&registry, &spec, bars)?
+            .context("crossover has a vectorised form")
     })?;
     if lean_run.result.stats != run.result.stats || lean_run.result.trades != run.result.trades {
         bail!("the pipeline without the curve gave other trades or statistics");

@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 use vela_core::error::ValidationError;
+use vela_core::strategy::RegistryError;
 
 /// Why a vectorised run could not start.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -66,4 +67,8 @@ pub enum VectorError {
     /// The bar interval cannot be derived (a single bar) or was given as non-positive.
     #[error("bar interval {0}")]
     Interval(&'static str),
+    /// The strategy of [`Simulator::run_strategy`](super::Simulator::run_strategy) is
+    /// unknown or its parameters are invalid.
+    #[error(transparent)]
+    Strategy(#[from] RegistryError),
 }

@@ -42,6 +42,37 @@ impl<'a> Market<'a> {
         Ok(Self { bars, interval_ms })
     }
 
+    /// `bars` with their lengths and timestamps checked and the interval derived as
+    /// [`Market::new`] does, the prices not yet: for a run that checks each piece of bars
+    /// ([`Market::prices_ok`]) just before simulating it, while the piece is read anyway.
+    /// Any broken rule found here gives [`Market::new`]'s error (the full check's).
+    pub(crate) fn prices_unchecked(bars: BarColumns<'a>) -> Result<Self, VectorError> {
+        let n = bars.ts.len();
+        let lengths = [bars.open, bars.high, bars.low, bars.close]
+            .iter()
+            .all(|column| column.len() == n);
+        let mut ordered = true;
+        let mut min_step = i64::MAX;
+        for w in bars.ts.windows(2) {
+            ordered &= w[0] < w[1];
+            min_step = min_step.min(w[1].wrapping_sub(w[0]));
+        }
+        if lengths && ordered && n > 1 && min_step > 0 {
+            Ok(Self {
+                bars,
+                interval_ms: min_step,
+            })
+        } else {
+            Self::new(bars)
+        }
+    }
+
+    /// Whether the prices of bars `start..end` keep [`Market::new`]'s rules (for a market
+    /// from [`Market::prices_unchecked`]).
+    pub(crate) fn prices_ok(&self, start: usize, end: usize) -> bool {
+        scan(&self.bars, start, end).valid
+    }
+
     /// The bar columns.
     #[must_use]
     pub fn bars(&self) -> &BarColumns<'a> {

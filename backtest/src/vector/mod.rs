@@ -86,7 +86,10 @@
 //! stream into a [`StatsAccumulator`](crate::stats::StatsAccumulator), so with [`Record`]
 //! off a sweep keeps no per-bar memory. [`Simulator::run_into`] reuses the output buffers
 //! of a previous run (a fresh 1M-bar curve costs more in page faults than the simulation
-//! itself). [`Market`] checks the bars once for all runs over them. Figures: BENCHMARKS.md.
+//! itself). [`Market`] checks the bars once for all runs over them.
+//! [`Simulator::run_strategy`] runs a strategy from the bars in one step; the crossover's
+//! check, averages, signals and simulation then go a cache-sized piece of bars at a time,
+//! without signal columns. Figures: BENCHMARKS.md.
 
 mod book;
 pub mod config;
@@ -97,6 +100,7 @@ mod precision;
 mod simulate;
 pub mod sizing;
 pub mod stops;
+mod strategy;
 
 pub use config::{
     Fees, FillTiming, IntrabarOrder, Record, Sizing, Stops, TakeProfitFill, VectorConfig,

@@ -4,6 +4,7 @@
 mod props;
 mod real;
 mod rules;
+mod strategy;
 
 use rust_decimal::Decimal;
 use vela_backtest::vector::{Fees, Market, Orders, Simulator, VectorConfig, VectorRun};
