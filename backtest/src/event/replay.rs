@@ -42,6 +42,8 @@ pub(crate) struct Replay {
     /// The last flat curve point, the number of fills seen when it was computed, and the
     /// cash and profit reserve it was computed from (`Decimal::serialize` form).
     flat_point: Option<(usize, (f64, f64), Capital)>,
+    /// Whether nothing was held, and the number of fills seen when that was looked at.
+    flat: Option<(usize, bool)>,
 }
 
 impl Replay {
@@ -68,6 +70,7 @@ impl Replay {
             bar: 0,
             fill_ts: 0,
             flat_point: None,
+            flat: None,
         }
     }
 
@@ -167,15 +170,31 @@ impl Replay {
     /// number of fills seen tells when to compute the point again (debug builds check the
     /// decimals and the point itself).
     fn curve_point(&mut self) -> (f64, f64) {
+        let key = self.counts.fills;
         let wallet = self.engine.wallet();
-        let flat = wallet
-            .positions()
-            .values()
-            .all(|p| p.is_flat() && p.lots().is_empty());
+        // Whether nothing is held changes only with a fill too.
+        let flat = match self.flat {
+            Some((seen, flat)) if seen == key => flat,
+            _ => {
+                let flat = wallet
+                    .positions()
+                    .values()
+                    .all(|p| p.is_flat() && p.lots().is_empty());
+                self.flat = Some((key, flat));
+                flat
+            }
+        };
+        debug_assert_eq!(
+            flat,
+            wallet
+                .positions()
+                .values()
+                .all(|p| p.is_flat() && p.lots().is_empty()),
+            "holdings changed without a fill"
+        );
         if !flat {
             return self.fresh_point();
         }
-        let key = self.counts.fills;
         if let Some((cached, point, capital)) = self.flat_point
             && cached == key
         {

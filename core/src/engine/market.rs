@@ -121,7 +121,7 @@ impl Engine {
         let precision = instrument.price_precision;
         debug_assert_eq!(
             self.marks,
-            Marks::of(&self.wallet, &self.instruments),
+            Marks::of(&self.wallet, &self.instruments, self.protects),
             "marks out of date"
         );
         let Some((average_cost, cost)) = self.marks.average_cost(&instrument.base) else {

@@ -36,7 +36,7 @@ struct PositionMark {
     quantity: f64,
     /// `to_f64(cost_basis)`.
     cost_basis: f64,
-    /// The average cost (`None` when flat) and it as `f64`.
+    /// The average cost (`None` when flat, or not asked for) and it as `f64`.
     average_cost: Option<(Decimal, f64)>,
 }
 
@@ -49,32 +49,49 @@ pub(super) struct Marks {
 }
 
 impl Marks {
-    /// The numbers of `wallet` now (call again after every change to it).
-    pub(super) fn of(wallet: &Wallet, instruments: &BTreeMap<Symbol, Instrument>) -> Self {
+    /// The numbers of `wallet` now (call again after every change to it); the average
+    /// costs (a decimal division per position, read by the protections only) when
+    /// `with_costs`.
+    pub(super) fn of(
+        wallet: &Wallet,
+        instruments: &BTreeMap<Symbol, Instrument>,
+        with_costs: bool,
+    ) -> Self {
+        let mut marks = Self::default();
+        marks.rebuild(wallet, instruments, with_costs);
+        marks
+    }
+
+    /// Makes these the numbers of `wallet` now ([`Marks::of`] without a new allocation:
+    /// the engine rebuilds them after every fill).
+    pub(super) fn rebuild(
+        &mut self,
+        wallet: &Wallet,
+        instruments: &BTreeMap<Symbol, Instrument>,
+        with_costs: bool,
+    ) {
         let budget = wallet.asset();
-        let positions = wallet
-            .positions()
-            .iter()
-            .map(|(asset, p)| {
-                let source = if asset == budget {
-                    PriceSource::Budget
-                } else {
-                    budget_pair(asset, budget, instruments)
-                        .map_or(PriceSource::None, |i| PriceSource::Pair(i.symbol.clone()))
-                };
-                PositionMark {
-                    asset: asset.clone(),
-                    source,
-                    quantity: to_f64(p.quantity()),
-                    cost_basis: to_f64(p.cost_basis()),
-                    average_cost: p.average_cost().map(|a| (a, to_f64(a))),
-                }
-            })
-            .collect();
-        Self {
-            capital: to_f64(wallet.cash() + wallet.profit_reserve()),
-            positions,
-        }
+        self.positions.clear();
+        let positions = wallet.positions().iter().map(|(asset, p)| {
+            let source = if asset == budget {
+                PriceSource::Budget
+            } else {
+                budget_pair(asset, budget, instruments)
+                    .map_or(PriceSource::None, |i| PriceSource::Pair(i.symbol.clone()))
+            };
+            PositionMark {
+                asset: asset.clone(),
+                source,
+                quantity: to_f64(p.quantity()),
+                cost_basis: to_f64(p.cost_basis()),
+                average_cost: p
+                    .average_cost()
+                    .filter(|_| with_costs)
+                    .map(|a| (a, to_f64(a))),
+            }
+        });
+        self.positions.extend(positions);
+        self.capital = to_f64(wallet.cash() + wallet.profit_reserve());
     }
 
     /// Equity at `last_prices` as `f64`: capital plus each position at its price in the

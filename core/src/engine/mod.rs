@@ -164,7 +164,10 @@ impl Engine {
             .collect();
         let asset = config.instruments[0].quote.clone();
         let wallet = Wallet::new(asset, config.budget, config.compound)?;
-        let marks = Marks::of(&wallet, &instruments);
+        let protects = config.risk.stop_loss.is_some()
+            || config.risk.trailing_stop.is_some()
+            || !config.risk.take_profit.is_empty();
+        let marks = Marks::of(&wallet, &instruments, protects);
         Ok(Self {
             registry: registry.clone(),
             candidates,
@@ -183,9 +186,7 @@ impl Engine {
             sequence: 0,
             last_ts: None,
             protections: BTreeMap::new(),
-            protects: config.risk.stop_loss.is_some()
-                || config.risk.trailing_stop.is_some()
-                || !config.risk.take_profit.is_empty(),
+            protects,
             trip_pnl: BTreeMap::new(),
             stats: TradeStats::default(),
             limits: LossLimits::default(),
@@ -306,7 +307,7 @@ impl Engine {
     pub fn equity_f64(&self) -> f64 {
         debug_assert_eq!(
             self.marks,
-            Marks::of(&self.wallet, &self.instruments),
+            Marks::of(&self.wallet, &self.instruments, self.protects),
             "marks out of date"
         );
         self.marks.equity(&self.last_prices)
@@ -318,7 +319,7 @@ impl Engine {
     pub fn capital_f64(&self) -> f64 {
         debug_assert_eq!(
             self.marks,
-            Marks::of(&self.wallet, &self.instruments),
+            Marks::of(&self.wallet, &self.instruments, self.protects),
             "marks out of date"
         );
         self.marks.capital()

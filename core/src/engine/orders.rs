@@ -2,7 +2,6 @@
 
 use rust_decimal::Decimal;
 
-use super::marks::Marks;
 use super::{
     AlertCode, AlertLevel, BotState, Command, Engine, EngineError, OrderReport,
     RECENT_CLOSED_ORDERS, StateReason,
@@ -157,10 +156,13 @@ impl Engine {
             .ok_or_else(|| EngineError::UnknownOrder(fill.client_id.clone()))?;
         order.apply_fill(fill, !partial)?;
         let quote_value = self.quote_value(&instrument);
+        // `check_report` checked this fill with the same release and quote value just
+        // before (nothing in between changes the wallet, the orders or the prices).
         let effect = self
             .wallet
-            .apply_fill(fill, &instrument, release, quote_value)?;
-        self.marks = Marks::of(&self.wallet, &self.instruments);
+            .apply_checked_fill(fill, &instrument, release, quote_value)?;
+        self.marks
+            .rebuild(&self.wallet, &self.instruments, self.protects);
         if let Some(r) = self.reservations.get_mut(&fill.client_id) {
             *r -= release;
         }
@@ -182,7 +184,9 @@ impl Engine {
             Side::Sell => Some(&instrument.base),
             Side::Buy => Some(&instrument.quote).filter(|q| *q != self.wallet.asset()),
         };
-        if fill.side == Side::Buy && &instrument.quote == self.wallet.asset() {
+        // The protections' state is read by the protections only (none configured: none
+        // kept; the risk settings never change after the engine is built).
+        if self.protects && fill.side == Side::Buy && &instrument.quote == self.wallet.asset() {
             let held = self.wallet.held(&instrument.base);
             self.protections
                 .entry(symbol.clone())
@@ -192,7 +196,13 @@ impl Engine {
         if let (Some(asset), Some(realized)) = (disposed, effect.realized_pnl) {
             *self.trip_pnl.entry(asset.clone()).or_default() += realized;
             if !self.asset_is_long(asset) {
-                let pnl = self.trip_pnl.remove(asset).unwrap_or_default();
+                // Taken, leaving the default zero the next trip starts from (the entry is
+                // kept: no map node freed and made again per round trip).
+                let pnl = self
+                    .trip_pnl
+                    .get_mut(asset)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
                 self.protections
                     .retain(|s, _| self.instruments.get(s).is_none_or(|i| &i.base != asset));
                 self.on_round_trip(ts, pnl);

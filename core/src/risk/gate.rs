@@ -14,13 +14,12 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
 
 use super::config::RiskConfig;
 use super::deny::DenyReason;
 use super::rate::RateWindow;
 use super::sizing::TradeStats;
-use crate::money::rounding::{decimal_down, to_f64};
+use crate::money::rounding::{self, decimal_down, to_f64};
 use crate::strategy::{OrderIntent, Size};
 use crate::types::{
     Asset, ClientOrderId, Instrument, Order, OrderAmount, OrderType, Side, Symbol, Timestamp,
@@ -166,7 +165,7 @@ fn decimal(what: &str, value: f64) -> Result<Decimal, Refusal> {
         // the default all-in share, without the conversion.
         return Ok(Decimal::ONE);
     }
-    Decimal::from_f64(value).ok_or_else(|| {
+    rounding::from_f64(value).ok_or_else(|| {
         (
             DenyReason::InvalidSize,
             format!("{what} {value} is out of range"),

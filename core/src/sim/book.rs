@@ -37,12 +37,34 @@ pub struct SimOrder {
     pub(crate) bar_fill: Option<(Timestamp, Decimal)>,
 }
 
+/// `format!("{prefix}{n}")` without the formatting machinery (the exchange makes an order
+/// id per order and a trade id per fill).
+pub(crate) fn numbered_id(prefix: &str, n: u64) -> String {
+    let mut digits = [0_u8; 20];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut id = String::with_capacity(prefix.len() + digits.len() - start);
+    id.push_str(prefix);
+    for &digit in &digits[start..] {
+        id.push(char::from(digit));
+    }
+    id
+}
+
 impl SimOrder {
     /// A newly accepted order.
     pub(crate) fn new(seq: u64, request: OrderRequest) -> Self {
         Self {
             seq,
-            exchange_id: format!("SIM-{seq}"),
+            exchange_id: numbered_id("SIM-", seq),
             request,
             stage: Stage::Pending,
             filled_quantity: Decimal::ZERO,
@@ -146,5 +168,29 @@ impl Book {
 
     pub(crate) fn len(&self) -> usize {
         self.orders.len()
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::numbered_id;
+
+    #[test]
+    fn numbered_ids_are_the_formatted_ones() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            38_149,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            assert_eq!(numbered_id("SIM-", n), format!("SIM-{n}"));
+            assert_eq!(numbered_id("SIMT-", n), format!("SIMT-{n}"));
+        }
     }
 }

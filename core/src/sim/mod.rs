@@ -462,7 +462,7 @@ impl SimExchange {
         self.trades += 1;
         let fill = Fill {
             client_id: order.request.client_id.clone(),
-            trade_id: format!("SIMT-{}", self.trades),
+            trade_id: book::numbered_id("SIMT-", self.trades),
             symbol: order.request.symbol.clone(),
             side,
             price,

@@ -297,6 +297,35 @@ impl Wallet {
         quote_value: Decimal,
     ) -> Result<FillEffect, WalletError> {
         self.check_fill(fill, instrument, release, quote_value)?;
+        self.book_fill(fill, instrument, release, quote_value)
+    }
+
+    /// [`Wallet::apply_fill`] of a fill that [`Wallet::check_fill`] has just accepted with
+    /// the same arguments, nothing having changed since: the engine checks every report
+    /// before it applies it, so the check is not made twice (debug builds make it again).
+    pub(crate) fn apply_checked_fill(
+        &mut self,
+        fill: &Fill,
+        instrument: &Instrument,
+        release: Decimal,
+        quote_value: Decimal,
+    ) -> Result<FillEffect, WalletError> {
+        debug_assert_eq!(
+            self.check_fill(fill, instrument, release, quote_value),
+            Ok(()),
+            "fill applied without its check"
+        );
+        self.book_fill(fill, instrument, release, quote_value)
+    }
+
+    /// Books a checked fill (see [`Wallet::apply_fill`]).
+    fn book_fill(
+        &mut self,
+        fill: &Fill,
+        instrument: &Instrument,
+        release: Decimal,
+        quote_value: Decimal,
+    ) -> Result<FillEffect, WalletError> {
         let fee_in_base = fill.fee_asset == instrument.base;
         let fee_in_quote = fill.fee_asset == instrument.quote;
         let notional = fill.notional();

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
 
 use crate::types::{Asset, Instrument, Symbol};
 
@@ -51,11 +50,13 @@ pub fn value_of(
         return Some(Decimal::ONE);
     }
     let price = price_of(asset, budget, instruments, last_prices)?;
-    Decimal::from_f64(price).filter(|p| *p > Decimal::ZERO)
+    crate::money::rounding::from_f64(price).filter(|p| *p > Decimal::ZERO)
 }
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::prelude::FromPrimitive;
+
     use super::*;
 
     #[test]
