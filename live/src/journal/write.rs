@@ -200,10 +200,13 @@ impl Batch<'_> {
         ts: Timestamp,
     ) -> Result<Seq, JournalError> {
         let w = self;
-        w.action = "recording a bot's state";
-        w.require_bot(bot)?;
-        let payload = w.encode("state", &StateEntry { state, reason })?;
-        let seq = w.append(Some(bot.as_str()), ts.0, "state", &payload)?;
+        let seq = w.log_for(
+            "recording a bot's state",
+            bot,
+            ts.0,
+            "state",
+            &StateEntry { state, reason },
+        )?;
         w.tx.execute(
             "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
             params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
@@ -225,13 +228,13 @@ impl Batch<'_> {
         ts: Timestamp,
     ) -> Result<Seq, JournalError> {
         let w = self;
-        w.action = "recording a bot's configuration";
-        w.require_bot(bot)?;
-        let payload = w.encode(
+        let seq = w.log_for(
+            "recording a bot's configuration",
+            bot,
+            ts.0,
             "config",
             &serde_json::json!({ "config": config, "mode": mode }),
         )?;
-        let seq = w.append(Some(bot.as_str()), ts.0, "config", &payload)?;
         w.tx.execute(
             "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
             params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
@@ -249,10 +252,7 @@ impl Batch<'_> {
     /// The bot is unknown, or the write failed.
     pub fn record_event(&mut self, bot: &BotId, event: &Event) -> Result<Recorded, JournalError> {
         let w = self;
-        w.action = "recording an event";
-        w.require_bot(bot)?;
-        let payload = w.encode("event", event)?;
-        let seq = w.append(Some(bot.as_str()), event.ts().0, "event", &payload)?;
+        let seq = w.log_for("recording an event", bot, event.ts().0, "event", event)?;
         let (order, fill) = match event {
             Event::Order(OrderReport::Filled { fill, partial }) => {
                 (None, Some(w.apply_fill(bot, fill, !partial, seq)?))
@@ -312,11 +312,13 @@ impl Batch<'_> {
     /// The bot is unknown, or the write failed.
     pub fn record_command(&mut self, bot: &BotId, command: &Command) -> Result<Seq, JournalError> {
         let w = self;
-        w.action = "recording a command";
-        w.require_bot(bot)?;
-        let payload = w.encode("command", command)?;
-        let ts = command_ts(command);
-        let seq = w.append(Some(bot.as_str()), ts.0, "command", &payload)?;
+        let seq = w.log_for(
+            "recording a command",
+            bot,
+            command_ts(command).0,
+            "command",
+            command,
+        )?;
         match command {
             Command::Alert(alert) => w.insert_alert(Some(bot), alert, seq)?,
             Command::Rotated {
@@ -378,10 +380,7 @@ impl Batch<'_> {
     /// The bot is unknown, or the write failed.
     pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
         let w = self;
-        w.action = "recording a P&L snapshot";
-        w.require_bot(bot)?;
-        let payload = w.encode("pnl", pnl)?;
-        let seq = w.append(Some(bot.as_str()), pnl.ts.0, "pnl", &payload)?;
+        let seq = w.log_for("recording a P&L snapshot", bot, pnl.ts.0, "pnl", pnl)?;
         w.tx.execute(
             "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
             params![
@@ -408,10 +407,13 @@ impl Batch<'_> {
         position: &PositionRecord,
     ) -> Result<Seq, JournalError> {
         let w = self;
-        w.action = "recording a position";
-        w.require_bot(bot)?;
-        let payload = w.encode("position", position)?;
-        let seq = w.append(Some(bot.as_str()), position.ts.0, "position", &payload)?;
+        let seq = w.log_for(
+            "recording a position",
+            bot,
+            position.ts.0,
+            "position",
+            position,
+        )?;
         w.tx.execute(
             "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
             params![
@@ -446,6 +448,22 @@ impl Batch<'_> {
             path: self.path.to_path_buf(),
             what,
         }
+    }
+
+    /// Checks that `bot` is known, then appends `value` to the log as an entry of `kind`
+    /// (the first step of every write about a bot).
+    fn log_for(
+        &mut self,
+        action: &'static str,
+        bot: &BotId,
+        ts: i64,
+        kind: &str,
+        value: &impl Serialize,
+    ) -> Result<Seq, JournalError> {
+        self.action = action;
+        self.require_bot(bot)?;
+        let payload = self.encode(kind, value)?;
+        self.append(Some(bot.as_str()), ts, kind, &payload)
     }
 
     fn bot_exists(&self, bot: &BotId) -> bool {
