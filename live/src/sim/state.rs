@@ -221,11 +221,14 @@ impl SimState {
     #[must_use]
     pub fn bar_in_progress(&self, symbol: &Symbol) -> Option<Bar> {
         let t = self.market_time()?;
+        // The next bar not yet completed, if it is the one at the market's time (a symbol
+        // may have no bar at some times).
+        let next = self.completed.get(symbol).copied().unwrap_or(0);
         let bar = self
             .series
             .get(symbol)?
-            .iter()
-            .find(|b| b.ts.millis() == t)?;
+            .get(next)
+            .filter(|b| b.ts.millis() == t)?;
         Some(Bar {
             ts: bar.ts,
             open: bar.open,
@@ -254,10 +257,12 @@ impl SimState {
         if let Some(i) = self.current {
             let t = self.times[i];
             for (symbol, bars) in &self.series {
-                let Some(bar) = bars.iter().find(|b| b.ts.millis() == t) else {
+                // The next bar not yet completed, if it is the one at this time (no search:
+                // each step moves every symbol's count by at most one bar).
+                let index = self.completed.get(symbol).copied().unwrap_or(0);
+                let Some(bar) = bars.get(index).filter(|b| b.ts.millis() == t) else {
                     continue;
                 };
-                let index = self.completed.get(symbol).copied().unwrap_or(0);
                 // The orders working against this bar fill first: a market order placed
                 // before the bar fills at its open, so its reports go out before the bar's
                 // trades and its completed kline (the backtester's event tier delivers them
@@ -385,5 +390,73 @@ impl SimState {
         self.market_time()
             .or_else(|| self.times.last().copied())
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vela_core::sim::SimConfig;
+    use vela_core::types::instrument::stubs;
+    use vela_core::types::{Asset, Bar, Symbol, Timestamp};
+
+    use super::*;
+
+    fn bar(minute: i64, price: f64) -> Bar {
+        Bar {
+            ts: Timestamp(1_700_000_040_000 + minute * 60_000),
+            open: price,
+            high: price + 1.0,
+            low: price - 1.0,
+            close: price + 0.5,
+            volume: 3.0,
+        }
+    }
+
+    /// Symbols whose bars start late or skip a minute are stepped bar by bar without
+    /// searching: each completes exactly its own bars, at their times.
+    #[test]
+    fn symbols_with_late_starts_and_gaps_complete_their_own_bars() {
+        let btc = stubs::btcusdt();
+        let mut eth = btc.clone();
+        eth.symbol = Symbol::new("ETHUSDT").expect("symbol");
+        eth.base = Asset::new("ETH").expect("asset");
+        let btc_bars: Vec<Bar> = (0..5).map(|m| bar(m, 100.0 + m as f64)).collect();
+        // ETH: starts at minute 1, no bar at minute 3.
+        let eth_bars = vec![bar(1, 10.0), bar(2, 11.0), bar(4, 13.0)];
+        let mut state = SimState::new(SimSetup {
+            series: vec![
+                (btc.symbol.clone(), btc_bars.clone()),
+                (eth.symbol.clone(), eth_bars.clone()),
+            ],
+            instruments: vec![btc.clone(), eth.clone()],
+            interval_ms: 60_000,
+            fill: SimConfig::default(),
+            accounts: Vec::new(),
+        })
+        .expect("setup");
+        let mut seen = Vec::new();
+        while !state.finished() {
+            state.step();
+            let t = state.market_time();
+            seen.push((
+                state.completed_bars(&btc.symbol).len(),
+                state.completed_bars(&eth.symbol).len(),
+                state.bar_in_progress(&eth.symbol).map(|b| b.open),
+                t,
+            ));
+        }
+        let counts: Vec<(usize, usize)> = seen.iter().map(|s| (s.0, s.1)).collect();
+        assert_eq!(
+            counts,
+            [(0, 0), (1, 0), (2, 1), (3, 2), (4, 2), (5, 3)],
+            "{seen:?}"
+        );
+        let eth_open: Vec<Option<f64>> = seen.iter().map(|s| s.2).collect();
+        assert_eq!(
+            eth_open,
+            [None, Some(10.0), Some(11.0), None, Some(13.0), None]
+        );
+        assert_eq!(state.completed_bars(&eth.symbol), eth_bars.as_slice());
+        assert_eq!(state.completed_bars(&btc.symbol), btc_bars.as_slice());
     }
 }
