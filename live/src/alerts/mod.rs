@@ -83,15 +83,10 @@ impl Notifier {
         burst: usize,
         window_ms: i64,
     ) -> Result<Self, DeliveryError> {
-        // Err only means a provider is installed already, which is as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("vela/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| DeliveryError {
-                channel: "all".to_owned(),
-                problem: format!("HTTP client: {}", e.without_url()),
-            })?;
+        let http = crate::http::client(None).map_err(|e| DeliveryError {
+            channel: "all".to_owned(),
+            problem: format!("HTTP client: {}", e.without_url()),
+        })?;
         Ok(Self {
             channels,
             limiter: StormLimiter::new(burst, window_ms),

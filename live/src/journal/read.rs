@@ -1,6 +1,8 @@
 //! Reading the journal back: the log, the bots, orders, fills, alerts and P&L.
 
-use duckdb::params;
+use std::path::Path;
+
+use duckdb::{Connection, OptionalExt, params};
 use serde::de::DeserializeOwned;
 use vela_core::engine::{BotId, BotState};
 use vela_core::types::{Fill, Order, Timestamp};
@@ -142,19 +144,7 @@ impl Journal {
     /// # Errors
     /// The read failed or the stored order is unreadable.
     pub fn order(&self, client_id: &str) -> Result<Option<Order>, JournalError> {
-        let mut statement = self
-            .conn
-            .prepare("SELECT record FROM orders WHERE client_id = ?")
-            .map_err(self.db_error("reading an order"))?;
-        let texts = statement
-            .query_map(params![client_id], |row| row.get::<_, String>(0))
-            .map_err(self.db_error("reading an order"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.db_error("reading an order"))?;
-        texts
-            .first()
-            .map(|text| self.decode(text, &format!("order {client_id}")))
-            .transpose()
+        read_order(&self.conn, &self.path, "reading an order", client_id)
     }
 
     /// The fills of `bot` (applied or not), in arrival order.
@@ -206,4 +196,35 @@ impl Journal {
             source,
         })
     }
+}
+
+/// The order stored under `client_id`, read through `conn` (the journal's connection or an
+/// open transaction's).
+pub(super) fn read_order(
+    conn: &Connection,
+    path: &Path,
+    action: &'static str,
+    client_id: &str,
+) -> Result<Option<Order>, JournalError> {
+    let record: Option<String> = conn
+        .query_row(
+            "SELECT record FROM orders WHERE client_id = ?",
+            params![client_id],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(|source| JournalError::Database {
+            path: path.to_path_buf(),
+            action,
+            source,
+        })?;
+    record
+        .map(|text| {
+            serde_json::from_str(&text).map_err(|source| JournalError::Encoding {
+                path: path.to_path_buf(),
+                what: format!("order {client_id}"),
+                source,
+            })
+        })
+        .transpose()
 }

@@ -8,6 +8,7 @@ use vela_core::types::{
     Fill, Order, OrderAmount, OrderError, OrderOrigin, OrderRequest, OrderStatus, Timestamp,
 };
 
+use super::read::read_order;
 use super::records::{
     BotMode, BotRecord, FillOutcome, Intent, OrderOutcome, PnlSnapshot, PositionRecord, Recorded,
     Seq,
@@ -155,12 +156,11 @@ impl Batch<'_> {
     /// # Errors
     /// A bot with this id exists already, or the write failed.
     pub fn add_bot(&mut self, bot: &BotRecord) -> Result<Seq, JournalError> {
-        let w = self;
-        w.action = "adding a bot";
-        if w.bot_exists(&bot.id) {
-            return Err(w.bot_error(format!("bot {} already exists", bot.id)));
+        self.action = "adding a bot";
+        if self.bot_exists(&bot.id) {
+            return Err(self.bot_error(format!("bot {} already exists", bot.id)));
         }
-        let payload = w.encode(
+        let payload = self.encode(
             "bot",
             &BotEntry {
                 mode: bot.mode,
@@ -169,22 +169,23 @@ impl Batch<'_> {
                 config: &bot.config,
             },
         )?;
-        let seq = w.append(Some(bot.id.as_str()), bot.created.0, "bot", &payload)?;
-        w.tx.execute(
-            "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            params![
-                bot.id.as_str(),
-                bot.mode.as_str(),
-                name_of(&bot.state),
-                bot.reason,
-                bot.config,
-                bot.created.0,
-                bot.updated.0,
-                seq_value(seq),
-            ],
-        )
-        .map_err(w.db())?;
-        w.cursor.bots.insert(bot.id.to_string());
+        let seq = self.append(Some(bot.id.as_str()), bot.created.0, "bot", &payload)?;
+        self.tx
+            .execute(
+                "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    bot.id.as_str(),
+                    bot.mode.as_str(),
+                    name_of(&bot.state),
+                    bot.reason,
+                    bot.config,
+                    bot.created.0,
+                    bot.updated.0,
+                    seq_value(seq),
+                ],
+            )
+            .map_err(self.db())?;
+        self.cursor.bots.insert(bot.id.to_string());
         Ok(seq)
     }
 
@@ -199,19 +200,19 @@ impl Batch<'_> {
         reason: &str,
         ts: Timestamp,
     ) -> Result<Seq, JournalError> {
-        let w = self;
-        let seq = w.log_for(
+        let seq = self.log_for(
             "recording a bot's state",
             bot,
             ts.0,
             "state",
             &StateEntry { state, reason },
         )?;
-        w.tx.execute(
-            "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-            params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
-        )
-        .map_err(w.db())?;
+        self.tx
+            .execute(
+                "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+                params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
+            )
+            .map_err(self.db())?;
         Ok(seq)
     }
 
@@ -227,19 +228,19 @@ impl Batch<'_> {
         mode: BotMode,
         ts: Timestamp,
     ) -> Result<Seq, JournalError> {
-        let w = self;
-        let seq = w.log_for(
+        let seq = self.log_for(
             "recording a bot's configuration",
             bot,
             ts.0,
             "config",
             &serde_json::json!({ "config": config, "mode": mode }),
         )?;
-        w.tx.execute(
-            "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-            params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
-        )
-        .map_err(w.db())?;
+        self.tx
+            .execute(
+                "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+                params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
+            )
+            .map_err(self.db())?;
         Ok(seq)
     }
 
@@ -251,13 +252,12 @@ impl Batch<'_> {
     /// # Errors
     /// The bot is unknown, or the write failed.
     pub fn record_event(&mut self, bot: &BotId, event: &Event) -> Result<Recorded, JournalError> {
-        let w = self;
-        let seq = w.log_for("recording an event", bot, event.ts().0, "event", event)?;
+        let seq = self.log_for("recording an event", bot, event.ts().0, "event", event)?;
         let (order, fill) = match event {
             Event::Order(OrderReport::Filled { fill, partial }) => {
-                (None, Some(w.apply_fill(bot, fill, !partial, seq)?))
+                (None, Some(self.apply_fill(bot, fill, !partial, seq)?))
             }
-            Event::Order(report) => (Some(w.apply_report(report, seq)?), None),
+            Event::Order(report) => (Some(self.apply_report(report, seq)?), None),
             _ => (None, None),
         };
         Ok(Recorded { seq, order, fill })
@@ -275,32 +275,32 @@ impl Batch<'_> {
         request: &OrderRequest,
         origin: OrderOrigin,
     ) -> Result<Intent, JournalError> {
-        let w = self;
-        w.action = "writing an order intent";
-        w.require_bot(bot)?;
-        if let Some(order) = w.load_order(request.client_id.as_str())? {
+        self.action = "writing an order intent";
+        self.require_bot(bot)?;
+        if let Some(order) = self.load_order(request.client_id.as_str())? {
             return Ok(Intent::AlreadyKnown {
                 order: Box::new(order),
             });
         }
-        let payload = w.encode("intent", &IntentEntry { request, origin })?;
-        let seq = w.append(Some(bot.as_str()), request.ts.0, "intent", &payload)?;
+        let payload = self.encode("intent", &IntentEntry { request, origin })?;
+        let seq = self.append(Some(bot.as_str()), request.ts.0, "intent", &payload)?;
         let mut order = Order::new(request.clone());
         order.origin = origin;
-        let record = w.encode("order", &order)?;
-        w.tx.execute(
-            "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-            params![
-                request.client_id.as_str(),
-                bot.as_str(),
-                request.symbol.as_str(),
-                name_of(&order.status),
-                record,
-                seq_value(seq),
-                seq_value(seq),
-            ],
-        )
-        .map_err(w.db())?;
+        let record = self.encode("order", &order)?;
+        self.tx
+            .execute(
+                "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+                params![
+                    request.client_id.as_str(),
+                    bot.as_str(),
+                    request.symbol.as_str(),
+                    name_of(&order.status),
+                    record,
+                    seq_value(seq),
+                    seq_value(seq),
+                ],
+            )
+            .map_err(self.db())?;
         Ok(Intent::Written { seq })
     }
 
@@ -311,8 +311,7 @@ impl Batch<'_> {
     /// # Errors
     /// The bot is unknown, or the write failed.
     pub fn record_command(&mut self, bot: &BotId, command: &Command) -> Result<Seq, JournalError> {
-        let w = self;
-        let seq = w.log_for(
+        let seq = self.log_for(
             "recording a command",
             bot,
             command_ts(command).0,
@@ -320,21 +319,22 @@ impl Batch<'_> {
             command,
         )?;
         match command {
-            Command::Alert(alert) => w.insert_alert(Some(bot), alert, seq)?,
+            Command::Alert(alert) => self.insert_alert(Some(bot), alert, seq)?,
             Command::Rotated {
                 ts,
                 from,
                 to,
                 reason,
             } => {
-                w.tx.execute(
-                    "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
-                    params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
-                )
-                .map_err(w.db())?;
+                self.tx
+                    .execute(
+                        "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
+                        params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
+                    )
+                    .map_err(self.db())?;
             }
             Command::State(change) => {
-                w.tx.execute(
+                self.tx.execute(
                     "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
                     params![
                         name_of(&change.to),
@@ -344,7 +344,7 @@ impl Batch<'_> {
                         bot.as_str()
                     ],
                 )
-                .map_err(w.db())?;
+                .map_err(self.db())?;
             }
             Command::Submit(_)
             | Command::Cancel { .. }
@@ -363,14 +363,13 @@ impl Batch<'_> {
         bot: Option<&BotId>,
         alert: &Alert,
     ) -> Result<Seq, JournalError> {
-        let w = self;
-        w.action = "recording an alert";
+        self.action = "recording an alert";
         if let Some(bot) = bot {
-            w.require_bot(bot)?;
+            self.require_bot(bot)?;
         }
-        let payload = w.encode("alert", alert)?;
-        let seq = w.append(bot.map(BotId::as_str), alert.ts.0, "alert", &payload)?;
-        w.insert_alert(bot, alert, seq)?;
+        let payload = self.encode("alert", alert)?;
+        let seq = self.append(bot.map(BotId::as_str), alert.ts.0, "alert", &payload)?;
+        self.insert_alert(bot, alert, seq)?;
         Ok(seq)
     }
 
@@ -379,21 +378,21 @@ impl Batch<'_> {
     /// # Errors
     /// The bot is unknown, or the write failed.
     pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
-        let w = self;
-        let seq = w.log_for("recording a P&L snapshot", bot, pnl.ts.0, "pnl", pnl)?;
-        w.tx.execute(
-            "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
-            params![
-                seq_value(seq),
-                bot.as_str(),
-                pnl.ts.0,
-                pnl.equity.to_string(),
-                pnl.realized.to_string(),
-                pnl.unrealized.to_string(),
-                pnl.fees.to_string()
-            ],
-        )
-        .map_err(w.db())?;
+        let seq = self.log_for("recording a P&L snapshot", bot, pnl.ts.0, "pnl", pnl)?;
+        self.tx
+            .execute(
+                "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    seq_value(seq),
+                    bot.as_str(),
+                    pnl.ts.0,
+                    pnl.equity.to_string(),
+                    pnl.realized.to_string(),
+                    pnl.unrealized.to_string(),
+                    pnl.fees.to_string()
+                ],
+            )
+            .map_err(self.db())?;
         Ok(seq)
     }
 
@@ -406,26 +405,26 @@ impl Batch<'_> {
         bot: &BotId,
         position: &PositionRecord,
     ) -> Result<Seq, JournalError> {
-        let w = self;
-        let seq = w.log_for(
+        let seq = self.log_for(
             "recording a position",
             bot,
             position.ts.0,
             "position",
             position,
         )?;
-        w.tx.execute(
-            "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
-            params![
-                bot.as_str(),
-                position.symbol.as_str(),
-                position.quantity.to_string(),
-                position.average_price.to_string(),
-                position.ts.0,
-                seq_value(seq)
-            ],
-        )
-        .map_err(w.db())?;
+        self.tx
+            .execute(
+                "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
+                params![
+                    bot.as_str(),
+                    position.symbol.as_str(),
+                    position.quantity.to_string(),
+                    position.average_price.to_string(),
+                    position.ts.0,
+                    seq_value(seq)
+                ],
+            )
+            .map_err(self.db())?;
         Ok(seq)
     }
 }
@@ -500,25 +499,8 @@ impl Batch<'_> {
         Ok(())
     }
 
-    pub(super) fn load_order(&self, client_id: &str) -> Result<Option<Order>, JournalError> {
-        let record: Option<String> = self
-            .tx
-            .query_row(
-                "SELECT record FROM orders WHERE client_id = ?",
-                params![client_id],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(self.db())?;
-        record
-            .map(|text| {
-                serde_json::from_str(&text).map_err(|source| JournalError::Encoding {
-                    path: self.path.to_path_buf(),
-                    what: format!("order {client_id}"),
-                    source,
-                })
-            })
-            .transpose()
+    fn load_order(&self, client_id: &str) -> Result<Option<Order>, JournalError> {
+        read_order(self.tx, self.path, self.action, client_id)
     }
 
     fn store_order(&self, order: &Order, seq: Seq) -> Result<(), JournalError> {

@@ -254,13 +254,7 @@ impl RestClient {
                 config.recv_window_ms
             )));
         }
-        // Err only means a provider is installed already, which is as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .user_agent(concat!("vela/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = crate::http::client(Some(config.timeout))
             .map_err(|e| refuse(format!("HTTP client: {e}")))?;
         Ok(Self {
             http,

@@ -38,7 +38,7 @@ use super::faults::Faults;
 use super::feed::{Audience, Feed, Published};
 use super::listen_keys::{KeyProblem, ListenKeys};
 use super::publish::WallClock;
-use crate::proto::{Channel, Reply, Request};
+use crate::proto::{Channel, ControlError, Reply, Request};
 use crate::secret::mask;
 
 /// Settings of the WebSocket server; the defaults are MEXC's limits.
@@ -212,8 +212,10 @@ impl Connection {
                     match message {
                         Message::Text(text) => {
                             let was_subscribed = !self.channels.is_empty();
-                            let replies = self.on_request(text.as_str());
-                            if !was_subscribed || is_ping(text.as_str()) {
+                            let request = Request::parse(text.as_str());
+                            let ping = matches!(request, Ok(Request::Ping));
+                            let replies = self.on_request(request);
+                            if !was_subscribed || ping {
                                 last_activity = Instant::now();
                             }
                             for reply in replies {
@@ -267,9 +269,9 @@ impl Connection {
         }
     }
 
-    /// The replies to one text frame.
-    fn on_request(&mut self, text: &str) -> Vec<String> {
-        match Request::parse(text) {
+    /// The replies to one text frame's request.
+    fn on_request(&mut self, request: Result<Request, ControlError>) -> Vec<String> {
+        match request {
             Ok(Request::Ping) => vec![Reply::Pong.to_text()],
             Ok(Request::Subscribe(names)) => self.subscribe(names),
             Ok(Request::Unsubscribe(names)) => {
@@ -381,11 +383,6 @@ enum Forwarded {
     NotSent,
     /// The client is gone.
     ClientGone,
-}
-
-/// Whether a text frame is the client's keep-alive `PING`.
-fn is_ping(text: &str) -> bool {
-    matches!(Request::parse(text), Ok(Request::Ping))
 }
 
 async fn send_push(socket: &mut WebSocket, push: &Published) -> Result<(), axum::Error> {
