@@ -24,6 +24,7 @@ pub mod limits;
 pub mod proto;
 pub mod reports;
 pub mod rest;
+pub mod runner;
 pub mod secret;
 pub mod signing;
 pub mod sim;

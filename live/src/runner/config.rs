@@ -1,0 +1,195 @@
+//! The runner's configuration file, `vela.toml`, checked on start-up; errors name the key.
+//!
+//! ```toml
+//! [journal]
+//! path = "vela-journal.duckdb"        # the bots, orders, fills and the event log
+//!
+//! [exchange]
+//! rest_url = "https://api.mexc.com"   # or a `vela sim`'s http://127.0.0.1:PORT
+//! ws_url = "wss://wbs-api.mexc.com/ws"
+//! recv_window_ms = 5000
+//! settle_wait_ms = 2000               # wait for the user stream before asking over REST
+//!
+//! [credentials]                       # live bots only; never logged or echoed
+//! key_env = "MEXC_API_KEY"            # environment variables holding key and secret,
+//! secret_env = "MEXC_API_SECRET"
+//! # file = "/home/me/.config/vela/mexc.keys"   # or a file only its owner may read
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::RunnerError;
+use crate::secret::Credentials;
+
+/// `vela.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerConfig {
+    /// Where the journal is.
+    pub journal: JournalConfig,
+    /// Where the exchange is.
+    #[serde(default)]
+    pub exchange: ExchangeConfig,
+    /// Where the API credentials come from (live bots only).
+    #[serde(default)]
+    pub credentials: Option<CredentialsConfig>,
+}
+
+/// `[journal]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalConfig {
+    /// The `DuckDB` file (its directory must exist).
+    pub path: PathBuf,
+}
+
+/// `[exchange]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeConfig {
+    /// REST base URL.
+    pub rest_url: String,
+    /// WebSocket URL.
+    pub ws_url: String,
+    /// `recvWindow` of signed requests, ms (1 to 60,000).
+    pub recv_window_ms: u64,
+    /// How long settling waits for the user stream before asking over REST, ms.
+    pub settle_wait_ms: u64,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        Self {
+            rest_url: crate::rest::MEXC_BASE_URL.to_owned(),
+            ws_url: crate::ws::MEXC_WS_URL.to_owned(),
+            recv_window_ms: 5_000,
+            settle_wait_ms: 2_000,
+        }
+    }
+}
+
+impl ExchangeConfig {
+    /// The settle wait.
+    #[must_use]
+    pub fn settle_wait(&self) -> Duration {
+        Duration::from_millis(self.settle_wait_ms)
+    }
+}
+
+/// `[credentials]`: environment variables or a file, not both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsConfig {
+    /// Variable holding the API key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// Variable holding the API secret.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// A credentials file (see [`Credentials::from_file`]).
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+}
+
+impl CredentialsConfig {
+    /// Reads the credentials.
+    ///
+    /// # Errors
+    /// Both or neither source given, a variable unset, or the file unreadable or readable
+    /// by others. The message names the key, never the secret.
+    pub fn load(&self) -> Result<Credentials, RunnerError> {
+        let bad = |message: String| RunnerError::Config(format!("credentials: {message}"));
+        match (&self.key_env, &self.secret_env, &self.file) {
+            (Some(key), Some(secret), None) => {
+                Credentials::from_env(key, secret).map_err(|e| bad(e.to_string()))
+            }
+            (None, None, Some(file)) => Credentials::from_file(file).map_err(|e| bad(e.to_string())),
+            (None, None, None) => Err(bad("give key_env and secret_env, or file".to_owned())),
+            _ => Err(bad(
+                "give either key_env and secret_env, or file (not both, not one variable alone)"
+                    .to_owned(),
+            )),
+        }
+    }
+}
+
+impl RunnerConfig {
+    /// A configuration with the journal at `path` and MEXC's endpoints.
+    #[must_use]
+    pub fn new(journal: impl Into<PathBuf>) -> Self {
+        Self {
+            journal: JournalConfig {
+                path: journal.into(),
+            },
+            exchange: ExchangeConfig::default(),
+            credentials: None,
+        }
+    }
+
+    /// Reads and checks `vela.toml`'s text.
+    ///
+    /// # Errors
+    /// Not TOML, an unknown or missing key, or a value out of range; the message names it.
+    pub fn from_toml_str(text: &str) -> Result<Self, RunnerError> {
+        let config: Self =
+            toml::from_str(text).map_err(|e| RunnerError::Config(e.to_string().trim().to_owned()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads and checks a `vela.toml` file; a relative journal path is taken from the
+    /// file's directory.
+    ///
+    /// # Errors
+    /// The file cannot be read, or as [`RunnerConfig::from_toml_str`].
+    pub fn from_file(path: &Path) -> Result<Self, RunnerError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| RunnerError::Config(format!("{}: {e}", path.display())))?;
+        let mut config = Self::from_toml_str(&text)
+            .map_err(|e| RunnerError::Config(format!("{}: {e}", path.display())))?;
+        if config.journal.path.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.journal.path = dir.join(&config.journal.path);
+        }
+        Ok(config)
+    }
+
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// The first value out of range, naming its key.
+    pub fn validate(&self) -> Result<(), RunnerError> {
+        let e = &self.exchange;
+        if !(1..=60_000).contains(&e.recv_window_ms) {
+            return Err(RunnerError::Config(format!(
+                "exchange.recv_window_ms = {}: must be 1 to 60000 (MEXC's limit)",
+                e.recv_window_ms
+            )));
+        }
+        if e.settle_wait_ms > 60_000 {
+            return Err(RunnerError::Config(format!(
+                "exchange.settle_wait_ms = {}: at most 60000",
+                e.settle_wait_ms
+            )));
+        }
+        for (key, url, schemes) in [
+            ("exchange.rest_url", &e.rest_url, ["http://", "https://"]),
+            ("exchange.ws_url", &e.ws_url, ["ws://", "wss://"]),
+        ] {
+            if !schemes.iter().any(|s| url.starts_with(s)) {
+                return Err(RunnerError::Config(format!(
+                    "{key} = {url:?}: must start with {} or {}",
+                    schemes[0], schemes[1]
+                )));
+            }
+        }
+        if self.journal.path.as_os_str().is_empty() {
+            return Err(RunnerError::Config("journal.path is empty".to_owned()));
+        }
+        Ok(())
+    }
+}
