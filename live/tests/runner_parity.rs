@@ -35,24 +35,56 @@ fn sample_bars(n: usize) -> Vec<Bar> {
     bars[..n].to_vec()
 }
 
-fn bot_config(id: &str) -> BotConfig {
+/// The strategies the parity must hold for (issue 8: crossover, grid and DCA at least),
+/// with parameters that trade often on 240 one-minute bars.
+#[derive(Debug, Clone, Copy)]
+enum Plan {
+    Crossover,
+    Grid,
+    Dca,
+}
+
+fn strategy(plan: Plan) -> StrategySpec {
     let mut params = Params::new();
-    params.set("fast", 5_i64).set("slow", 20_i64);
+    let name = match plan {
+        Plan::Crossover => {
+            params.set("fast", 5_i64).set("slow", 20_i64);
+            "crossover"
+        }
+        Plan::Grid => {
+            params
+                .set("levels", 6_i64)
+                .set("range_bars", 30_i64)
+                .set("recenter_after_bars", 10_i64);
+            "grid"
+        }
+        Plan::Dca => {
+            params
+                .set("quote_amount", 40.0)
+                .set("interval_minutes", 7_i64)
+                .set("take_profit", 0.002);
+            "dca"
+        }
+    };
+    StrategySpec::new(name, params)
+}
+
+fn bot_config(id: &str, plan: Plan) -> BotConfig {
     BotConfig::new(
         BotId::new(id).expect("bot id"),
         vec![stubs::btcusdt()],
         Decimal::from(1_000),
-        StrategySpec::new("crossover", params),
+        strategy(plan),
     )
 }
 
-fn spec(id: &str, mode: BotMode) -> BotSpec {
+fn spec(id: &str, mode: BotMode, plan: Plan) -> BotSpec {
     BotSpec {
         mode,
         interval: KlineInterval::Min1,
         timers: true,
         paper: SimConfig::default(),
-        bot: bot_config(id),
+        bot: bot_config(id, plan),
     }
 }
 
@@ -164,12 +196,12 @@ fn journal_fills(path: &PathBuf, bot: &BotId) -> Vec<Fill> {
     Journal::open(path).expect("journal").fills(bot).expect("fills")
 }
 
-async fn parity(mode: BotMode, id: &str, restart_at: Option<usize>) {
+async fn parity(mode: BotMode, id: &str, plan: Plan, restart_at: Option<usize>) {
     const BARS: usize = 240;
     let bars = sample_bars(BARS);
     let sim = simulator(bars.clone()).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let spec = spec(id, mode);
+    let spec = spec(id, mode, plan);
     let config = setup(dir.path(), &sim, &spec);
     let bot = spec.bot.bot_id.clone();
     let registry = Registry::builtin();
@@ -208,20 +240,35 @@ async fn parity(mode: BotMode, id: &str, restart_at: Option<usize>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paper_bot_matches_the_backtest() {
-    parity(BotMode::Paper, "paper1", None).await;
+    parity(BotMode::Paper, "paper1", Plan::Crossover, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_bot_against_the_simulator_matches_the_backtest() {
-    parity(BotMode::Live, "live1", None).await;
+    parity(BotMode::Live, "live1", Plan::Crossover, None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paper_bot_restarted_halfway_ends_as_an_uninterrupted_run() {
-    parity(BotMode::Paper, "paper2", Some(117)).await;
+    parity(BotMode::Paper, "paper2", Plan::Crossover, Some(117)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_bot_restarted_halfway_ends_as_an_uninterrupted_run() {
-    parity(BotMode::Live, "live2", Some(131)).await;
+    parity(BotMode::Live, "live2", Plan::Crossover, Some(131)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_grid_bot_matches_the_backtest() {
+    parity(BotMode::Live, "grid1", Plan::Grid, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_dca_bot_matches_the_backtest() {
+    parity(BotMode::Live, "dca1", Plan::Dca, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paper_grid_bot_restarted_matches_the_backtest() {
+    parity(BotMode::Paper, "grid2", Plan::Grid, Some(150)).await;
 }

@@ -291,11 +291,14 @@ impl Bot {
         if self.spec.timers {
             handled += self.deliver(Event::Timer { ts }).await?;
         }
+        // One change, so a watcher never sees the new bar time with the old equity.
+        let (state, equity) = (self.engine.state(), self.engine.equity());
         self.status.send_modify(|s| {
             s.last_bar = Some(ts);
             s.bar_times += 1;
+            s.state = state;
+            s.equity = equity;
         });
-        self.publish_status();
         Ok(handled)
     }
 
