@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// A client whose requests and connections give up after `timeout` (`None`: per request).
-pub(crate) fn client(timeout: Option<Duration>) -> Result<reqwest::Client, reqwest::Error> {
+pub fn client(timeout: Option<Duration>) -> Result<reqwest::Client, reqwest::Error> {
     // Err only means a provider is installed already, which is as good.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder =

@@ -18,7 +18,7 @@
 pub mod alerts;
 pub mod book;
 pub mod errors;
-mod http;
+pub mod http;
 pub mod journal;
 pub mod limits;
 pub mod proto;

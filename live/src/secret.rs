@@ -163,14 +163,7 @@ impl Credentials {
             path: path.to_path_buf(),
             problem,
         };
-        let metadata = std::fs::metadata(path).map_err(|e| problem(e.kind().to_string()))?;
-        if !metadata.is_file() {
-            return Err(problem("not a regular file".to_owned()));
-        }
-        check_private(&metadata).map_err(problem)?;
-        let text = Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|e| problem(e.kind().to_string()))?,
-        );
+        let text = Zeroizing::new(read_private_file(path).map_err(problem)?);
         let table = text.parse::<toml::Table>().map_err(|e| {
             let line = e.span().map_or(0, |span| {
                 text.get(..span.start).map_or(0, |t| t.lines().count())
@@ -227,6 +220,49 @@ fn check_private(metadata: &std::fs::Metadata) -> Result<(), String> {
         Err(format!(
             "permissions {mode:04o} let others read or change it: make it private to its owner (chmod 600)"
         ))
+    }
+}
+
+/// Reads a file that only its owner may read or change (on Unix: no group or other
+/// permission bits). The error names the problem, never the content.
+///
+/// # Errors
+/// The file is missing, not a regular file, too open, or unreadable.
+pub fn read_private_file(path: &Path) -> Result<String, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| e.kind().to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    check_private(&metadata)?;
+    std::fs::read_to_string(path).map_err(|e| e.kind().to_string())
+}
+
+/// A bearer token of the runner's API: compared in constant time, never shown.
+#[derive(Clone)]
+pub struct ApiToken(Zeroizing<String>);
+
+impl ApiToken {
+    /// A token from its text.
+    #[must_use]
+    pub fn new(token: String) -> Self {
+        Self(Zeroizing::new(token))
+    }
+
+    /// Whether `offered` is the token (time independent of where they differ).
+    #[must_use]
+    pub fn matches(&self, offered: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), offered.as_bytes());
+        let mut difference = u8::from(a.len() != b.len());
+        for (i, byte) in a.iter().enumerate() {
+            difference |= byte ^ b.get(i).copied().unwrap_or(0);
+        }
+        difference == 0
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiToken(***)")
     }
 }
 

@@ -125,8 +125,11 @@ fn setup(dir: &Path, sim: &SimServer, spec: &BotSpec) -> RunnerConfig {
         .expect("bot added");
     drop(journal);
     let keys = dir.join("mexc.keys");
-    std::fs::write(&keys, format!("api_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\n"))
-        .expect("keys file");
+    std::fs::write(
+        &keys,
+        format!("api_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\n"),
+    )
+    .expect("keys file");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -145,7 +148,14 @@ fn setup(dir: &Path, sim: &SimServer, spec: &BotSpec) -> RunnerConfig {
 
 /// Steps the simulator through `bars[from..to]` completing, one bar at a time, waiting for
 /// the bot to have handled each before the next (as a bar's minute gives a live bot time).
-async fn drive(sim: &SimServer, runner: &Runner, bot: &BotId, bars: &[Bar], from: usize, to: usize) {
+async fn drive(
+    sim: &SimServer,
+    runner: &Runner,
+    bot: &BotId,
+    bars: &[Bar],
+    from: usize,
+    to: usize,
+) {
     let mut status = runner.watch(bot).expect("bot running");
     for i in from..to {
         assert_eq!(sim.step(1), 1, "the simulator has bar {i}");
@@ -193,7 +203,10 @@ fn essence(fill: &Fill) -> (String, String, String, String, String, i64) {
 }
 
 fn journal_fills(path: &PathBuf, bot: &BotId) -> Vec<Fill> {
-    Journal::open(path).expect("journal").fills(bot).expect("fills")
+    Journal::open(path)
+        .expect("journal")
+        .fills(bot)
+        .expect("fills")
 }
 
 async fn parity(mode: BotMode, id: &str, plan: Plan, restart_at: Option<usize>) {
@@ -208,25 +221,39 @@ async fn parity(mode: BotMode, id: &str, plan: Plan, restart_at: Option<usize>) 
     // Steps 0..=BARS open bar 0 ... and complete bar BARS - 2 at step BARS - 1; the last
     // bar stays open so every order the bot sends can still reach the exchange.
     let cut = restart_at.unwrap_or(BARS);
-    let mut runner = Runner::start(config.clone(), &registry).await.expect("runner starts");
-    assert!(runner.wait_subscribed(Duration::from_secs(10)).await, "streams subscribed");
+    let mut runner = Runner::start(config.clone(), &registry)
+        .await
+        .expect("runner starts");
+    assert!(
+        runner.wait_subscribed(Duration::from_secs(10)).await,
+        "streams subscribed"
+    );
     drive(&sim, &runner, &bot, &bars, 0, cut).await;
     if cut < BARS {
-        runner.shutdown().await;
-        runner = Runner::start(config.clone(), &registry).await.expect("runner restarts");
-        assert!(runner.wait_subscribed(Duration::from_secs(10)).await, "streams subscribed again");
+        runner.shutdown(false).await;
+        runner = Runner::start(config.clone(), &registry)
+            .await
+            .expect("runner restarts");
+        assert!(
+            runner.wait_subscribed(Duration::from_secs(10)).await,
+            "streams subscribed again"
+        );
         let status = runner.status(&bot).expect("bot resumed");
         assert_eq!(status.state, BotState::Running, "{status:?}");
         assert!(status.blocked.is_none(), "{status:?}");
         drive(&sim, &runner, &bot, &bars, cut, BARS).await;
     }
     let status = runner.status(&bot).expect("bot");
-    runner.shutdown().await;
+    runner.shutdown(false).await;
     sim.shutdown().await;
 
     let expected = backtest(&spec, &bars[..BARS - 1]);
     let fills = journal_fills(&config.journal.path, &bot);
-    assert!(expected.fills.len() >= 4, "the stretch must trade: {:?}", expected.counts);
+    assert!(
+        expected.fills.len() >= 4,
+        "the stretch must trade: {:?}",
+        expected.counts
+    );
     let want: Vec<_> = expected.fills.iter().map(|f| essence(&f.fill)).collect();
     let got: Vec<_> = fills.iter().map(essence).collect();
     assert_eq!(got, want, "fills differ from the backtest's");

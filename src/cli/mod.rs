@@ -3,6 +3,7 @@
 mod backtest;
 mod data;
 mod fetch;
+mod live;
 mod market;
 mod report;
 mod sim;
@@ -42,6 +43,9 @@ enum Command {
     WalkForward(Box<walk::Args>),
     /// The local MEXC simulator: MEXC's REST and WebSocket API on loopback, replaying stored bars.
     Sim(Box<sim::Args>),
+    /// The live runner: add bots (paper or live), run them on MEXC or `vela sim`, steer them.
+    #[command(subcommand)]
+    Live(live::Command),
 }
 
 /// Runs the parsed command; the exit code tells scripts whether it found problems.
@@ -54,6 +58,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sweep(args) => sweep::run(&args),
         Command::WalkForward(args) => walk::run(&args),
         Command::Sim(args) => sim::run(&args),
+        Command::Live(command) => live::run(&command),
     }
 }
 

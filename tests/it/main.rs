@@ -4,6 +4,7 @@ mod backtest;
 mod cli;
 mod data;
 mod fetch;
+mod live;
 mod sim;
 mod store;
 mod support;

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use tokio::sync::{mpsc, oneshot, watch};
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use vela_core::engine::{BotId, BotState, Command, Control, Engine, Event, OrderReport};
 use vela_core::sim::SimExchange;
 use vela_core::strategy::Registry;
@@ -26,7 +27,7 @@ use super::RunnerError;
 use super::spec::BotSpec;
 use super::store::JournalHandle;
 use super::venue::LiveVenue;
-use crate::journal::{BotMode, Intent, LogEntry};
+use crate::journal::{BotMode, Intent, LogEntry, PnlSnapshot};
 use crate::proto::{PrivateDeal, PrivateOrder};
 
 /// Inputs a bot's inbox holds before senders wait.
@@ -58,7 +59,7 @@ pub enum BotInput {
 }
 
 /// What a bot shows the operator.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BotStatus {
     /// Its lifecycle state.
     pub state: BotState,
@@ -70,6 +71,10 @@ pub struct BotStatus {
     pub bar_times: u64,
     /// Equity at the last closes, in the budget asset.
     pub equity: Decimal,
+    /// Realised P&L so far, in the budget asset.
+    pub realized: Decimal,
+    /// Base quantity held per asset (positions).
+    pub holdings: BTreeMap<String, Decimal>,
     /// Why it does not trade although it should (reconciliation failed, an order could not
     /// be settled, the engine refused an event).
     pub blocked: Option<String>,
@@ -106,6 +111,28 @@ pub struct Bot {
     /// Whether the operator wants it trading (the Start it gets at its first bar).
     wants_start: bool,
     pub(super) status: watch::Sender<BotStatus>,
+    /// Where status changes and order reports are announced (the API's WebSocket).
+    pub(super) events: Option<broadcast::Sender<RunnerEvent>>,
+}
+
+/// What the runner announces as it happens (pushed by the API's WebSocket as JSON).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RunnerEvent {
+    /// A bot's status after a bar time or an instruction (P&L included).
+    Status {
+        /// The bot.
+        bot: String,
+        /// Its status.
+        status: Box<BotStatus>,
+    },
+    /// A report on one of a bot's orders (fills included).
+    Order {
+        /// The bot.
+        bot: String,
+        /// The report.
+        report: Box<OrderReport>,
+    },
 }
 
 impl Bot {
@@ -145,13 +172,20 @@ impl Bot {
                 });
             }
         };
-        let symbols = spec.bot.instruments.iter().map(|i| i.symbol.clone()).collect();
+        let symbols = spec
+            .bot
+            .instruments
+            .iter()
+            .map(|i| i.symbol.clone())
+            .collect();
         let (status, watcher) = watch::channel(BotStatus {
             state: engine.state(),
             mode: spec.mode,
             last_bar: None,
             bar_times: 0,
             equity: engine.equity(),
+            realized: engine.wallet().realized_pnl(),
+            holdings: BTreeMap::new(),
             blocked: None,
         });
         Ok((
@@ -169,6 +203,7 @@ impl Bot {
                 inbox,
                 wants_start,
                 status,
+                events: None,
             },
             sender,
             watcher,
@@ -292,13 +327,14 @@ impl Bot {
             handled += self.deliver(Event::Timer { ts }).await?;
         }
         // One change, so a watcher never sees the new bar time with the old equity.
-        let (state, equity) = (self.engine.state(), self.engine.equity());
         self.status.send_modify(|s| {
             s.last_bar = Some(ts);
             s.bar_times += 1;
-            s.state = state;
-            s.equity = equity;
         });
+        self.publish_status();
+        if !self.replaying {
+            self.record_pnl(ts).await?;
+        }
         Ok(handled)
     }
 
@@ -352,11 +388,21 @@ impl Bot {
                 .to_vec();
             handled += 1;
             self.clock = self.clock.max(ts);
+            let announce = match (&self.events, &event) {
+                (Some(_), Event::Order(report)) if !self.replaying => Some(report.clone()),
+                _ => None,
+            };
             let intents = if self.replaying {
                 Vec::new()
             } else {
                 self.record(event, &commands).await?
             };
+            if let (Some(events), Some(report)) = (&self.events, announce) {
+                let _ = events.send(RunnerEvent::Order {
+                    bot: self.id.to_string(),
+                    report: Box::new(report),
+                });
+            }
             for (i, command) in commands.iter().enumerate() {
                 let known = intents.get(i).copied().flatten();
                 self.execute(command, ts, known, &mut queue).await?;
@@ -471,10 +517,62 @@ impl Bot {
     pub(super) fn publish_status(&self) {
         let state = self.engine.state();
         let equity = self.engine.equity();
-        self.status.send_modify(|s| {
+        let wallet = self.engine.wallet();
+        let realized = wallet.realized_pnl();
+        let holdings: BTreeMap<String, Decimal> = wallet
+            .positions()
+            .iter()
+            .filter(|(_, p)| !p.is_flat())
+            .map(|(asset, p)| (asset.to_string(), p.quantity()))
+            .collect();
+        self.status.send_if_modified(|s| {
+            let changed = s.state != state
+                || s.equity != equity
+                || s.realized != realized
+                || s.holdings != holdings;
             s.state = state;
             s.equity = equity;
+            s.realized = realized;
+            s.holdings = holdings;
+            // The bar-time fields were just set by the caller when it changed them.
+            changed || s.last_bar.is_some()
         });
+        if let Some(events) = &self.events {
+            let _ = events.send(RunnerEvent::Status {
+                bot: self.id.to_string(),
+                status: Box::new(self.status.borrow().clone()),
+            });
+        }
+    }
+
+    /// Writes the P&L at bar time `ts`: equity = budget + realised + unrealised; fees are
+    /// those paid in the budget asset.
+    fn record_pnl(
+        &self,
+        ts: Timestamp,
+    ) -> impl Future<Output = Result<(), RunnerError>> + Send + 'static {
+        let wallet = self.engine.wallet();
+        let equity = self.engine.equity();
+        let realized = wallet.realized_pnl();
+        let snapshot = PnlSnapshot {
+            ts,
+            equity,
+            realized,
+            unrealized: equity - wallet.budget() - realized,
+            fees: wallet
+                .fees()
+                .get(wallet.asset())
+                .copied()
+                .unwrap_or_default(),
+        };
+        let bot = self.id.clone();
+        let journal = self.journal.clone();
+        async move {
+            journal
+                .call(move |j| j.record_pnl(&bot, &snapshot))
+                .await
+                .map(|_| ())
+        }
     }
 
     /// Marks the bot as not trading for `reason` (shown in its status), or clears it.
@@ -522,7 +620,9 @@ impl OpenOrder {
 /// A short description of an event for error messages.
 fn describe(event: &Event) -> String {
     match event {
-        Event::Market(MarketData::Bar { symbol, bar }) => format!("the bar of {symbol} at {}", bar.ts.0),
+        Event::Market(MarketData::Bar { symbol, bar }) => {
+            format!("the bar of {symbol} at {}", bar.ts.0)
+        }
         Event::Order(report) => format!("a report on order {}", report.client_id()),
         Event::Timer { ts } => format!("the timer at {}", ts.0),
         Event::Control { control, .. } => format!("the instruction {control:?}"),

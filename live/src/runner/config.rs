@@ -14,6 +14,11 @@
 //! key_env = "MEXC_API_KEY"            # environment variables holding key and secret,
 //! secret_env = "MEXC_API_SECRET"
 //! # file = "/home/me/.config/vela/mexc.keys"   # or a file only its owner may read
+//!
+//! [api]
+//! bind = "127.0.0.1:8765"            # loopback by default
+//! token_env = "VELA_API_TOKEN"        # bearer token: every change needs it, and every
+//!                                     # route when bound beyond loopback
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -36,6 +41,58 @@ pub struct RunnerConfig {
     /// Where the API credentials come from (live bots only).
     #[serde(default)]
     pub credentials: Option<CredentialsConfig>,
+    /// The runner's own REST and WebSocket API.
+    #[serde(default)]
+    pub api: ApiConfig,
+}
+
+/// `[api]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Address to listen on.
+    pub bind: std::net::SocketAddr,
+    /// Variable holding the bearer token.
+    pub token_env: Option<String>,
+    /// File holding the bearer token (only its owner may read it).
+    pub token_file: Option<PathBuf>,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            bind: std::net::SocketAddr::from(([127, 0, 0, 1], 8765)),
+            token_env: None,
+            token_file: None,
+        }
+    }
+}
+
+impl ApiConfig {
+    /// The bearer token, if one is configured.
+    ///
+    /// # Errors
+    /// Both sources given, the variable unset or empty, or the file unreadable, readable by
+    /// others, or empty. Messages never show the token.
+    pub fn token(&self) -> Result<Option<crate::secret::ApiToken>, RunnerError> {
+        let bad = |m: String| RunnerError::Config(format!("api: {m}"));
+        let text = match (&self.token_env, &self.token_file) {
+            (None, None) => return Ok(None),
+            (Some(_), Some(_)) => {
+                return Err(bad("give token_env or token_file, not both".to_owned()));
+            }
+            (Some(var), None) => {
+                std::env::var(var).map_err(|_| bad(format!("token_env: ${var} is not set")))?
+            }
+            (None, Some(file)) => crate::secret::read_private_file(file)
+                .map_err(|e| bad(format!("token_file: {e}")))?,
+        };
+        let token = text.trim();
+        if token.len() < 16 {
+            return Err(bad("the token must be at least 16 characters".to_owned()));
+        }
+        Ok(Some(crate::secret::ApiToken::new(token.to_owned())))
+    }
 }
 
 /// `[journal]`.
@@ -106,7 +163,9 @@ impl CredentialsConfig {
             (Some(key), Some(secret), None) => {
                 Credentials::from_env(key, secret).map_err(|e| bad(e.to_string()))
             }
-            (None, None, Some(file)) => Credentials::from_file(file).map_err(|e| bad(e.to_string())),
+            (None, None, Some(file)) => {
+                Credentials::from_file(file).map_err(|e| bad(e.to_string()))
+            }
             (None, None, None) => Err(bad("give key_env and secret_env, or file".to_owned())),
             _ => Err(bad(
                 "give either key_env and secret_env, or file (not both, not one variable alone)"
@@ -126,6 +185,7 @@ impl RunnerConfig {
             },
             exchange: ExchangeConfig::default(),
             credentials: None,
+            api: ApiConfig::default(),
         }
     }
 
@@ -134,8 +194,8 @@ impl RunnerConfig {
     /// # Errors
     /// Not TOML, an unknown or missing key, or a value out of range; the message names it.
     pub fn from_toml_str(text: &str) -> Result<Self, RunnerError> {
-        let config: Self =
-            toml::from_str(text).map_err(|e| RunnerError::Config(e.to_string().trim().to_owned()))?;
+        let config: Self = toml::from_str(text)
+            .map_err(|e| RunnerError::Config(e.to_string().trim().to_owned()))?;
         config.validate()?;
         Ok(config)
     }

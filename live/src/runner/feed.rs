@@ -71,7 +71,8 @@ impl OrderFeed {
                 self.views.insert(client_id.clone(), view);
             }
             Some(known) => {
-                let terminal = |s: ExchangeState| matches!(s, ExchangeState::Filled | ExchangeState::Ended);
+                let terminal =
+                    |s: ExchangeState| matches!(s, ExchangeState::Filled | ExchangeState::Ended);
                 if terminal(known.state) && !terminal(view.state) {
                     return;
                 }
@@ -80,13 +81,17 @@ impl OrderFeed {
                 {
                     return;
                 }
-                let exchange_id = view.exchange_id.clone().or_else(|| known.exchange_id.take());
+                let exchange_id = view
+                    .exchange_id
+                    .clone()
+                    .or_else(|| known.exchange_id.take());
                 let cumulative = view.cumulative.or(known.cumulative);
-                let state = if known.state == ExchangeState::Closed && view.state == ExchangeState::Open {
-                    ExchangeState::Closed
-                } else {
-                    view.state
-                };
+                let state =
+                    if known.state == ExchangeState::Closed && view.state == ExchangeState::Open {
+                        ExchangeState::Closed
+                    } else {
+                        view.state
+                    };
                 *known = ExchangeView {
                     state,
                     cumulative,
@@ -111,7 +116,11 @@ impl OrderFeed {
     /// The reports `order` (the engine's copy) is owed now, stamped by `stamp` (which gets
     /// the exchange's time of a fill, or `None`). The engine's order moves only when they
     /// are delivered, so call again after delivering them.
-    pub fn ready(&self, order: &Order, stamp: impl Fn(Option<Timestamp>) -> Timestamp) -> Vec<OrderReport> {
+    pub fn ready(
+        &self,
+        order: &Order,
+        stamp: impl Fn(Option<Timestamp>) -> Timestamp,
+    ) -> Vec<OrderReport> {
         let mut out = Vec::new();
         if order.status.is_terminal() {
             return out;
@@ -120,8 +129,10 @@ impl OrderFeed {
         let Some(view) = self.views.get(client_id) else {
             return out;
         };
-        if matches!(order.status, OrderStatus::Submitted | OrderStatus::Unknown | OrderStatus::PendingSend)
-            && view.state != ExchangeState::Closed
+        if matches!(
+            order.status,
+            OrderStatus::Submitted | OrderStatus::Unknown | OrderStatus::PendingSend
+        ) && view.state != ExchangeState::Closed
         {
             out.push(OrderReport::Accepted {
                 client_id: client_id.clone(),

@@ -11,6 +11,7 @@
 //! - [`klines`]: completed bars from kline pushes;
 //! - [`store`]: the journal's own thread.
 
+pub mod api;
 pub mod bot;
 pub mod config;
 pub mod feed;

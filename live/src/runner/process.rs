@@ -5,51 +5,74 @@
 //! Start-up: the journal is opened (and its log verified), every bot whose record says it
 //! runs or is paused is rebuilt from its journal entries, and each live bot settles its
 //! working orders with the exchange before it gets a bar: a bot whose reconciliation fails
-//! does not trade, says why in its status, and tries again at the next bar.
+//! does not trade, says why in its status, and tries again at the next bar. Bots can be
+//! added while the process runs ([`Runner::add_bot`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use vela_core::engine::{BotId, BotState, Control};
 use vela_core::strategy::Registry;
-use vela_core::types::Symbol;
+use vela_core::types::{Symbol, Timestamp};
 
 use super::RunnerError;
-use super::bot::{Bot, BotInput, BotStatus, Venue};
+use super::bot::{Bot, BotInput, BotStatus, RunnerEvent, Venue};
 use super::config::RunnerConfig;
 use super::klines::{KlineNews, KlineTracker};
 use super::spec::BotSpec;
 use super::store::{JournalHandle, JournalThread};
 use super::venue::LiveVenue;
-use crate::journal::{BotMode, Journal};
+use crate::journal::{BotMode, BotRecord, Journal};
 use crate::proto::{Channel, KlineInterval, PushBody};
 use crate::rest::{RestClient, RestConfig};
+use crate::secret::Credentials;
 use crate::ws::{MarketStreams, StreamEvent, UserStream, UserStreamConfig, WsConfig};
 
 /// One running bot as the process sees it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct BotSlot {
     inbox: mpsc::Sender<BotInput>,
     status: watch::Receiver<BotStatus>,
-    symbols: Vec<Symbol>,
-    interval: KlineInterval,
-    mode: BotMode,
+    spec: BotSpec,
 }
 
-/// A running runner.
+type Routes = BTreeMap<(Symbol, KlineInterval), Vec<mpsc::Sender<BotInput>>>;
+
+/// What the runner's tasks and handles share.
 #[derive(Debug)]
-pub struct Runner {
-    bots: BTreeMap<BotId, BotSlot>,
-    tasks: Vec<JoinHandle<()>>,
-    market: Option<MarketStreams>,
-    user: Option<UserStream>,
-    journal: Option<JournalHandle>,
-    journal_thread: Option<JournalThread>,
-    /// Subscriptions the exchange acknowledged so far, and how many were asked for.
+struct Shared {
+    registry: Registry,
+    config: RunnerConfig,
+    journal: JournalHandle,
+    journal_thread: Mutex<Option<JournalThread>>,
+    rest: Arc<RestClient>,
+    has_credentials: bool,
+    bots: RwLock<BTreeMap<BotId, BotSlot>>,
+    routes: Arc<RwLock<Routes>>,
+    market: tokio::sync::Mutex<Option<MarketStreams>>,
+    user: tokio::sync::Mutex<Option<UserStream>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
     acknowledged: watch::Sender<usize>,
-    subscriptions: usize,
+    subscriptions: AtomicUsize,
+    events: broadcast::Sender<RunnerEvent>,
+}
+
+/// A running runner (clones are handles on the same process).
+#[derive(Debug, Clone)]
+pub struct Runner {
+    shared: Arc<Shared>,
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Runner {
@@ -68,24 +91,24 @@ impl Runner {
             if !matches!(record.state, BotState::Running | BotState::Paused) {
                 continue;
             }
-            let spec = BotSpec::from_toml_str(&record.config, registry).map_err(|e| {
-                RunnerError::Bot {
+            let spec =
+                BotSpec::from_toml_str(&record.config, registry).map_err(|e| RunnerError::Bot {
                     bot: record.id.to_string(),
                     reason: format!("stored configuration: {e}"),
-                }
-            })?;
+                })?;
             specs.push(spec);
         }
         let any_live = specs.iter().any(|s| s.mode == BotMode::Live);
-        let credentials = match (&config.credentials, any_live) {
-            (Some(c), true) => Some(c.load()?),
+        let credentials: Option<Credentials> = match (&config.credentials, any_live) {
+            (Some(c), _) => Some(c.load()?),
             (None, true) => {
                 return Err(RunnerError::Config(
                     "live bots need [credentials] in vela.toml".to_owned(),
                 ));
             }
-            _ => None,
+            (None, false) => None,
         };
+        let has_credentials = credentials.is_some();
         let rest = Arc::new(
             RestClient::new(
                 RestConfig {
@@ -102,186 +125,199 @@ impl Runner {
                 .await
                 .map_err(|e| RunnerError::Exchange(format!("synchronising the clock: {e}")))?;
         }
-        let mut runner = Self {
-            bots: BTreeMap::new(),
-            tasks: Vec::new(),
-            market: None,
-            user: None,
-            journal: Some(handle.clone()),
-            journal_thread: Some(journal_thread),
-            acknowledged: watch::Sender::new(0),
-            subscriptions: 0,
+        let runner = Self {
+            shared: Arc::new(Shared {
+                registry: registry.clone(),
+                config,
+                journal: handle,
+                journal_thread: Mutex::new(Some(journal_thread)),
+                rest,
+                has_credentials,
+                bots: RwLock::new(BTreeMap::new()),
+                routes: Arc::new(RwLock::new(BTreeMap::new())),
+                market: tokio::sync::Mutex::new(None),
+                user: tokio::sync::Mutex::new(None),
+                tasks: Mutex::new(Vec::new()),
+                acknowledged: watch::Sender::new(0),
+                subscriptions: AtomicUsize::new(0),
+                events: broadcast::channel(4_096).0,
+            }),
         };
-        let mut bots = Vec::new();
         for spec in specs {
-            let live = (spec.mode == BotMode::Live)
-                .then(|| LiveVenue::new(Arc::clone(&rest), config.exchange.settle_wait()));
-            let (mut bot, inbox, status) = Bot::new(spec.clone(), registry, handle.clone(), live, true)?;
-            let id = bot.id().clone();
-            let entries = handle
-                .call({
-                    let id = id.clone();
-                    move |j| j.entries(1, Some(&id))
-                })
-                .await?;
-            bot.restore(&entries).await?;
-            runner.bots.insert(
-                id,
-                BotSlot {
-                    inbox,
-                    status,
-                    symbols: bot.symbols().to_vec(),
-                    interval: spec.interval,
-                    mode: spec.mode,
-                },
-            );
-            bots.push(bot);
-        }
-        let ws = WsConfig {
-            url: config.exchange.ws_url.clone(),
-            ..WsConfig::default()
-        };
-        runner.connect_market(&ws)?;
-        if any_live {
-            runner.connect_user(&rest, &ws)?;
-        }
-        for mut bot in bots {
-            if let Err(e) = bot.reconcile().await {
-                tracing::error!(bot = %bot.id(), error = %e, "reconciliation failed: the bot does not trade");
-                bot.set_blocked(Some(format!("reconciliation failed: {e}")));
-            }
-            runner.tasks.push(tokio::spawn(bot.run()));
+            runner.launch(spec).await?;
         }
         Ok(runner)
     }
 
-    fn connect_market(&mut self, ws: &WsConfig) -> Result<(), RunnerError> {
-        let mut routes: BTreeMap<(Symbol, KlineInterval), Vec<mpsc::Sender<BotInput>>> =
-            BTreeMap::new();
-        for slot in self.bots.values() {
-            for symbol in &slot.symbols {
-                routes
-                    .entry((symbol.clone(), slot.interval))
-                    .or_default()
-                    .push(slot.inbox.clone());
-            }
+    /// Builds a bot, rebuilds it from its journal entries, connects what it needs and
+    /// starts its task.
+    async fn launch(&self, spec: BotSpec) -> Result<(), RunnerError> {
+        let shared = &self.shared;
+        let live = (spec.mode == BotMode::Live).then(|| {
+            LiveVenue::new(
+                Arc::clone(&shared.rest),
+                shared.config.exchange.settle_wait(),
+            )
+        });
+        if live.is_some() && !shared.has_credentials {
+            return Err(RunnerError::Config(
+                "live bots need [credentials] in vela.toml".to_owned(),
+            ));
         }
-        if routes.is_empty() {
-            return Ok(());
-        }
-        let (mut streams, mut events) =
-            MarketStreams::new(ws.clone()).map_err(|e| RunnerError::Exchange(e.to_string()))?;
-        for (symbol, interval) in routes.keys() {
-            streams
-                .subscribe(Channel::Kline {
-                    symbol: symbol.clone(),
-                    interval: *interval,
+        let (mut bot, inbox, status) = Bot::new(
+            spec.clone(),
+            &shared.registry,
+            shared.journal.clone(),
+            live,
+            true,
+        )?;
+        bot.events = Some(shared.events.clone());
+        let id = bot.id().clone();
+        let entries = shared
+            .journal
+            .call({
+                let id = id.clone();
+                move |j| j.entries(1, Some(&id))
+            })
+            .await?;
+        bot.restore(&entries).await?;
+        write(&shared.bots).insert(
+            id.clone(),
+            BotSlot {
+                inbox: inbox.clone(),
+                status,
+                spec: spec.clone(),
+            },
+        );
+        let channels: Vec<Channel> = {
+            let mut routes = write(&shared.routes);
+            bot.symbols()
+                .iter()
+                .filter_map(|symbol| {
+                    let key = (symbol.clone(), spec.interval);
+                    let fresh = !routes.contains_key(&key);
+                    routes.entry(key).or_default().push(inbox.clone());
+                    fresh.then(|| Channel::Kline {
+                        symbol: symbol.clone(),
+                        interval: spec.interval,
+                    })
                 })
-                .map_err(|e| RunnerError::Exchange(e.to_string()))?;
-        }
-        self.market = Some(streams);
-        self.subscriptions += routes.len();
-        let acknowledged = self.acknowledged.clone();
-        self.tasks.push(tokio::spawn(async move {
-            let mut trackers: BTreeMap<KlineInterval, KlineTracker> = BTreeMap::new();
-            while let Some(event) = events.recv().await {
-                if let StreamEvent::Subscribed { .. } = event {
-                    acknowledged.send_modify(|n| *n += 1);
-                }
-                let StreamEvent::Data { push, .. } = event else {
-                    continue;
-                };
-                let (Some(symbol), PushBody::Kline(kline)) = (&push.symbol, &push.body) else {
-                    continue;
-                };
-                let news = trackers
-                    .entry(kline.interval)
-                    .or_default()
-                    .on_kline(symbol, kline);
-                let KlineNews::Completed { bar, missed } = news else {
-                    continue;
-                };
-                if missed > 0 {
-                    tracing::warn!(%symbol, missed, "kline windows without any push");
-                }
-                if let Some(inboxes) = routes.get(&(symbol.clone(), kline.interval)) {
-                    for inbox in inboxes {
-                        let _ = inbox
-                            .send(BotInput::Bar {
-                                symbol: symbol.clone(),
-                                bar,
-                            })
-                            .await;
-                    }
-                }
+                .collect()
+        };
+        self.subscribe(channels).await?;
+        if spec.mode == BotMode::Live {
+            self.connect_user().await?;
+            if let Err(e) = bot.reconcile().await {
+                tracing::error!(bot = %id, error = %e, "reconciliation failed: the bot does not trade");
+                bot.set_blocked(Some(format!("reconciliation failed: {e}")));
             }
-        }));
+        }
+        let task = tokio::spawn(bot.run());
+        shared
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
         Ok(())
     }
 
-    fn connect_user(&mut self, rest: &Arc<RestClient>, ws: &WsConfig) -> Result<(), RunnerError> {
-        let (user, mut events) = UserStream::start(
-            Arc::clone(rest),
+    /// Adds a bot while the process runs: written to the journal (running unless `paused`),
+    /// then started as at start-up.
+    ///
+    /// # Errors
+    /// The specification is invalid, a bot with its id exists, the journal failed, or the
+    /// bot cannot start.
+    pub async fn add_bot(&self, spec: BotSpec, start: bool) -> Result<BotStatus, RunnerError> {
+        spec.validate(&self.shared.registry)?;
+        let record = record_of(
+            &spec,
+            if start {
+                BotState::Running
+            } else {
+                BotState::Created
+            },
+        )?;
+        self.shared
+            .journal
+            .call(move |j| j.add_bot(&record))
+            .await?;
+        let id = spec.bot.bot_id.clone();
+        if start {
+            self.launch(spec).await?;
+        }
+        Ok(self
+            .status(&id)
+            .unwrap_or_else(|| idle_status(BotState::Created)))
+    }
+
+    async fn subscribe(&self, channels: Vec<Channel>) -> Result<(), RunnerError> {
+        if channels.is_empty() {
+            return Ok(());
+        }
+        let mut market = self.shared.market.lock().await;
+        if market.is_none() {
+            let (streams, events) = MarketStreams::new(self.ws_config())
+                .map_err(|e| RunnerError::Exchange(e.to_string()))?;
+            *market = Some(streams);
+            let task = tokio::spawn(route_market(
+                events,
+                Arc::clone(&self.shared.routes),
+                self.shared.acknowledged.clone(),
+            ));
+            self.shared
+                .tasks
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(task);
+        }
+        if let Some(streams) = market.as_mut() {
+            for channel in channels {
+                streams
+                    .subscribe(channel)
+                    .map_err(|e| RunnerError::Exchange(e.to_string()))?;
+                self.shared.subscriptions.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
+    fn ws_config(&self) -> WsConfig {
+        WsConfig {
+            url: self.shared.config.exchange.ws_url.clone(),
+            ..WsConfig::default()
+        }
+    }
+
+    async fn connect_user(&self) -> Result<(), RunnerError> {
+        let mut user = self.shared.user.lock().await;
+        if user.is_some() {
+            return Ok(());
+        }
+        let (stream, events) = UserStream::start(
+            Arc::clone(&self.shared.rest),
             UserStreamConfig {
-                ws: ws.clone(),
+                ws: self.ws_config(),
                 ..UserStreamConfig::default()
             },
         )
         .map_err(|e| RunnerError::Exchange(e.to_string()))?;
-        self.user = Some(user);
-        self.subscriptions += 3;
-        let acknowledged = self.acknowledged.clone();
-        let inboxes: BTreeMap<String, mpsc::Sender<BotInput>> = self
-            .bots
-            .iter()
-            .filter(|(_, slot)| slot.mode == BotMode::Live)
-            .map(|(id, slot)| (id.to_string(), slot.inbox.clone()))
-            .collect();
-        self.tasks.push(tokio::spawn(async move {
-            while let Some(event) = events.recv().await {
-                let (client_id, input) = match event {
-                    StreamEvent::Data { push, .. } => match push.body {
-                        PushBody::PrivateOrder(update) => {
-                            (update.client_id.clone(), BotInput::Order(Box::new(update)))
-                        }
-                        PushBody::PrivateDeal(deal) => {
-                            (deal.client_order_id.clone(), BotInput::Deal(Box::new(deal)))
-                        }
-                        _ => continue,
-                    },
-                    StreamEvent::Subscribed { .. } => {
-                        acknowledged.send_modify(|n| *n += 1);
-                        continue;
-                    }
-                    StreamEvent::ResyncNeeded { .. } => {
-                        for inbox in inboxes.values() {
-                            let _ = inbox.send(BotInput::Resync).await;
-                        }
-                        continue;
-                    }
-                    _ => continue,
-                };
-                // Client order ids are `<bot id>-<sequence>`.
-                let owner = client_id
-                    .as_deref()
-                    .and_then(|id| id.rsplit_once('-'))
-                    .map(|(bot, _)| bot);
-                match owner.and_then(|bot| inboxes.get(bot)) {
-                    Some(inbox) => {
-                        let _ = inbox.send(input).await;
-                    }
-                    None => tracing::debug!(?client_id, "user-stream news about an order of no bot here"),
-                }
-            }
-        }));
+        *user = Some(stream);
+        self.shared.subscriptions.fetch_add(3, Ordering::SeqCst);
+        let task = tokio::spawn(route_user(events, Arc::clone(&self.shared)));
+        self.shared
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
         Ok(())
     }
 
-    /// Waits until the exchange has acknowledged every subscription (market klines and the
-    /// user stream's channels) or `timeout` passes; returns whether it did.
-    pub async fn wait_subscribed(&self, timeout: std::time::Duration) -> bool {
-        let wanted = self.subscriptions;
-        let mut acknowledged = self.acknowledged.subscribe();
+    /// Waits until the exchange has acknowledged every subscription asked for so far
+    /// (market klines and the user stream's channels) or `timeout` passes; returns whether
+    /// it did.
+    pub async fn wait_subscribed(&self, timeout: Duration) -> bool {
+        let wanted = self.shared.subscriptions.load(Ordering::SeqCst);
+        let mut acknowledged = self.shared.acknowledged.subscribe();
         tokio::time::timeout(timeout, acknowledged.wait_for(|n| *n >= wanted))
             .await
             .is_ok_and(|r| r.is_ok())
@@ -290,30 +326,64 @@ impl Runner {
     /// The bots running, by id.
     #[must_use]
     pub fn bot_ids(&self) -> Vec<BotId> {
-        self.bots.keys().cloned().collect()
+        read(&self.shared.bots).keys().cloned().collect()
     }
 
-    /// A bot's status.
+    /// A running bot's status.
     #[must_use]
     pub fn status(&self, bot: &BotId) -> Option<BotStatus> {
-        self.bots.get(bot).map(|slot| slot.status.borrow().clone())
+        read(&self.shared.bots)
+            .get(bot)
+            .map(|slot| slot.status.borrow().clone())
+    }
+
+    /// A running bot's specification.
+    #[must_use]
+    pub fn spec(&self, bot: &BotId) -> Option<BotSpec> {
+        read(&self.shared.bots)
+            .get(bot)
+            .map(|slot| slot.spec.clone())
     }
 
     /// A watch on a bot's status (changes after every bar time and instruction).
     #[must_use]
     pub fn watch(&self, bot: &BotId) -> Option<watch::Receiver<BotStatus>> {
-        self.bots.get(bot).map(|slot| slot.status.clone())
+        read(&self.shared.bots)
+            .get(bot)
+            .map(|slot| slot.status.clone())
     }
 
-    /// Gives a bot an instruction (pause, resume, stop, kill); returns its state after.
+    /// Status changes and order reports of every bot, as they happen.
+    #[must_use]
+    pub fn events(&self) -> broadcast::Receiver<RunnerEvent> {
+        self.shared.events.subscribe()
+    }
+
+    /// The journal.
+    #[must_use]
+    pub fn journal(&self) -> &JournalHandle {
+        &self.shared.journal
+    }
+
+    /// Gives a bot an instruction (start, pause, resume, stop, kill); returns its state
+    /// after. A stored bot that is not running is started by `Start` or `Resume`.
     ///
     /// # Errors
     /// No such bot, its task has ended, or the engine refused the instruction.
     pub async fn control(&self, bot: &BotId, control: Control) -> Result<BotState, RunnerError> {
-        let slot = self.bots.get(bot).ok_or_else(|| RunnerError::Bot {
-            bot: bot.to_string(),
-            reason: "no such bot is running".to_owned(),
-        })?;
+        let slot = read(&self.shared.bots).get(bot).cloned();
+        let slot = match slot {
+            Some(slot) => slot,
+            None if matches!(control, Control::Start | Control::Resume) => {
+                return self.start_stored(bot).await;
+            }
+            None => {
+                return Err(RunnerError::Bot {
+                    bot: bot.to_string(),
+                    reason: "no such bot is running".to_owned(),
+                });
+            }
+        };
         let (reply, answer) = oneshot::channel();
         let gone = || RunnerError::Bot {
             bot: bot.to_string(),
@@ -332,35 +402,216 @@ impl Runner {
             })
     }
 
+    async fn start_stored(&self, bot: &BotId) -> Result<BotState, RunnerError> {
+        let id = bot.clone();
+        let record = self
+            .shared
+            .journal
+            .call(move |j| j.bot(&id))
+            .await?
+            .ok_or_else(|| RunnerError::Bot {
+                bot: bot.to_string(),
+                reason: "no such bot in the journal".to_owned(),
+            })?;
+        if record.state == BotState::Killed {
+            return Err(RunnerError::Bot {
+                bot: bot.to_string(),
+                reason: "it was killed; a killed bot never trades again (copy its configuration \
+                         into a new bot)"
+                    .to_owned(),
+            });
+        }
+        let spec = BotSpec::from_toml_str(&record.config, &self.shared.registry)?;
+        let id = bot.clone();
+        self.shared
+            .journal
+            .call(move |j| {
+                j.set_bot_state(
+                    &id,
+                    BotState::Running,
+                    "started by the operator",
+                    Timestamp(0),
+                )
+            })
+            .await?;
+        self.launch(spec).await?;
+        Ok(self
+            .status(bot)
+            .map_or(BotState::Created, |status| status.state))
+    }
+
     /// The global kill switch: every bot cancels its resting orders and stops for good
     /// (positions are kept). Returns each bot's outcome.
     pub async fn kill_all(&self) -> Vec<(BotId, Result<BotState, RunnerError>)> {
         let mut out = Vec::new();
-        for id in self.bots.keys() {
-            out.push((id.clone(), self.control(id, Control::Kill { global: true }).await));
+        for id in self.bot_ids() {
+            let outcome = self.control(&id, Control::Kill { global: true }).await;
+            out.push((id, outcome));
         }
         out
     }
 
-    /// Stops the process: the streams close, each bot finishes the input in hand, and the
-    /// journal is closed after its last write. Resting orders stay (use [`Runner::control`]
-    /// with `Stop { cancel_resting: true }` first to cancel them).
-    pub async fn shutdown(mut self) {
-        if let Some(market) = self.market.take() {
+    /// Stops the process: with `cancel_resting`, every bot first stops and cancels its
+    /// resting orders; then the streams close, each bot finishes the input in hand, and the
+    /// journal is closed after its last write.
+    pub async fn shutdown(self, cancel_resting: bool) {
+        if cancel_resting {
+            for id in self.bot_ids() {
+                if let Err(e) = self
+                    .control(
+                        &id,
+                        Control::Stop {
+                            cancel_resting: true,
+                        },
+                    )
+                    .await
+                {
+                    tracing::warn!(bot = %id, error = %e, "stop at shutdown failed");
+                }
+            }
+        }
+        let shared = &self.shared;
+        if let Some(market) = shared.market.lock().await.take() {
             market.shutdown().await;
         }
-        if let Some(user) = self.user.take() {
+        if let Some(user) = shared.user.lock().await.take() {
             user.shutdown().await;
         }
-        self.bots.clear();
-        for task in self.tasks.drain(..) {
+        write(&shared.bots).clear();
+        write(&shared.routes).clear();
+        let tasks: Vec<JoinHandle<()>> = shared
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+            .collect();
+        for task in tasks {
             let _ = task.await;
         }
-        self.journal = None;
-        if let Some(thread) = self.journal_thread.take() {
-            tokio::task::spawn_blocking(move || thread.join())
-                .await
-                .unwrap_or_default();
+        let thread = shared
+            .journal_thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        shared.journal.close();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+/// A stored bot's record.
+///
+/// # Errors
+/// The specification cannot be written as TOML.
+pub fn record_of(spec: &BotSpec, state: BotState) -> Result<BotRecord, RunnerError> {
+    Ok(BotRecord {
+        id: spec.bot.bot_id.clone(),
+        mode: spec.mode,
+        state,
+        reason: "added".to_owned(),
+        config: spec.to_toml_string()?,
+        created: Timestamp(0),
+        updated: Timestamp(0),
+    })
+}
+
+fn idle_status(state: BotState) -> BotStatus {
+    BotStatus {
+        state,
+        mode: BotMode::Paper,
+        last_bar: None,
+        bar_times: 0,
+        equity: rust_decimal::Decimal::ZERO,
+        realized: rust_decimal::Decimal::ZERO,
+        holdings: BTreeMap::new(),
+        blocked: None,
+    }
+}
+
+/// Completed bars from the market streams to the bots that trade them.
+async fn route_market(
+    mut events: mpsc::Receiver<StreamEvent>,
+    routes: Arc<RwLock<Routes>>,
+    acknowledged: watch::Sender<usize>,
+) {
+    let mut trackers: BTreeMap<KlineInterval, KlineTracker> = BTreeMap::new();
+    while let Some(event) = events.recv().await {
+        if let StreamEvent::Subscribed { .. } = event {
+            acknowledged.send_modify(|n| *n += 1);
+        }
+        let StreamEvent::Data { push, .. } = event else {
+            continue;
+        };
+        let (Some(symbol), PushBody::Kline(kline)) = (&push.symbol, &push.body) else {
+            continue;
+        };
+        let news = trackers
+            .entry(kline.interval)
+            .or_default()
+            .on_kline(symbol, kline);
+        let KlineNews::Completed { bar, missed } = news else {
+            continue;
+        };
+        if missed > 0 {
+            tracing::warn!(%symbol, missed, "kline windows without any push");
+        }
+        let inboxes = read(&routes)
+            .get(&(symbol.clone(), kline.interval))
+            .cloned()
+            .unwrap_or_default();
+        for inbox in inboxes {
+            let _ = inbox
+                .send(BotInput::Bar {
+                    symbol: symbol.clone(),
+                    bar,
+                })
+                .await;
+        }
+    }
+}
+
+/// The user stream's news to the bot owning each order (client order ids are
+/// `<bot id>-<sequence>`).
+async fn route_user(mut events: mpsc::Receiver<StreamEvent>, shared: Arc<Shared>) {
+    while let Some(event) = events.recv().await {
+        let (client_id, input) = match event {
+            StreamEvent::Data { push, .. } => match push.body {
+                PushBody::PrivateOrder(update) => {
+                    (update.client_id.clone(), BotInput::Order(Box::new(update)))
+                }
+                PushBody::PrivateDeal(deal) => {
+                    (deal.client_order_id.clone(), BotInput::Deal(Box::new(deal)))
+                }
+                _ => continue,
+            },
+            StreamEvent::Subscribed { .. } => {
+                shared.acknowledged.send_modify(|n| *n += 1);
+                continue;
+            }
+            StreamEvent::ResyncNeeded { .. } => {
+                let inboxes: Vec<_> = read(&shared.bots)
+                    .values()
+                    .filter(|slot| slot.spec.mode == BotMode::Live)
+                    .map(|slot| slot.inbox.clone())
+                    .collect();
+                for inbox in inboxes {
+                    let _ = inbox.send(BotInput::Resync).await;
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let owner = client_id
+            .as_deref()
+            .and_then(|id| id.rsplit_once('-'))
+            .and_then(|(bot, _)| BotId::new(bot).ok());
+        let inbox = owner.and_then(|bot| read(&shared.bots).get(&bot).map(|s| s.inbox.clone()));
+        match inbox {
+            Some(inbox) => {
+                let _ = inbox.send(input).await;
+            }
+            None => tracing::debug!(?client_id, "user-stream news about an order of no bot here"),
         }
     }
 }
@@ -403,7 +654,7 @@ impl Bot {
     /// or to lift a block).
     pub(super) async fn reconcile(&mut self) -> Result<(), RunnerError> {
         let clock = self.clock;
-        if clock == vela_core::types::Timestamp(i64::MIN) {
+        if clock == Timestamp(i64::MIN) {
             return Ok(());
         }
         self.settle(clock).await.map(|_| ())

@@ -10,7 +10,8 @@ use tokio::sync::oneshot;
 use super::RunnerError;
 use crate::journal::{Journal, JournalError};
 
-type Job = Box<dyn FnOnce(&mut Journal) + Send>;
+/// A write to carry out; `None` closes the journal.
+type Job = Option<Box<dyn FnOnce(&mut Journal) + Send>>;
 
 /// A handle on the journal thread; clones share it.
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ impl JournalThread {
             .name("vela-journal".to_owned())
             .spawn(move || {
                 let mut journal = journal;
-                while let Ok(job) = inbox.recv() {
+                while let Ok(Some(job)) = inbox.recv() {
                     job(&mut journal);
                 }
             })
@@ -57,6 +58,11 @@ impl JournalThread {
 }
 
 impl JournalHandle {
+    /// Closes the journal once the writes sent before are done; later calls fail.
+    pub fn close(&self) {
+        let _ = self.jobs.send(None);
+    }
+
     /// Runs `work` on the journal and returns its answer.
     ///
     /// # Errors
@@ -67,9 +73,9 @@ impl JournalHandle {
     ) -> Result<T, RunnerError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Box::new(move |journal| {
+            .send(Some(Box::new(move |journal| {
                 let _ = reply.send(work(journal));
-            }))
+            })))
             .map_err(|_| RunnerError::Io("the journal thread has stopped".to_owned()))?;
         answer
             .await

@@ -207,11 +207,9 @@ impl Bot {
         let bot = self.id.to_string();
         let symbols: BTreeSet<Symbol> = working.iter().map(|o| o.request.symbol.clone()).collect();
         for symbol in &symbols {
-            let open = venue
-                .rest
-                .open_orders(symbol.as_str())
-                .await
-                .map_err(|e| unsettled(&bot, format!("asking for the open orders of {symbol}: {e}")))?;
+            let open = venue.rest.open_orders(symbol.as_str()).await.map_err(|e| {
+                unsettled(&bot, format!("asking for the open orders of {symbol}: {e}"))
+            })?;
             let open: BTreeMap<&str, &OrderInfo> = open
                 .iter()
                 .filter_map(|info| info.client_order_id.as_deref().map(|id| (id, info)))
@@ -338,7 +336,15 @@ impl Bot {
                         .rest
                         .my_trades(symbol, Some(&info.order_id), None, None, 100)
                         .await
-                        .map_err(|e| unsettled(&bot, format!("asking for the trades of order {}: {e}", order.client_id())))?;
+                        .map_err(|e| {
+                            unsettled(
+                                &bot,
+                                format!(
+                                    "asking for the trades of order {}: {e}",
+                                    order.client_id()
+                                ),
+                            )
+                        })?;
                     for trade in &trades {
                         venue.feed.on_fill(fill_of(trade, order)?);
                     }
@@ -346,8 +352,13 @@ impl Bot {
                 venue.feed.on_view(order.client_id(), view);
                 Ok(())
             }
-            Err(e) if e.reject_kind() == Some(RejectKind::UnknownOrder)
-                && matches!(order.status, vela_core::types::OrderStatus::Submitted | vela_core::types::OrderStatus::Unknown) =>
+            Err(e)
+                if e.reject_kind() == Some(RejectKind::UnknownOrder)
+                    && matches!(
+                        order.status,
+                        vela_core::types::OrderStatus::Submitted
+                            | vela_core::types::OrderStatus::Unknown
+                    ) =>
             {
                 // The send never reached the exchange.
                 let report = OrderReport::Rejected {
@@ -357,7 +368,10 @@ impl Bot {
                 };
                 self.deliver(Event::Order(report)).await.map(|_| ())
             }
-            Err(e) => Err(unsettled(&bot, format!("asking for order {}: {e}", order.client_id()))),
+            Err(e) => Err(unsettled(
+                &bot,
+                format!("asking for order {}: {e}", order.client_id()),
+            )),
         }
     }
 }
@@ -385,15 +399,20 @@ fn view_of(info: &OrderInfo) -> ExchangeView {
 
 /// One of `order`'s trades as a fill.
 fn fill_of(trade: &AccountTrade, order: &Order) -> Result<Fill, RunnerError> {
-    let fee_asset = Asset::new(trade.commission_asset.clone()).map_err(|e| RunnerError::Unsettled {
-        bot: String::new(),
-        reason: format!("trade {}: commission asset: {e}", trade.id),
-    })?;
+    let fee_asset =
+        Asset::new(trade.commission_asset.clone()).map_err(|e| RunnerError::Unsettled {
+            bot: String::new(),
+            reason: format!("trade {}: commission asset: {e}", trade.id),
+        })?;
     Ok(Fill {
         client_id: order.client_id().clone(),
         trade_id: trade.id.clone(),
         symbol: order.request.symbol.clone(),
-        side: if trade.is_buyer { Side::Buy } else { Side::Sell },
+        side: if trade.is_buyer {
+            Side::Buy
+        } else {
+            Side::Sell
+        },
         price: trade.price,
         quantity: trade.qty,
         fee: trade.commission,
