@@ -30,7 +30,7 @@ use super::{Runner, RunnerError};
 use crate::reports::tax;
 use crate::secret::ApiToken;
 
-/// The OpenAPI description of every route below.
+/// The `OpenAPI` description of every route below.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 struct Context {
@@ -94,7 +94,7 @@ impl ApiServer {
         self.addr
     }
 
-    /// Stops serving (open WebSockets are closed) and waits for it.
+    /// Stops serving (open `WebSocket` connections are closed) and waits for it.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
@@ -139,22 +139,24 @@ fn runner_failure(error: &RunnerError) -> Response {
     let status = match error {
         RunnerError::BotSpec(_) | RunnerError::Config(_) => StatusCode::BAD_REQUEST,
         RunnerError::Bot { reason, .. } if reason.contains("no such bot") => StatusCode::NOT_FOUND,
-        RunnerError::Bot { .. } | RunnerError::Unsettled { .. } => StatusCode::CONFLICT,
+        RunnerError::Bot { .. }
+        | RunnerError::Unsettled { .. }
+        | RunnerError::Journal(crate::journal::JournalError::Bot { .. }) => StatusCode::CONFLICT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     failure(status, &error.to_string())
 }
 
 /// Checks the bearer token when the route changes something, or when reads are not open.
-fn authorize(context: &Context, headers: &HeaderMap, changes: bool) -> Result<(), Response> {
+fn authorize(context: &Context, headers: &HeaderMap, changes: bool) -> Result<(), Box<Response>> {
     if !changes && context.open_reads {
         return Ok(());
     }
     let Some(token) = &context.token else {
-        return Err(failure(
+        return Err(Box::new(failure(
             StatusCode::FORBIDDEN,
             "no API token is configured (api.token_env or api.token_file in vela.toml): changes are refused",
-        ));
+        )));
     };
     let offered = headers
         .get(header::AUTHORIZATION)
@@ -162,20 +164,20 @@ fn authorize(context: &Context, headers: &HeaderMap, changes: bool) -> Result<()
         .and_then(|v| v.strip_prefix("Bearer "));
     match offered {
         Some(offered) if token.matches(offered) => Ok(()),
-        _ => Err(failure(
+        _ => Err(Box::new(failure(
             StatusCode::UNAUTHORIZED,
             "missing or wrong bearer token (Authorization: Bearer <token>)",
-        )),
+        ))),
     }
 }
 
-fn bot_id(text: &str) -> Result<BotId, Response> {
-    BotId::new(text).map_err(|e| failure(StatusCode::BAD_REQUEST, &e.to_string()))
+fn bot_id(text: &str) -> Result<BotId, Box<Response>> {
+    BotId::new(text).map_err(|e| Box::new(failure(StatusCode::BAD_REQUEST, &e.to_string())))
 }
 
 async fn health(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let bots = c.runner.bot_ids();
     let blocked = bots
@@ -223,7 +225,7 @@ fn view(runner: &Runner, id: &BotId) -> Option<BotView> {
 
 async fn list_bots(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let bots: Vec<BotView> = c
         .runner
@@ -251,7 +253,7 @@ async fn add_bot(
     body: String,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, true) {
-        return r;
+        return *r;
     }
     let spec = match BotSpec::from_toml_str(&body, &vela_core::strategy::Registry::builtin()) {
         Ok(spec) => spec,
@@ -269,11 +271,11 @@ async fn bot(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let id = match bot_id(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match (view(&c.runner, &id), c.runner.spec(&id)) {
         (Some(view), Some(spec)) => reply(
@@ -292,11 +294,11 @@ macro_rules! journal_read {
             Path(id): Path<String>,
         ) -> Response {
             if let Err(r) = authorize(&c, &headers, false) {
-                return r;
+                return *r;
             }
             let id = match bot_id(&id) {
                 Ok(id) => id,
-                Err(r) => return r,
+                Err(r) => return *r,
             };
             match c.runner.journal().call(move |j| j.$method(&id)).await {
                 Ok(rows) => reply(StatusCode::OK, &rows),
@@ -316,11 +318,11 @@ async fn positions(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let id = match bot_id(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match c.runner.status(&id) {
         Some(status) => reply(StatusCode::OK, &status.holdings),
@@ -340,11 +342,11 @@ async fn lifecycle(
     Query(query): Query<LifecycleQuery>,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, true) {
-        return r;
+        return *r;
     }
     let id = match bot_id(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let control = match action.as_str() {
         "start" => Control::Start,
@@ -383,11 +385,11 @@ async fn update_params(
     body: String,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, true) {
-        return r;
+        return *r;
     }
     let id = match bot_id(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let params: Params = match serde_json::from_str(&body) {
         Ok(params) => params,
@@ -409,7 +411,7 @@ async fn update_params(
 
 async fn kill_all(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&c, &headers, true) {
-        return r;
+        return *r;
     }
     let outcomes: Vec<serde_json::Value> = c
         .runner
@@ -426,7 +428,7 @@ async fn kill_all(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response
 
 async fn stats(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let mut rows = Vec::new();
     for id in c.runner.bot_ids() {
@@ -462,11 +464,11 @@ async fn tax_csv(
     Query(query): Query<TaxQuery>,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let id = match bot_id(&query.bot) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(spec) = c.runner.spec(&id) else {
         return failure(StatusCode::NOT_FOUND, &format!("no bot {id} is running"));
@@ -492,7 +494,7 @@ async fn events(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Err(r) = authorize(&c, &headers, false) {
-        return r;
+        return *r;
     }
     let events = c.runner.events();
     upgrade.on_upgrade(move |socket| push_events(socket, events))

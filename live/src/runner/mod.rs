@@ -1,15 +1,16 @@
 //! The live runner (issue 8, DESIGN.md §7): bots on MEXC in paper and live mode, one task
 //! each, crash-safe through the journal.
 //!
-//! - [`spec`]: a bot as the runner takes it (the promoted `bot.toml` plus mode, interval,
+//! - [`spec`] — a bot as the runner takes it (the promoted `bot.toml` plus mode, interval,
 //!   paper fill rules);
-//! - [`config`]: `vela.toml`;
-//! - [`process`]: the [`Runner`] — shared market data, the user stream, the bots' tasks;
-//! - [`bot`]: one bot's loop in the backtester's event order;
-//! - [`venue`]: a live bot's orders over REST and the settle step before each bar;
-//! - [`feed`]: user-stream and REST news turned into engine reports;
-//! - [`klines`]: completed bars from kline pushes;
-//! - [`store`]: the journal's own thread.
+//! - [`api`] — the REST and WebSocket API;
+//! - [`config`] — `vela.toml`;
+//! - [`process`] — the [`Runner`]: shared market data, the user stream, the bots' tasks;
+//! - [`bot`] — one bot's loop in the backtester's event order;
+//! - [`venue`] — a live bot's orders over REST and the settle step before each bar;
+//! - [`feed`] — user-stream and REST news turned into engine reports;
+//! - [`klines`] — completed bars from kline pushes;
+//! - [`store`] — the journal's own thread.
 
 pub mod api;
 pub mod bot;
