@@ -69,6 +69,9 @@ pub struct BotStatus {
     pub last_bar: Option<Timestamp>,
     /// Bar times handled since the process started.
     pub bar_times: u64,
+    /// Completed bars received since the process started, handled or (while blocked)
+    /// skipped.
+    pub bars_seen: u64,
     /// Equity at the last closes, in the budget asset.
     pub equity: Decimal,
     /// Realised P&L so far, in the budget asset.
@@ -183,6 +186,7 @@ impl Bot {
             mode: spec.mode,
             last_bar: None,
             bar_times: 0,
+            bars_seen: 0,
             equity: engine.equity(),
             realized: engine.wallet().realized_pnl(),
             holdings: BTreeMap::new(),

@@ -9,6 +9,7 @@
 //! ws_url = "wss://wbs-api.mexc.com/ws"
 //! recv_window_ms = 5000
 //! settle_wait_ms = 2000               # wait for the user stream before asking over REST
+//! request_timeout_ms = 10000          # a request unanswered this long has an unknown outcome
 //!
 //! [credentials]                       # live bots only; never logged or echoed
 //! key_env = "MEXC_API_KEY"            # environment variables holding key and secret,
@@ -115,6 +116,8 @@ pub struct ExchangeConfig {
     pub recv_window_ms: u64,
     /// How long settling waits for the user stream before asking over REST, ms.
     pub settle_wait_ms: u64,
+    /// A REST request unanswered this long has an unknown outcome, ms.
+    pub request_timeout_ms: u64,
 }
 
 impl Default for ExchangeConfig {
@@ -124,6 +127,7 @@ impl Default for ExchangeConfig {
             ws_url: crate::ws::MEXC_WS_URL.to_owned(),
             recv_window_ms: 5_000,
             settle_wait_ms: 2_000,
+            request_timeout_ms: 10_000,
         }
     }
 }
@@ -228,6 +232,12 @@ impl RunnerConfig {
             return Err(RunnerError::Config(format!(
                 "exchange.recv_window_ms = {}: must be 1 to 60000 (MEXC's limit)",
                 e.recv_window_ms
+            )));
+        }
+        if !(100..=120_000).contains(&e.request_timeout_ms) {
+            return Err(RunnerError::Config(format!(
+                "exchange.request_timeout_ms = {}: must be 100 to 120000",
+                e.request_timeout_ms
             )));
         }
         if e.settle_wait_ms > 60_000 {

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use vela_core::engine::{Command, Event, OrderReport};
-use vela_core::types::{Asset, ClientOrderId, Fill, Order, Side, Symbol, Timestamp};
+use vela_core::types::{Asset, ClientOrderId, Fill, Order, OrderStatus, Side, Symbol, Timestamp};
 
 use super::RunnerError;
 use super::bot::{Bot, BotInput, OpenOrder, SharedRest, Venue};
@@ -30,6 +30,7 @@ pub struct LiveVenue {
     rest: SharedRest,
     feed: OrderFeed,
     settle_wait: Duration,
+    recv_window: Duration,
 }
 
 impl LiveVenue {
@@ -37,10 +38,12 @@ impl LiveVenue {
     /// before asking the exchange directly.
     #[must_use]
     pub fn new(rest: SharedRest, settle_wait: Duration) -> Self {
+        let recv_window = Duration::from_millis(rest.config().recv_window_ms);
         Self {
             rest,
             feed: OrderFeed::new(),
             settle_wait,
+            recv_window,
         }
     }
 
@@ -354,16 +357,30 @@ impl Bot {
             }
             Err(e)
                 if e.reject_kind() == Some(RejectKind::UnknownOrder)
-                    && matches!(
-                        order.status,
-                        vela_core::types::OrderStatus::Submitted
-                            | vela_core::types::OrderStatus::Unknown
-                    ) =>
+                    && matches!(order.status, OrderStatus::Submitted | OrderStatus::Unknown) =>
             {
-                // The send never reached the exchange.
+                // Not known to the exchange. A send still on its way could arrive within
+                // recvWindow, so look once more after it (fault-tests case 5) before
+                // closing the order as never sent; it is never sent again.
+                tokio::time::sleep(venue.recv_window).await;
+                match venue.rest.query_order(symbol, &reference).await {
+                    Ok(info) => {
+                        venue.feed.on_view(order.client_id(), view_of(&info));
+                        return Ok(());
+                    }
+                    Err(again) if again.reject_kind() == Some(RejectKind::UnknownOrder) => {}
+                    Err(again) => {
+                        return Err(unsettled(
+                            &bot,
+                            format!("asking for order {}: {again}", order.client_id()),
+                        ));
+                    }
+                }
                 let report = OrderReport::Rejected {
                     client_id: order.client_id().clone(),
-                    reason: format!("the exchange does not know the order: {e}"),
+                    reason: format!(
+                        "never reached the exchange (not found by its client order id): {e}"
+                    ),
                     ts: self.clock,
                 };
                 self.deliver(Event::Order(report)).await.map(|_| ())
