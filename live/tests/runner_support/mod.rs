@@ -234,8 +234,7 @@ pub(crate) async fn step_through(
         .is_ok_and(|r| r.is_ok());
         assert!(taken, "the bot did not take the bar: {:?}", status.borrow());
     }
-    let now = status.borrow().clone();
-    now
+    status.borrow().clone()
 }
 
 /// Client order ids of the simulator account's orders.
