@@ -258,3 +258,91 @@ fn configuration_errors_name_the_key() {
         assert!(error.contains(key), "{to} -> {error}");
     }
 }
+
+/// A local webhook that keeps every body it receives.
+async fn webhook() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::routing::post;
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = std::sync::Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |body: String| {
+            let keep = std::sync::Arc::clone(&keep);
+            async move {
+                keep.lock().expect("lock").push(body);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_and_a_dropped_stream_reach_the_webhook() {
+    let instrument = stubs::btcusdt();
+    let sim = SimServer::start_serving(
+        SimSetup {
+            series: vec![(instrument.symbol.clone(), bars(50))],
+            instruments: vec![instrument],
+            interval_ms: 60_000,
+            fill: SimConfig::default(),
+            accounts: vec![],
+        },
+        ServerConfig::default(),
+    )
+    .await
+    .expect("simulator");
+    let (url, received) = webhook().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let text = format!(
+        "[journal]\npath = \"{}\"\n[exchange]\nrest_url = \"{}\"\nws_url = \"{}\"\n\
+         [alerts]\nburst = 5\n[[alerts.channels]]\nkind = \"webhook\"\nurl = \"{url}\"\n",
+        dir.path().join("journal.duckdb").display(),
+        sim.rest_url(),
+        sim.ws_url()
+    );
+    let config = RunnerConfig::from_toml_str(&text).expect("vela.toml");
+    let runner = Runner::start(config, &Registry::builtin())
+        .await
+        .expect("runner");
+    runner
+        .add_bot(spec("alert1"), true)
+        .await
+        .expect("bot added");
+    assert!(runner.wait_subscribed(Duration::from_secs(10)).await);
+    for _ in 0..4 {
+        sim.step(1);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let id = BotId::new("alert1").expect("id");
+    runner
+        .control(&id, vela_core::engine::Control::Kill { global: false })
+        .await
+        .expect("killed");
+    sim.faults().drop_connections();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let bodies = received.lock().expect("lock").clone();
+        let killed = bodies
+            .iter()
+            .any(|b| b.contains("alert1") && b.contains("killed"));
+        let dropped = bodies.iter().any(|b| b.contains("disconnect"));
+        if killed && dropped {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "alerts received: {bodies:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    runner.shutdown(false).await;
+    sim.shutdown().await;
+}

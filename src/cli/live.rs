@@ -596,6 +596,7 @@ async fn run_runner(args: &RunArgs) -> Result<ExitCode> {
                     ))?;
                 }
             }
+            Ok(Ok(RunnerEvent::Alert { notice })) => say(&notice.text(0))?,
             Ok(Ok(RunnerEvent::Status { .. }) | Err(_)) | Err(_) => {}
         }
     }

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use vela_core::engine::{BotId, BotState, Command, Control, Engine, Event, OrderReport};
+use vela_core::engine::{
+    AlertLevel, BotId, BotState, Command, Control, Engine, Event, OrderReport,
+};
 use vela_core::sim::SimExchange;
 use vela_core::strategy::Registry;
 use vela_core::types::{Bar, MarketData, OrderOrigin, Symbol, Timestamp};
@@ -27,6 +29,7 @@ use super::RunnerError;
 use super::spec::BotSpec;
 use super::store::JournalHandle;
 use super::venue::LiveVenue;
+use crate::alerts::Notice;
 use crate::journal::{BotMode, Intent, LogEntry, PnlSnapshot};
 use crate::proto::{PrivateDeal, PrivateOrder};
 
@@ -136,6 +139,27 @@ pub enum RunnerEvent {
         /// The report.
         report: Box<OrderReport>,
     },
+    /// Something the operator must know (sent to the alert channels too).
+    Alert {
+        /// The notice.
+        notice: Box<Notice>,
+    },
+}
+
+impl RunnerEvent {
+    /// An alert about `bot` (`None`: the runner) now.
+    #[must_use]
+    pub fn alert(bot: Option<&BotId>, level: AlertLevel, topic: &str, message: String) -> Self {
+        Self::Alert {
+            notice: Box::new(Notice {
+                ts: crate::sim::server::wall_clock_ms(),
+                bot: bot.map(ToString::to_string),
+                level,
+                topic: topic.to_owned(),
+                message,
+            }),
+        }
+    }
 }
 
 impl Bot {
@@ -331,11 +355,10 @@ impl Bot {
             handled += self.deliver(Event::Timer { ts }).await?;
         }
         // One change, so a watcher never sees the new bar time with the old equity.
-        self.status.send_modify(|s| {
+        self.publish_status_with(|s| {
             s.last_bar = Some(ts);
             s.bar_times += 1;
         });
-        self.publish_status();
         if !self.replaying {
             self.record_pnl(ts).await?;
         }
@@ -406,6 +429,9 @@ impl Bot {
                     bot: self.id.to_string(),
                     report: Box::new(report),
                 });
+            }
+            if !self.replaying {
+                self.announce_commands(&commands);
             }
             for (i, command) in commands.iter().enumerate() {
                 let known = intents.get(i).copied().flatten();
@@ -519,6 +545,12 @@ impl Bot {
     }
 
     pub(super) fn publish_status(&self) {
+        self.publish_status_with(|_| {});
+    }
+
+    /// Publishes the engine's state, equity and holdings together with `also`'s changes,
+    /// as one change of the status.
+    fn publish_status_with(&self, also: impl FnOnce(&mut BotStatus)) {
         let state = self.engine.state();
         let equity = self.engine.equity();
         let wallet = self.engine.wallet();
@@ -529,17 +561,12 @@ impl Bot {
             .filter(|(_, p)| !p.is_flat())
             .map(|(asset, p)| (asset.to_string(), p.quantity()))
             .collect();
-        self.status.send_if_modified(|s| {
-            let changed = s.state != state
-                || s.equity != equity
-                || s.realized != realized
-                || s.holdings != holdings;
+        self.status.send_modify(|s| {
             s.state = state;
             s.equity = equity;
             s.realized = realized;
             s.holdings = holdings;
-            // The bar-time fields were just set by the caller when it changed them.
-            changed || s.last_bar.is_some()
+            also(s);
         });
         if let Some(events) = &self.events {
             let _ = events.send(RunnerEvent::Status {
@@ -579,9 +606,59 @@ impl Bot {
         }
     }
 
-    /// Marks the bot as not trading for `reason` (shown in its status), or clears it.
+    /// Marks the bot as not trading for `reason` (shown in its status, and an alert when it
+    /// starts), or clears it.
     pub(super) fn set_blocked(&self, reason: Option<String>) {
+        let newly = reason.is_some() && self.status.borrow().blocked.is_none();
+        if newly && let (Some(events), Some(reason)) = (&self.events, &reason) {
+            let _ = events.send(RunnerEvent::alert(
+                Some(&self.id),
+                AlertLevel::Critical,
+                "reconciliation",
+                format!("not trading: {reason}"),
+            ));
+        }
         self.status.send_modify(|s| s.blocked = reason);
+    }
+
+    /// Announces the alerts, state changes and rotations among `commands`.
+    fn announce_commands(&self, commands: &[Command]) {
+        let Some(events) = &self.events else {
+            return;
+        };
+        for command in commands {
+            let event = match command {
+                Command::Alert(alert) => RunnerEvent::alert(
+                    Some(&self.id),
+                    alert.level,
+                    &serde_json::to_value(alert.code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_else(|| format!("{:?}", alert.code)),
+                    alert.message.clone(),
+                ),
+                Command::State(change) => RunnerEvent::alert(
+                    Some(&self.id),
+                    if change.to == BotState::Running {
+                        AlertLevel::Info
+                    } else {
+                        AlertLevel::Warning
+                    },
+                    "state",
+                    format!("{:?} -> {:?}: {:?}", change.from, change.to, change.reason),
+                ),
+                Command::Rotated {
+                    from, to, reason, ..
+                } => RunnerEvent::alert(
+                    Some(&self.id),
+                    AlertLevel::Warning,
+                    "rotation",
+                    format!("{from} -> {to}: {reason}"),
+                ),
+                _ => continue,
+            };
+            let _ = events.send(event);
+        }
     }
 
     /// Whether the bot is blocked.

@@ -20,6 +20,17 @@
 //! bind = "127.0.0.1:8765"            # loopback by default
 //! token_env = "VELA_API_TOKEN"        # bearer token: every change needs it, and every
 //!                                     # route when bound beyond loopback
+//!
+//! [alerts]                            # pauses, loss limits, kills, rotations,
+//! burst = 3                           # reconciliation problems, disconnects: at most
+//! window_secs = 300                   # `burst` per bot and topic per window
+//! [[alerts.channels]]
+//! kind = "webhook"
+//! url = "https://hooks.example.com/vela"
+//! [[alerts.channels]]
+//! kind = "telegram"
+//! token_env = "VELA_TELEGRAM_TOKEN"   # the bot token, from the environment only
+//! chat_id = "123456789"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -45,6 +56,88 @@ pub struct RunnerConfig {
     /// The runner's own REST and WebSocket API.
     #[serde(default)]
     pub api: ApiConfig,
+    /// Where alerts go.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// `[alerts]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Most alerts per bot and topic in one window (the rest are counted and mentioned
+    /// with the next one sent).
+    pub burst: usize,
+    /// The window, seconds.
+    pub window_secs: u64,
+    /// The destinations.
+    pub channels: Vec<AlertChannelConfig>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            burst: 3,
+            window_secs: 300,
+            channels: Vec::new(),
+        }
+    }
+}
+
+/// One `[[alerts.channels]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
+pub enum AlertChannelConfig {
+    /// POST each alert as JSON.
+    Webhook {
+        /// Where to.
+        url: String,
+    },
+    /// A Telegram message through the Bot API.
+    Telegram {
+        /// Variable holding the bot token.
+        token_env: String,
+        /// The chat.
+        chat_id: String,
+        /// The Bot API's address (tests use a local server).
+        #[serde(default = "telegram_api")]
+        api: String,
+    },
+}
+
+fn telegram_api() -> String {
+    crate::alerts::TELEGRAM_API.to_owned()
+}
+
+impl AlertsConfig {
+    /// The channels, tokens read from the environment.
+    ///
+    /// # Errors
+    /// A token variable is unset or empty (named, never shown).
+    pub fn channels(&self) -> Result<Vec<crate::alerts::Channel>, RunnerError> {
+        self.channels
+            .iter()
+            .map(|channel| match channel {
+                AlertChannelConfig::Webhook { url } => {
+                    Ok(crate::alerts::Channel::Webhook { url: url.clone() })
+                }
+                AlertChannelConfig::Telegram {
+                    token_env,
+                    chat_id,
+                    api,
+                } => match std::env::var(token_env) {
+                    Ok(token) if !token.trim().is_empty() => Ok(crate::alerts::Channel::Telegram {
+                        token: crate::alerts::BotToken::new(token.trim()),
+                        chat_id: chat_id.clone(),
+                        api: api.clone(),
+                    }),
+                    _ => Err(RunnerError::Config(format!(
+                        "alerts.channels: telegram token_env ${token_env} is not set or empty"
+                    ))),
+                },
+            })
+            .collect()
+    }
 }
 
 /// `[api]`.
@@ -190,6 +283,7 @@ impl RunnerConfig {
             exchange: ExchangeConfig::default(),
             credentials: None,
             api: ApiConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 
@@ -254,6 +348,20 @@ impl RunnerConfig {
                 return Err(RunnerError::Config(format!(
                     "{key} = {url:?}: must start with {} or {}",
                     schemes[0], schemes[1]
+                )));
+            }
+        }
+        if self.alerts.burst == 0 || self.alerts.window_secs == 0 {
+            return Err(RunnerError::Config(
+                "alerts.burst and alerts.window_secs must be at least 1".to_owned(),
+            ));
+        }
+        for channel in &self.alerts.channels {
+            if let AlertChannelConfig::Webhook { url } = channel
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(RunnerError::Config(format!(
+                    "alerts.channels: webhook url {url:?} must start with http:// or https://"
                 )));
             }
         }

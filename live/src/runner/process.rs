@@ -26,6 +26,7 @@ use super::klines::{KlineNews, KlineTracker};
 use super::spec::BotSpec;
 use super::store::{JournalHandle, JournalThread};
 use super::venue::LiveVenue;
+use crate::alerts::Notifier;
 use crate::journal::{BotMode, BotRecord, Journal};
 use crate::proto::{Channel, KlineInterval, PushBody};
 use crate::rest::{RestClient, RestConfig};
@@ -59,6 +60,9 @@ struct Shared {
     acknowledged: watch::Sender<usize>,
     subscriptions: AtomicUsize,
     events: broadcast::Sender<RunnerEvent>,
+    /// Set when the process stops: the alert task sends what is queued and ends.
+    stopping: watch::Sender<bool>,
+    alert_task: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// A running runner (clones are handles on the same process).
@@ -142,12 +146,61 @@ impl Runner {
                 acknowledged: watch::Sender::new(0),
                 subscriptions: AtomicUsize::new(0),
                 events: broadcast::channel(4_096).0,
+                stopping: watch::Sender::new(false),
+                alert_task: Mutex::new(None),
             }),
         };
+        runner.start_alerts()?;
         for spec in specs {
             runner.launch(spec).await?;
         }
         Ok(runner)
+    }
+
+    /// Sends every alert event to the configured channels (webhook, Telegram), with storm
+    /// control; every alert is also logged.
+    fn start_alerts(&self) -> Result<(), RunnerError> {
+        let alerts = &self.shared.config.alerts;
+        let channels = alerts.channels()?;
+        let window_ms = i64::try_from(alerts.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let mut notifier = Notifier::new(channels, alerts.burst, window_ms)
+            .map_err(|e| RunnerError::Config(format!("alerts: {e}")))?;
+        let mut events = self.shared.events.subscribe();
+        let mut stopping = self.shared.stopping.subscribe();
+        let task = tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    received = events.recv() => Some(received),
+                    _ = stopping.wait_for(|s| *s) => None,
+                };
+                let Some(received) = received else {
+                    // Send what is queued, then end.
+                    while let Ok(event) = events.try_recv() {
+                        if let RunnerEvent::Alert { notice } = event {
+                            notifier.notify(&notice).await;
+                        }
+                    }
+                    break;
+                };
+                match received {
+                    Ok(RunnerEvent::Alert { notice }) => {
+                        tracing::warn!(alert = %notice.text(0), "alert");
+                        notifier.notify(&notice).await;
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the alert task fell behind; events were missed");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        *self
+            .shared
+            .alert_task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(task);
+        Ok(())
     }
 
     /// Builds a bot, rebuilds it from its journal entries, connects what it needs and
@@ -264,6 +317,7 @@ impl Runner {
                 events,
                 Arc::clone(&self.shared.routes),
                 self.shared.acknowledged.clone(),
+                self.shared.events.clone(),
             ));
             self.shared
                 .tasks
@@ -489,6 +543,16 @@ impl Runner {
         for task in tasks {
             let _ = task.await;
         }
+        // The bots are done: the alert task sends what they raised last, then ends.
+        shared.stopping.send_replace(true);
+        let alerts = shared
+            .alert_task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = alerts {
+            let _ = task.await;
+        }
         let thread = shared
             .journal_thread
             .lock()
@@ -536,11 +600,15 @@ async fn route_market(
     mut events: mpsc::Receiver<StreamEvent>,
     routes: Arc<RwLock<Routes>>,
     acknowledged: watch::Sender<usize>,
+    announce: broadcast::Sender<RunnerEvent>,
 ) {
     let mut trackers: BTreeMap<KlineInterval, KlineTracker> = BTreeMap::new();
     while let Some(event) = events.recv().await {
         if let StreamEvent::Subscribed { .. } = event {
             acknowledged.send_modify(|n| *n += 1);
+        }
+        if let Some(alert) = stream_alert(&event) {
+            let _ = announce.send(alert);
         }
         let StreamEvent::Data { push, .. } = event else {
             continue;
@@ -573,6 +641,39 @@ async fn route_market(
     }
 }
 
+/// The alert a stream event calls for: disconnects, refused subscriptions, stale channels.
+fn stream_alert(event: &StreamEvent) -> Option<RunnerEvent> {
+    let (topic, message) = match event {
+        StreamEvent::Disconnected { stream, reason } => (
+            "disconnect",
+            format!("{stream} disconnected: {reason}; reconnecting"),
+        ),
+        StreamEvent::SubscriptionRefused {
+            stream,
+            channel,
+            message,
+        } => (
+            "subscription",
+            format!("{stream}: {channel} refused: {message}"),
+        ),
+        StreamEvent::Stale {
+            stream,
+            channel,
+            silent_for,
+        } => (
+            "stale",
+            format!("{stream}: {channel} silent for {} s", silent_for.as_secs()),
+        ),
+        _ => return None,
+    };
+    Some(RunnerEvent::alert(
+        None,
+        vela_core::engine::AlertLevel::Warning,
+        topic,
+        message,
+    ))
+}
+
 /// The user stream's news to the bot owning each order (client order ids are
 /// `<bot id>-<sequence>`).
 async fn route_user(mut events: mpsc::Receiver<StreamEvent>, shared: Arc<Shared>) {
@@ -589,6 +690,14 @@ async fn route_user(mut events: mpsc::Receiver<StreamEvent>, shared: Arc<Shared>
             },
             StreamEvent::Subscribed { .. } => {
                 shared.acknowledged.send_modify(|n| *n += 1);
+                continue;
+            }
+            other @ (StreamEvent::Disconnected { .. }
+            | StreamEvent::SubscriptionRefused { .. }
+            | StreamEvent::Stale { .. }) => {
+                if let Some(alert) = stream_alert(&other) {
+                    let _ = shared.events.send(alert);
+                }
                 continue;
             }
             StreamEvent::ResyncNeeded { .. } => {
