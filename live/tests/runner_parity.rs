@@ -14,6 +14,7 @@ use vela_core::engine::BotState;
 use vela_core::strategy::Registry;
 use vela_live::journal::{BotMode, Journal};
 use vela_live::runner::Runner;
+use vela_live::runner::replay::replay_exact;
 
 async fn parity(mode: BotMode, id: &str, plan: Plan, restart_at: Option<usize>) {
     const BARS: usize = 240;
@@ -69,6 +70,21 @@ async fn parity(mode: BotMode, id: &str, plan: Plan, restart_at: Option<usize>) 
         .orders(&bot)
         .expect("orders");
     assert_eq!(orders.len(), expected.counts.submitted, "orders sent");
+
+    // The journal replays exactly through a fresh engine, and not with other parameters.
+    let journal = Journal::open(&config.journal.path).expect("journal");
+    let entries = journal.entries(1, Some(&bot)).expect("entries");
+    let registry = Registry::builtin();
+    let report = replay_exact(&spec, &registry, &entries).expect("replay");
+    assert!(report.differences.is_empty(), "{:?}", report.differences);
+    assert_eq!(report.orders, orders.len());
+    let mut other = spec.clone();
+    other.bot.risk.stop_loss = Some(vela_core::risk::Limit::Percent(0.0005));
+    let report = replay_exact(&other, &registry, &entries).expect("replay");
+    assert!(
+        !report.differences.is_empty(),
+        "a different bot makes other decisions"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

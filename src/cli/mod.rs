@@ -5,6 +5,7 @@ mod data;
 mod fetch;
 mod live;
 mod market;
+mod replay;
 mod report;
 mod sim;
 mod store;
@@ -43,6 +44,8 @@ enum Command {
     WalkForward(Box<walk::Args>),
     /// The local MEXC simulator: MEXC's REST and WebSocket API on loopback, replaying stored bars.
     Sim(Box<sim::Args>),
+    /// Run a bot's journal back through the engine: its decisions must come out again exactly.
+    Replay(Box<replay::Args>),
     /// The live runner: add bots (paper or live), run them on MEXC or `vela sim`, steer them.
     #[command(subcommand)]
     Live(live::Command),
@@ -59,6 +62,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::WalkForward(args) => walk::run(&args),
         Command::Sim(args) => sim::run(&args),
         Command::Live(command) => live::run(&command),
+        Command::Replay(args) => replay::run(&args),
     }
 }
 

@@ -10,6 +10,7 @@
 //! - [`venue`] — a live bot's orders over REST and the settle step before each bar;
 //! - [`feed`] — user-stream and REST news turned into engine reports;
 //! - [`klines`] — completed bars from kline pushes;
+//! - [`replay`] — a journal run back through a fresh engine (`vela replay`);
 //! - [`store`] — the journal's own thread.
 
 pub mod api;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod feed;
 pub mod klines;
 pub mod process;
+pub mod replay;
 pub mod spec;
 pub mod store;
 pub mod venue;
