@@ -18,6 +18,7 @@ use vela_core::strategy::Registry;
 use vela_core::types::Timestamp;
 use vela_live::journal::{BotMode, Journal};
 use vela_live::proto::KlineInterval;
+use vela_live::reports::{pnl, tax};
 use vela_live::runner::api::ApiServer;
 use vela_live::runner::bot::RunnerEvent;
 use vela_live::runner::process::record_of;
@@ -51,6 +52,25 @@ pub(crate) enum Command {
     KillAll(ConfigArg),
     /// Copy a bot's configuration into a new bot (e.g. a paper bot into a live one).
     Copy(CopyArgs),
+    /// Realised P&L by bot, pair, strategy and period (CSV), or the tax export of one bot.
+    Report(ReportArgs),
+}
+
+/// `vela live report`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReportArgs {
+    /// Period of the P&L rows: day, week or month.
+    #[arg(long, default_value = "month")]
+    period: String,
+    /// Instead: realised gains of this bot by FIFO lots (purchase and sale price, dates,
+    /// asset), for a tax return.
+    #[arg(long)]
+    tax: Option<String>,
+    /// Write the CSV here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArg,
 }
 
 /// Where `vela.toml` is.
@@ -152,6 +172,7 @@ pub(crate) fn run(command: &Command) -> Result<ExitCode> {
             Command::Stop(args) => stop(args).await,
             Command::KillAll(args) => kill_all(args).await,
             Command::Copy(args) => copy(args).await,
+            Command::Report(args) => report(args).await,
         }
     })
 }
@@ -548,6 +569,75 @@ async fn copy(args: &CopyArgs) -> Result<ExitCode> {
     spec.mode = parse_mode(&args.mode)?;
     spec.bot.bot_id = BotId::new(args.id.clone()).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
     add_spec(&config, spec, !args.paused).await
+}
+
+async fn report(args: &ReportArgs) -> Result<ExitCode> {
+    let config = load_config(&args.config)?;
+    let period: pnl::Period = args
+        .period
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--period: {e}"))?;
+    let csv = if let Some(api) = Api::find(&config).await? {
+        let path = match &args.tax {
+            Some(bot) => format!("/reports/tax.csv?bot={bot}"),
+            None => format!("/reports/pnl.csv?period={}", args.period),
+        };
+        api.call(reqwest::Method::GET, &path, None)
+            .await?
+            .into_bytes()
+    } else {
+        let journal = open_journal(&config)?;
+        let registry = Registry::builtin();
+        let mut bots = Vec::new();
+        for record in journal.bots().map_err(anyhow::Error::msg)? {
+            if args
+                .tax
+                .as_deref()
+                .is_some_and(|bot| bot != record.id.as_str())
+            {
+                continue;
+            }
+            let spec = BotSpec::from_toml_str(&record.config, &registry)
+                .map_err(|e| anyhow::anyhow!("bot {}: {e}", record.id))?;
+            let fills = journal.fills(&record.id).map_err(anyhow::Error::msg)?;
+            bots.push((record.id, spec, fills));
+        }
+        let mut csv = Vec::new();
+        if let Some(bot) = &args.tax {
+            let (_, spec, fills) = bots
+                .first()
+                .with_context(|| format!("no bot {bot} in {}", config.journal.path.display()))?;
+            let report = tax::fifo(fills, &spec.bot.instruments).map_err(anyhow::Error::msg)?;
+            tax::write_csv(&report, &mut csv).context("writing the CSV")?;
+        } else {
+            let inputs: Vec<pnl::BotFills<'_>> = bots
+                .iter()
+                .map(|(id, spec, fills)| pnl::BotFills {
+                    bot: id.as_str(),
+                    strategy: &spec.bot.strategy.name,
+                    instruments: &spec.bot.instruments,
+                    fills,
+                })
+                .collect();
+            let report = pnl::pnl_report(&inputs, period).map_err(anyhow::Error::msg)?;
+            pnl::write_csv(&report, &mut csv).context("writing the CSV")?;
+        }
+        csv
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &csv).with_context(|| format!("writing {}", path.display()))?;
+            say(&format!("wrote {}", path.display()))?;
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .lock()
+                .write_all(&csv)
+                .context("writing to stdout")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_runner(args: &RunArgs) -> Result<ExitCode> {

@@ -27,7 +27,7 @@ use super::bot::{BotStatus, RunnerEvent};
 use super::config::ApiConfig;
 use super::spec::BotSpec;
 use super::{Runner, RunnerError};
-use crate::reports::tax;
+use crate::reports::{pnl, tax};
 use crate::secret::ApiToken;
 
 /// The `OpenAPI` description of every route below.
@@ -116,6 +116,7 @@ fn router(context: Arc<Context>) -> Router {
         .route("/api/v1/kill", post(kill_all))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/reports/tax.csv", get(tax_csv))
+        .route("/api/v1/reports/pnl.csv", get(pnl_csv))
         .route("/api/v1/ws", get(events))
         .with_state(context)
 }
@@ -483,6 +484,59 @@ async fn tax_csv(
     };
     let mut csv = Vec::new();
     if let Err(e) = tax::write_csv(&report, &mut csv) {
+        return failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], csv).into_response()
+}
+
+#[derive(Deserialize)]
+struct PnlQuery {
+    #[serde(default = "month")]
+    period: String,
+}
+
+fn month() -> String {
+    "month".to_owned()
+}
+
+async fn pnl_csv(
+    State(c): State<Arc<Context>>,
+    headers: HeaderMap,
+    Query(query): Query<PnlQuery>,
+) -> Response {
+    if let Err(r) = authorize(&c, &headers, false) {
+        return *r;
+    }
+    let period: pnl::Period = match query.period.parse() {
+        Ok(period) => period,
+        Err(e) => return failure(StatusCode::BAD_REQUEST, &format!("period: {e}")),
+    };
+    let mut bots = Vec::new();
+    for id in c.runner.bot_ids() {
+        let Some(spec) = c.runner.spec(&id) else {
+            continue;
+        };
+        let bot = id.clone();
+        match c.runner.journal().call(move |j| j.fills(&bot)).await {
+            Ok(fills) => bots.push((id, spec, fills)),
+            Err(e) => return runner_failure(&e),
+        }
+    }
+    let inputs: Vec<pnl::BotFills<'_>> = bots
+        .iter()
+        .map(|(id, spec, fills)| pnl::BotFills {
+            bot: id.as_str(),
+            strategy: &spec.bot.strategy.name,
+            instruments: &spec.bot.instruments,
+            fills,
+        })
+        .collect();
+    let report = match pnl::pnl_report(&inputs, period) {
+        Ok(report) => report,
+        Err(e) => return failure(StatusCode::CONFLICT, &e.to_string()),
+    };
+    let mut csv = Vec::new();
+    if let Err(e) = pnl::write_csv(&report, &mut csv) {
         return failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
     }
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], csv).into_response()

@@ -119,6 +119,8 @@ pub struct Bot {
     pub(super) status: watch::Sender<BotStatus>,
     /// Where status changes and order reports are announced (the API's WebSocket).
     pub(super) events: Option<broadcast::Sender<RunnerEvent>>,
+    /// The bot's fiscal log (every fill as it happens), if it keeps one.
+    pub(super) fiscal_log: Option<std::path::PathBuf>,
 }
 
 /// What the runner announces as it happens (pushed by the API's WebSocket as JSON).
@@ -232,6 +234,7 @@ impl Bot {
                 wants_start,
                 status,
                 events: None,
+                fiscal_log: None,
             },
             sender,
             watcher,
@@ -415,8 +418,8 @@ impl Bot {
                 .to_vec();
             handled += 1;
             self.clock = self.clock.max(ts);
-            let announce = match (&self.events, &event) {
-                (Some(_), Event::Order(report)) if !self.replaying => Some(report.clone()),
+            let report = match &event {
+                Event::Order(report) if !self.replaying => Some(report.clone()),
                 _ => None,
             };
             let intents = if self.replaying {
@@ -424,14 +427,20 @@ impl Bot {
             } else {
                 self.record(event, &commands).await?
             };
-            if let (Some(events), Some(report)) = (&self.events, announce) {
-                let _ = events.send(RunnerEvent::Order {
-                    bot: self.id.to_string(),
-                    report: Box::new(report),
-                });
-            }
             if !self.replaying {
                 self.announce_commands(&commands);
+            }
+            if let Some(report) = report {
+                if let (Some(path), OrderReport::Filled { fill, .. }) = (&self.fiscal_log, &report)
+                {
+                    append_fiscal(path, self.spec.mode, fill)?;
+                }
+                if let Some(events) = &self.events {
+                    let _ = events.send(RunnerEvent::Order {
+                        bot: self.id.to_string(),
+                        report: Box::new(report),
+                    });
+                }
             }
             for (i, command) in commands.iter().enumerate() {
                 let known = intents.get(i).copied().flatten();
@@ -673,6 +682,45 @@ impl Bot {
             None => self.inbox.recv().await,
         }
     }
+}
+
+/// Appends one fill to a fiscal log (CSV, header first when the file is new).
+fn append_fiscal(
+    path: &std::path::Path,
+    mode: BotMode,
+    fill: &vela_core::types::Fill,
+) -> Result<(), RunnerError> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| RunnerError::Io(format!("fiscal log {}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    let new = !path.exists();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(failed)?;
+    let mut text = String::new();
+    if new {
+        text.push_str("time_ms,mode,symbol,side,quantity,price,fee,fee_asset,maker,client_order_id,trade_id\n");
+    }
+    text.push_str(&format!(
+        "{},{},{},{:?},{},{},{},{},{},{},{}\n",
+        fill.ts.0,
+        mode,
+        fill.symbol,
+        fill.side,
+        fill.quantity.normalize(),
+        fill.price.normalize(),
+        fill.fee.normalize(),
+        fill.fee_asset,
+        fill.is_maker,
+        fill.client_id,
+        fill.trade_id.replace([',', '\n', '\r'], "_")
+    ));
+    file.write_all(text.as_bytes()).map_err(failed)?;
+    file.sync_data().map_err(failed)
 }
 
 /// What a live venue needs to know of one of the engine's open orders.

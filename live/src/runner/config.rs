@@ -3,6 +3,7 @@
 //! ```toml
 //! [journal]
 //! path = "vela-journal.duckdb"        # the bots, orders, fills and the event log
+//! log_dir = "logs"                    # <log_dir>/<bot>/fiscal.csv: every fill as it happens
 //!
 //! [exchange]
 //! rest_url = "https://api.mexc.com"   # or a `vela sim`'s http://127.0.0.1:PORT
@@ -195,6 +196,22 @@ impl ApiConfig {
 pub struct JournalConfig {
     /// The `DuckDB` file (its directory must exist).
     pub path: PathBuf,
+    /// Where each bot's log directory goes (`<log_dir>/<bot>/fiscal.csv`); default: `logs`
+    /// next to the journal.
+    #[serde(default)]
+    pub log_dir: Option<PathBuf>,
+}
+
+impl JournalConfig {
+    /// The directory holding the bots' log directories.
+    #[must_use]
+    pub fn log_dir(&self) -> PathBuf {
+        self.log_dir.clone().unwrap_or_else(|| {
+            self.path
+                .parent()
+                .map_or_else(|| PathBuf::from("logs"), |dir| dir.join("logs"))
+        })
+    }
 }
 
 /// `[exchange]`.
@@ -279,6 +296,7 @@ impl RunnerConfig {
         Self {
             journal: JournalConfig {
                 path: journal.into(),
+                log_dir: None,
             },
             exchange: ExchangeConfig::default(),
             credentials: None,
@@ -308,10 +326,15 @@ impl RunnerConfig {
             .map_err(|e| RunnerError::Config(format!("{}: {e}", path.display())))?;
         let mut config = Self::from_toml_str(&text)
             .map_err(|e| RunnerError::Config(format!("{}: {e}", path.display())))?;
-        if config.journal.path.is_relative()
-            && let Some(dir) = path.parent()
-        {
-            config.journal.path = dir.join(&config.journal.path);
+        if let Some(dir) = path.parent() {
+            if config.journal.path.is_relative() {
+                config.journal.path = dir.join(&config.journal.path);
+            }
+            if let Some(logs) = &config.journal.log_dir
+                && logs.is_relative()
+            {
+                config.journal.log_dir = Some(dir.join(logs));
+            }
         }
         Ok(config)
     }

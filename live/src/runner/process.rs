@@ -226,6 +226,14 @@ impl Runner {
             true,
         )?;
         bot.events = Some(shared.events.clone());
+        bot.fiscal_log = Some(
+            shared
+                .config
+                .journal
+                .log_dir()
+                .join(spec.bot.bot_id.as_str())
+                .join("fiscal.csv"),
+        );
         let id = bot.id().clone();
         let entries = shared
             .journal
