@@ -121,6 +121,21 @@ pub struct Bot {
     pub(super) events: Option<broadcast::Sender<RunnerEvent>>,
     /// The bot's fiscal log (every fill as it happens), if it keeps one.
     pub(super) fiscal_log: Option<std::path::PathBuf>,
+    /// Journal writes waiting for the next flush.
+    staged: Vec<Staged>,
+}
+
+/// A journal write waiting for the bot's next flush.
+#[derive(Debug)]
+enum Staged {
+    /// An event the engine handled and the commands it made.
+    Event {
+        event: Event,
+        commands: Vec<Command>,
+        origins: Vec<OrderOrigin>,
+    },
+    /// A P&L snapshot.
+    Pnl(PnlSnapshot),
 }
 
 /// What the runner announces as it happens (pushed by the API's WebSocket as JSON).
@@ -235,6 +250,7 @@ impl Bot {
                 status,
                 events: None,
                 fiscal_log: None,
+                staged: Vec::new(),
             },
             sender,
             watcher,
@@ -363,7 +379,8 @@ impl Bot {
             s.bar_times += 1;
         });
         if !self.replaying {
-            self.record_pnl(ts).await?;
+            self.stage_pnl(ts);
+            self.flush().await?;
         }
         Ok(handled)
     }
@@ -422,10 +439,21 @@ impl Bot {
                 Event::Order(report) if !self.replaying => Some(report.clone()),
                 _ => None,
             };
+            let sends = commands.iter().any(|c| {
+                matches!(
+                    c,
+                    Command::Submit(_) | Command::Cancel { .. } | Command::CancelAll { .. }
+                )
+            });
             let intents = if self.replaying {
                 Vec::new()
             } else {
-                self.record(event, &commands).await?
+                self.stage(event, &commands);
+                if sends && matches!(self.venue, Venue::Live(_)) {
+                    self.flush().await?
+                } else {
+                    Vec::new()
+                }
             };
             if !self.replaying {
                 self.announce_commands(&commands);
@@ -450,15 +478,9 @@ impl Bot {
         Ok(handled)
     }
 
-    /// Writes `event` and its commands (submissions as intents) in one transaction. For each
-    /// command, whether the journal already knew its order (then it is not sent).
-    fn record(
-        &self,
-        event: Event,
-        commands: &[Command],
-    ) -> impl Future<Output = Result<Vec<Option<bool>>, RunnerError>> + Send + 'static {
-        let bot = self.id.clone();
-        let commands = commands.to_vec();
+    /// Keeps `event` and its commands (submissions as intents, with their origin) for the
+    /// next [`Bot::flush`].
+    fn stage(&mut self, event: Event, commands: &[Command]) {
         let origins: Vec<OrderOrigin> = commands
             .iter()
             .map(|c| match c {
@@ -471,23 +493,59 @@ impl Bot {
                 _ => OrderOrigin::default(),
             })
             .collect();
+        self.staged.push(Staged::Event {
+            event,
+            commands: commands.to_vec(),
+            origins,
+        });
+    }
+
+    /// Writes everything staged in one transaction (one commit per bar time, and one before
+    /// each order a live bot sends: the intent is on disk before the request leaves). For
+    /// the last event staged, whether the journal already knew each command's order (then
+    /// it is not sent).
+    pub(super) fn flush(
+        &mut self,
+    ) -> impl Future<Output = Result<Vec<Option<bool>>, RunnerError>> + Send + 'static {
+        let bot = self.id.clone();
+        let staged = std::mem::take(&mut self.staged);
         let journal = self.journal.clone();
         async move {
+            if staged.is_empty() {
+                return Ok(Vec::new());
+            }
             journal
                 .call(move |journal| {
                     journal.batch(|batch| {
-                        batch.record_event(&bot, &event)?;
-                        commands
-                            .iter()
-                            .zip(origins)
-                            .map(|(command, origin)| match command {
-                                Command::Submit(request) => Ok(Some(matches!(
-                                    batch.record_intent(&bot, request, origin)?,
-                                    Intent::AlreadyKnown { .. }
-                                ))),
-                                other => batch.record_command(&bot, other).map(|_| None),
-                            })
-                            .collect()
+                        let mut last = Vec::new();
+                        for entry in &staged {
+                            match entry {
+                                Staged::Event {
+                                    event,
+                                    commands,
+                                    origins,
+                                } => {
+                                    batch.record_event(&bot, event)?;
+                                    last = commands
+                                        .iter()
+                                        .zip(origins)
+                                        .map(|(command, origin)| match command {
+                                            Command::Submit(request) => Ok(Some(matches!(
+                                                batch.record_intent(&bot, request, *origin)?,
+                                                Intent::AlreadyKnown { .. }
+                                            ))),
+                                            other => {
+                                                batch.record_command(&bot, other).map(|_| None)
+                                            }
+                                        })
+                                        .collect::<Result<Vec<_>, _>>()?;
+                                }
+                                Staged::Pnl(snapshot) => {
+                                    batch.record_pnl(&bot, snapshot)?;
+                                }
+                            }
+                        }
+                        Ok(last)
                     })
                 })
                 .await
@@ -549,6 +607,7 @@ impl Bot {
             return Ok(self.engine.state());
         }
         self.deliver(Event::control(ts, control)).await?;
+        self.flush().await?;
         self.publish_status();
         Ok(self.engine.state())
     }
@@ -585,16 +644,13 @@ impl Bot {
         }
     }
 
-    /// Writes the P&L at bar time `ts`: equity = budget + realised + unrealised; fees are
+    /// Stages the P&L at bar time `ts`: equity = budget + realised + unrealised; fees are
     /// those paid in the budget asset.
-    fn record_pnl(
-        &self,
-        ts: Timestamp,
-    ) -> impl Future<Output = Result<(), RunnerError>> + Send + 'static {
+    fn stage_pnl(&mut self, ts: Timestamp) {
         let wallet = self.engine.wallet();
         let equity = self.engine.equity();
         let realized = wallet.realized_pnl();
-        let snapshot = PnlSnapshot {
+        self.staged.push(Staged::Pnl(PnlSnapshot {
             ts,
             equity,
             realized,
@@ -604,15 +660,7 @@ impl Bot {
                 .get(wallet.asset())
                 .copied()
                 .unwrap_or_default(),
-        };
-        let bot = self.id.clone();
-        let journal = self.journal.clone();
-        async move {
-            journal
-                .call(move |j| j.record_pnl(&bot, &snapshot))
-                .await
-                .map(|_| ())
-        }
+        }));
     }
 
     /// Marks the bot as not trading for `reason` (shown in its status, and an alert when it

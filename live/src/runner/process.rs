@@ -756,6 +756,9 @@ impl Bot {
                 }
             }
         }
+        if let Err(e) = self.flush().await {
+            tracing::error!(bot = %self.id(), error = %e, "journal write at exit failed");
+        }
     }
 
     /// A completed bar: a blocked bot first tries to reconcile (and skips the bar if that
@@ -772,6 +775,10 @@ impl Bot {
         }
         if let Err(e) = self.on_bar(symbol, bar).await {
             tracing::error!(bot = %self.id(), error = %e, "the bot stops trading");
+            // What the engine handled before the error is still written.
+            if let Err(e) = self.flush().await {
+                tracing::error!(bot = %self.id(), error = %e, "journal write failed");
+            }
             self.set_blocked(Some(e.to_string()));
         }
     }
@@ -783,6 +790,7 @@ impl Bot {
         if clock == Timestamp(i64::MIN) {
             return Ok(());
         }
-        self.settle(clock).await.map(|_| ())
+        self.settle(clock).await?;
+        self.flush().await.map(|_| ())
     }
 }
