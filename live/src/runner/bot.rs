@@ -45,6 +45,8 @@ pub enum BotInput {
         symbol: Symbol,
         /// The bar.
         bar: Bar,
+        /// When its frame was received (decision latency is measured from here).
+        received: std::time::Instant,
     },
     /// One of its orders changed at the exchange (user stream).
     Order(Box<PrivateOrder>),
@@ -123,6 +125,10 @@ pub struct Bot {
     pub(super) fiscal_log: Option<std::path::PathBuf>,
     /// Journal writes waiting for the next flush.
     staged: Vec<Staged>,
+    /// When the frame of the bar being handled was received.
+    pub(super) bar_received: Option<std::time::Instant>,
+    /// Where decision latencies go (frame received → order handed to the venue), in µs.
+    pub(super) latencies: Option<Arc<std::sync::Mutex<Vec<u32>>>>,
 }
 
 /// A journal write waiting for the bot's next flush.
@@ -251,6 +257,8 @@ impl Bot {
                 events: None,
                 fiscal_log: None,
                 staged: Vec::new(),
+                bar_received: None,
+                latencies: None,
             },
             sender,
             watcher,
@@ -566,6 +574,16 @@ impl Bot {
             Command::Submit(_) | Command::Cancel { .. } | Command::CancelAll { .. }
         ) {
             return Ok(());
+        }
+        if let (Command::Submit(_), Some(received), Some(latencies)) =
+            (command, self.bar_received, &self.latencies)
+            && !self.replaying
+        {
+            let micros = u32::try_from(received.elapsed().as_micros()).unwrap_or(u32::MAX);
+            latencies
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(micros);
         }
         match &mut self.venue {
             Venue::Paper(sim) => {

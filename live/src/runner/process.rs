@@ -60,6 +60,8 @@ struct Shared {
     acknowledged: watch::Sender<usize>,
     subscriptions: AtomicUsize,
     events: broadcast::Sender<RunnerEvent>,
+    /// Decision latencies of every bot, µs.
+    latencies: Arc<Mutex<Vec<u32>>>,
     /// Set when the process stops: the alert task sends what is queued and ends.
     stopping: watch::Sender<bool>,
     alert_task: Mutex<Option<JoinHandle<()>>>,
@@ -146,6 +148,7 @@ impl Runner {
                 acknowledged: watch::Sender::new(0),
                 subscriptions: AtomicUsize::new(0),
                 events: broadcast::channel(4_096).0,
+                latencies: Arc::new(Mutex::new(Vec::new())),
                 stopping: watch::Sender::new(false),
                 alert_task: Mutex::new(None),
             }),
@@ -226,6 +229,7 @@ impl Runner {
             true,
         )?;
         bot.events = Some(shared.events.clone());
+        bot.latencies = Some(Arc::clone(&shared.latencies));
         bot.fiscal_log = Some(
             shared
                 .config
@@ -384,6 +388,19 @@ impl Runner {
         tokio::time::timeout(timeout, acknowledged.wait_for(|n| *n >= wanted))
             .await
             .is_ok_and(|r| r.is_ok())
+    }
+
+    /// The decision latencies recorded since the last call (frame received → order handed
+    /// to the venue, µs), taken out.
+    #[must_use]
+    pub fn take_decision_latencies(&self) -> Vec<u32> {
+        std::mem::take(
+            &mut *self
+                .shared
+                .latencies
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 
     /// The bots running, by id.
@@ -618,7 +635,7 @@ async fn route_market(
         if let Some(alert) = stream_alert(&event) {
             let _ = announce.send(alert);
         }
-        let StreamEvent::Data { push, .. } = event else {
+        let StreamEvent::Data { push, received, .. } = event else {
             continue;
         };
         let (Some(symbol), PushBody::Kline(kline)) = (&push.symbol, &push.body) else {
@@ -643,6 +660,7 @@ async fn route_market(
                 .send(BotInput::Bar {
                     symbol: symbol.clone(),
                     bar,
+                    received,
                 })
                 .await;
         }
@@ -740,8 +758,14 @@ impl Bot {
     pub(super) async fn run(mut self) {
         while let Some(input) = self.next_input().await {
             match input {
-                BotInput::Bar { symbol, bar } => {
+                BotInput::Bar {
+                    symbol,
+                    bar,
+                    received,
+                } => {
+                    self.bar_received = Some(received);
                     self.on_bar_input(symbol, bar).await;
+                    self.bar_received = None;
                     self.status.send_modify(|s| s.bars_seen += 1);
                 }
                 BotInput::Control { control, reply } => {

@@ -37,6 +37,8 @@ pub enum StreamEvent {
         stream: StreamId,
         /// The push.
         push: Box<Push>,
+        /// When its frame was received (decoded right after).
+        received: std::time::Instant,
     },
     /// A connection is open (its subscriptions are being sent).
     Connected {

@@ -338,7 +338,12 @@ impl Session<'_> {
                     }
                     _ => None,
                 };
-                self.emit(StreamEvent::Data { stream, push }).await?;
+                self.emit(StreamEvent::Data {
+                    stream,
+                    push,
+                    received: now.into_std(),
+                })
+                .await?;
                 if let Some((books, symbol, diff)) = diff {
                     let changes = books.on_diff(&symbol, diff).await;
                     self.report(changes).await?;

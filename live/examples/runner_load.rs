@@ -1,0 +1,229 @@
+//! Issue 8's load benchmark: one runner process with 100 bots on 20 symbols of simulated
+//! one-second data (the simulator replays one-minute bars at 60×: every symbol completes a
+//! bar each second), for `SECONDS` seconds. Prints the process's CPU time and peak memory
+//! and the decision latency (kline frame received → order handed to the venue) p50, p99
+//! and max.
+//!
+//! Run: `cargo run -p vela-live --example runner_load [SECONDS] [paper|live]` (default 60,
+//! paper). Live mode sends every order over REST to the simulator and settles with it
+//! before each bar.
+
+#![allow(
+    missing_docs,
+    clippy::print_stdout,
+    reason = "a benchmark binary reporting to stdout"
+)]
+
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use vela_core::engine::{BotConfig, BotId, BotState};
+use vela_core::sim::SimConfig;
+use vela_core::strategy::{Params, Registry, StrategySpec};
+use vela_core::types::instrument::stubs;
+use vela_core::types::{Bar, Instrument, Symbol, Timestamp};
+use vela_live::journal::{BotMode, Journal};
+use vela_live::proto::KlineInterval;
+use vela_live::runner::config::CredentialsConfig;
+use vela_live::runner::process::record_of;
+use vela_live::runner::{BotSpec, Runner, RunnerConfig};
+use vela_live::sim::server::{ServerConfig, SimServer};
+use vela_live::sim::state::{AccountSetup, SimSetup};
+
+const SYMBOLS: usize = 20;
+const BOTS: usize = 100;
+const KEY: &str = "mx0vglLOADKEY0000001";
+const SECRET: &str = "load-secret-0123456789";
+
+fn instrument(i: usize) -> Instrument {
+    let mut instrument = stubs::btcusdt();
+    let name = format!("C{i:02}USDT");
+    instrument.symbol = Symbol::new(&name).expect("symbol");
+    instrument.base = vela_core::types::Asset::new(format!("C{i:02}")).expect("asset");
+    instrument
+}
+
+/// A seeded zig-zag per symbol that crosses short averages often.
+fn bars(symbol: usize, n: usize) -> Vec<Bar> {
+    let start = 1_700_000_040_000_i64;
+    (0..n)
+        .map(|k| {
+            let phase = (k + symbol * 3) % 12;
+            let step = f64::from(
+                u32::try_from(if phase < 6 { phase } else { 12 - phase }).expect("small"),
+            );
+            let close = 100.0 + f64::from(u32::try_from(symbol).expect("small")) + step * 0.7;
+            Bar {
+                ts: Timestamp(start + 60_000 * i64::try_from(k).expect("small")),
+                open: close - 0.2,
+                high: close + 0.5,
+                low: close - 0.6,
+                close,
+                volume: 50.0,
+            }
+        })
+        .collect()
+}
+
+fn spec(bot: usize, mode: BotMode) -> BotSpec {
+    let mut params = Params::new();
+    let fast = 2 + i64::try_from(bot % 3).expect("small");
+    params.set("fast", fast).set("slow", fast + 2);
+    BotSpec {
+        mode,
+        interval: KlineInterval::Min1,
+        timers: true,
+        paper: SimConfig::default(),
+        bot: BotConfig::new(
+            BotId::new(format!("load{bot:03}")).expect("id"),
+            vec![instrument(bot % SYMBOLS)],
+            Decimal::from(1_000),
+            StrategySpec::new("crossover", params),
+        ),
+    }
+}
+
+/// (user + system CPU seconds, peak resident MB) of this process, from /proc.
+fn usage() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; 100 Hz.
+    let cpu = (ticks(11) + ticks(12)) / 100.0;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak_kb = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    (cpu, peak_kb / 1024.0)
+}
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (p * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let seconds: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(60);
+    let mode = match args.next().as_deref() {
+        Some("live") => BotMode::Live,
+        _ => BotMode::Paper,
+    };
+    let n = usize::try_from(seconds).expect("small") + 40;
+    let setup = SimSetup {
+        series: (0..SYMBOLS)
+            .map(|i| (instrument(i).symbol, bars(i, n)))
+            .collect(),
+        instruments: (0..SYMBOLS).map(instrument).collect(),
+        interval_ms: 60_000,
+        fill: SimConfig::default(),
+        accounts: vec![AccountSetup {
+            api_key: KEY.to_owned(),
+            secret: SECRET.to_owned(),
+            balances: vec![("USDT".to_owned(), Decimal::from(1_000_000))],
+        }],
+    };
+    let sim = SimServer::start_serving(setup, ServerConfig::default())
+        .await
+        .expect("simulator");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("journal.duckdb");
+    {
+        let mut journal = Journal::open(&path).expect("journal");
+        for bot in 0..BOTS {
+            journal
+                .add_bot(&record_of(&spec(bot, mode), BotState::Running).expect("record"))
+                .expect("bot");
+        }
+    }
+    let keys = dir.path().join("keys");
+    std::fs::write(
+        &keys,
+        format!("api_key = \"{KEY}\"\napi_secret = \"{SECRET}\"\n"),
+    )
+    .expect("keys");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let mut config = RunnerConfig::new(path);
+    config.exchange.rest_url = sim.rest_url();
+    config.exchange.ws_url = sim.ws_url();
+    config.exchange.settle_wait_ms = 500;
+    config.credentials = Some(CredentialsConfig {
+        key_env: None,
+        secret_env: None,
+        file: Some(keys),
+    });
+    let started = Instant::now();
+    let runner = Runner::start(config, &Registry::builtin())
+        .await
+        .expect("runner");
+    assert!(
+        runner.wait_subscribed(Duration::from_secs(20)).await,
+        "subscribed"
+    );
+    let start_up = started.elapsed().as_secs_f64();
+    let (cpu_before, _) = usage();
+    let wall = Instant::now();
+    // One bar per symbol per second, from now on (the replay starts after start-up).
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    for _ in 0..seconds {
+        ticker.tick().await;
+        sim.step(1);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let elapsed = wall.elapsed().as_secs_f64();
+    let (cpu_after, peak_mb) = usage();
+    let mut latencies = runner.take_decision_latencies();
+    latencies.sort_unstable();
+    let ids = runner.bot_ids();
+    let bar_times: u64 = ids
+        .iter()
+        .filter_map(|id| runner.status(id))
+        .map(|s| s.bar_times)
+        .sum();
+    let blocked = ids
+        .iter()
+        .filter(|id| runner.status(id).is_some_and(|s| s.blocked.is_some()))
+        .count();
+    println!(
+        "runner_load: {} bots ({mode}) on {SYMBOLS} symbols, 1 bar/s per symbol, {elapsed:.1} s measured (start-up {:.1} s)",
+        ids.len(),
+        start_up
+    );
+    println!(
+        "  bar times handled: {bar_times} ({:.0}/s), bots blocked: {blocked}",
+        bar_times as f64 / elapsed
+    );
+    println!(
+        "  CPU: {:.2} s in {elapsed:.1} s = {:.0}% of one core; peak resident memory {peak_mb:.0} MB",
+        cpu_after - cpu_before,
+        100.0 * (cpu_after - cpu_before) / elapsed
+    );
+    println!(
+        "  decision latency (frame received -> order handed to the venue), {} orders: p50 {} us, p99 {} us, max {} us",
+        latencies.len(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or(0)
+    );
+    runner.shutdown(false).await;
+    sim.shutdown().await;
+}
