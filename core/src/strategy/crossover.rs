@@ -11,7 +11,7 @@ use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
-use crate::indicators::{self, Ema, Sma};
+use crate::indicators::{self, Ema, Sma, SmaPair};
 use crate::types::{Bar, Symbol};
 
 const NAME: &str = "crossover";
@@ -125,10 +125,12 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
             crossings(p * PIECE, f, s);
         }
     } else {
+        let mut sums = indicators::SmaPairSums::default();
         for start in (0..n).step_by(PIECE) {
             let len = PIECE.min(n - start);
             let (f, s) = (&mut fast_piece[..len], &mut slow_piece[..len]);
-            indicators::sma_pair_into(close, fast, slow, start, f, s).map_err(bad_period(fast))?;
+            indicators::sma_pair_into_with(close, fast, slow, start, f, s, &mut sums)
+                .map_err(bad_period(fast))?;
             crossings(start, f, s);
         }
     }
@@ -299,27 +301,44 @@ pub fn cross_signal_bits_piece(
     }
 }
 
-/// A moving average of either kind.
+/// The two moving averages of a track.
 #[derive(Debug, Clone)]
-enum MovingAverage {
-    Simple(Sma),
-    Exponential(Ema),
+enum Averages {
+    /// Both simple averages streamed together ([`SmaPair`]: the numbers of two [`Sma`]s
+    /// with the slow window's first additions shared with the fast one).
+    Simple(SmaPair),
+    /// Two exponential averages.
+    Exponential(Ema, Ema),
 }
 
-impl MovingAverage {
-    fn new(kind: &str, period: usize) -> Result<Self, ParamError> {
-        let built = if kind == "ema" {
-            Ema::new(period).map(Self::Exponential)
-        } else {
-            Sma::new(period).map(Self::Simple)
+impl Averages {
+    fn new(kind: &str, fast: usize, slow: usize) -> Result<Self, ParamError> {
+        let bad = |period: usize| {
+            move |e: indicators::IndicatorError| {
+                ParamError::new(NAME, "period", period, e.to_string())
+            }
         };
-        built.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
+        if kind == "ema" {
+            Ok(Self::Exponential(
+                Ema::new(fast).map_err(bad(fast))?,
+                Ema::new(slow).map_err(bad(slow))?,
+            ))
+        } else {
+            // The periods' own checks first, with their messages (`fast < slow` is a
+            // parameter rule checked before any track is built).
+            Sma::new(fast).map_err(bad(fast))?;
+            Sma::new(slow).map_err(bad(slow))?;
+            SmaPair::new(fast, slow)
+                .map(Self::Simple)
+                .map_err(bad(fast))
+        }
     }
 
-    fn update(&mut self, value: f64) -> Option<f64> {
+    /// Both averages after `value`.
+    fn update(&mut self, value: f64) -> (Option<f64>, Option<f64>) {
         match self {
-            Self::Simple(ma) => ma.update(value),
-            Self::Exponential(ma) => ma.update(value),
+            Self::Simple(pair) => pair.update(value),
+            Self::Exponential(fast, slow) => (fast.update(value), slow.update(value)),
         }
     }
 }
@@ -327,8 +346,7 @@ impl MovingAverage {
 /// Per-symbol state: the two averages and the last comparison.
 #[derive(Debug, Clone)]
 struct Track {
-    fast: MovingAverage,
-    slow: MovingAverage,
+    averages: Averages,
     /// Whether fast was above slow on the previous bar (None until both are ready).
     fast_above: Option<bool>,
 }
@@ -336,8 +354,7 @@ struct Track {
 impl Track {
     fn new(ma: &str, fast: usize, slow: usize) -> Result<Self, ParamError> {
         Ok(Self {
-            fast: MovingAverage::new(ma, fast)?,
-            slow: MovingAverage::new(ma, slow)?,
+            averages: Averages::new(ma, fast, slow)?,
             fast_above: None,
         })
     }
@@ -380,9 +397,7 @@ impl Strategy for Crossover {
         let Some(track) = super::symbol_state(&mut self.tracks, symbol, make) else {
             return;
         };
-        let fast = track.fast.update(bar.close);
-        let slow = track.slow.update(bar.close);
-        let (Some(fast), Some(slow)) = (fast, slow) else {
+        let (Some(fast), Some(slow)) = track.averages.update(bar.close) else {
             return;
         };
         let above = fast > slow;
@@ -666,7 +681,7 @@ mod tests {
                 .unwrap();
             let mut track = Crossover::new(&resolved).unwrap().track().unwrap();
             closes.iter().position(|c| {
-                let (f, s) = (track.fast.update(*c), track.slow.update(*c));
+                let (f, s) = track.averages.update(*c);
                 let above = matches!((f, s), (Some(f), Some(s)) if f > s);
                 let crossed = track.fast_above == Some(false) && above;
                 if let (Some(f), Some(s)) = (f, s) {
