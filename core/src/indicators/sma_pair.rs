@@ -13,21 +13,41 @@ use super::window::sanitize;
 
 const NAME: &str = "SMA";
 
+/// Slots added to as one block: the ring's length is a multiple of it, so the addition
+/// loop has no remainder (two vector additions per block).
+const BLOCK: usize = 4;
+
 /// Open window sums in a ring: slot `head` is the oldest window, the next to complete.
 #[derive(Debug, Clone)]
 struct Ring {
+    /// `size` window slots, then padding up to a multiple of [`BLOCK`]: every input is
+    /// added to all of them (a slot is set when its window opens; the padding is never
+    /// read).
     slots: Vec<f64>,
     /// Slots once every window is open.
     size: usize,
+    /// Windows opened so far (up to `size`).
+    open: usize,
     head: usize,
 }
 
 impl Ring {
     fn new(size: usize) -> Self {
         Self {
-            slots: Vec::with_capacity(size),
+            slots: vec![0.0; size.div_ceil(BLOCK) * BLOCK],
             size,
+            open: 0,
             head: 0,
+        }
+    }
+
+    /// Adds `x` to every slot.
+    #[inline]
+    fn add(&mut self, x: f64) {
+        for block in self.slots.chunks_exact_mut(BLOCK) {
+            for sum in block {
+                *sum += x;
+            }
         }
     }
 
@@ -50,13 +70,14 @@ impl Ring {
     /// windows are open the oldest is complete; its slot opens the next window.
     #[inline]
     fn step_from_zero(&mut self, x: f64) -> Option<f64> {
-        if self.slots.len() < self.size {
-            self.slots.push(0.0);
+        if self.open < self.size {
+            if let Some(slot) = self.slots.get_mut(self.open) {
+                *slot = 0.0;
+            }
+            self.open += 1;
         }
-        for sum in &mut self.slots {
-            *sum += x;
-        }
-        if self.slots.len() == self.size {
+        self.add(x);
+        if self.open == self.size {
             self.rotate(0.0)
         } else {
             None
@@ -68,11 +89,12 @@ impl Ring {
     /// takes its slot (while the ring fills, it takes a new slot).
     #[inline]
     fn step_then_open(&mut self, x: f64, start: f64) -> Option<f64> {
-        for sum in &mut self.slots {
-            *sum += x;
-        }
-        if self.slots.len() < self.size {
-            self.slots.push(start);
+        self.add(x);
+        if self.open < self.size {
+            if let Some(slot) = self.slots.get_mut(self.open) {
+                *slot = start;
+            }
+            self.open += 1;
             return None;
         }
         self.rotate(start)

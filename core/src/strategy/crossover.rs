@@ -5,8 +5,6 @@
 //! mirror for the exit), using bar closes. The reference strategy for parity between the
 //! vectorised and the event backtests.
 
-use std::collections::BTreeMap;
-
 use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
@@ -367,7 +365,9 @@ pub struct Crossover {
     slow: usize,
     ma: String,
     order_size: f64,
-    tracks: BTreeMap<Symbol, Track>,
+    /// One track per symbol, in the order the symbols first came (a bot trades a few
+    /// symbols: a scan of this short list is cheaper than a map search per bar).
+    tracks: Vec<(Symbol, Track)>,
 }
 
 impl Crossover {
@@ -379,7 +379,7 @@ impl Crossover {
             slow: params.usize(NAME, "slow")?,
             ma: params.text(NAME, "ma")?.to_owned(),
             order_size: params.float(NAME, "order_size")?,
-            tracks: BTreeMap::new(),
+            tracks: Vec::new(),
         };
         strategy.track()?;
         Ok(strategy)
@@ -394,7 +394,17 @@ impl Strategy for Crossover {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
         let (ma, fast, slow) = (&self.ma, self.fast, self.slow);
         let make = || Track::new(ma, fast, slow).ok();
-        let Some(track) = super::symbol_state(&mut self.tracks, symbol, make) else {
+        let index = match self.tracks.iter().position(|(s, _)| s == symbol) {
+            Some(index) => index,
+            None => {
+                let Some(track) = make() else {
+                    return;
+                };
+                self.tracks.push((symbol.clone(), track));
+                self.tracks.len() - 1
+            }
+        };
+        let Some((_, track)) = self.tracks.get_mut(index) else {
             return;
         };
         let (Some(fast), Some(slow)) = track.averages.update(bar.close) else {
