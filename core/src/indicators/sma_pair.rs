@@ -107,6 +107,8 @@ impl Ring {
 pub struct SmaPair {
     fast: usize,
     slow: usize,
+    /// The periods as `f64`, the divisors (converted once, not per input).
+    divisors: (f64, f64),
     /// The fast windows, as [`Sma`](super::Sma) keeps them.
     fast_windows: Ring,
     /// The slow windows past their fast beginning: `slow - fast` of them.
@@ -122,6 +124,7 @@ impl SmaPair {
         Ok(Self {
             fast,
             slow,
+            divisors: (fast as f64, slow as f64),
             fast_windows: Ring::new(fast),
             slow_windows: Ring::new(slow - fast),
             value: (None, None),
@@ -134,12 +137,12 @@ impl SmaPair {
         let x = sanitize(x);
         // The fast windows exactly as `Sma` keeps them.
         if let Some(fast_sum) = self.fast_windows.step_from_zero(x) {
-            self.value.0 = Some(fast_sum / self.fast as f64);
+            self.value.0 = Some(fast_sum / self.divisors.0);
             // The slow windows begun by earlier fast sums take this input, the oldest
             // completes, and this fast sum begins the slow window that ends
             // `slow - fast` inputs from now.
             if let Some(slow_sum) = self.slow_windows.step_then_open(x, fast_sum) {
-                self.value.1 = Some(slow_sum / self.slow as f64);
+                self.value.1 = Some(slow_sum / self.divisors.1);
             }
         }
         self.value
