@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use vela_core::engine::{AlertCode, Command, Control, Engine, Event, OrderReport};
 use vela_core::sim::SimExchange;
-use vela_core::types::{ClientOrderId, MarketData, Side, Symbol, Timestamp};
+use vela_core::types::{Bar, ClientOrderId, MarketData, Side, Symbol, Timestamp};
 
 use super::trades::TradeBook;
 use super::{EventError, EventRun, FillRecord, History, OrderCounts, PROGRESS_EVERY};
@@ -83,6 +83,8 @@ impl Replay {
     ) -> Result<EventRun, EventError> {
         let n = history.len();
         let symbols = history.symbols();
+        // Each symbol's bars, looked up once (not per bar).
+        let series: Vec<&[Bar]> = (0..symbols.len()).map(|s| history.bars(s)).collect();
         // The bar length: the smallest step between bars (gaps only make steps larger).
         let interval = history
             .bars(0)
@@ -107,12 +109,11 @@ impl Replay {
         };
         for i in 0..n {
             self.bar = i;
-            let ts = history.bars(0)[i].ts;
+            let ts = series[0][i].ts;
             self.fill_ts = ts.0;
             self.reports.clear();
-            for (s, symbol) in symbols.iter().enumerate() {
-                self.sim
-                    .on_bar(symbol, &history.bars(s)[i], &mut self.reports)?;
+            for (symbol, bars) in symbols.iter().zip(&series) {
+                self.sim.on_bar(symbol, &bars[i], &mut self.reports)?;
             }
             if !self.reports.is_empty() {
                 let mut reports = std::mem::take(&mut self.reports);
@@ -123,7 +124,7 @@ impl Replay {
             }
             self.fill_ts = ts.0 + interval;
             for (s, event) in bar_events.iter_mut().enumerate() {
-                let bar = history.bars(s)[i];
+                let bar = series[s][i];
                 self.closes[s] = Some(bar.close);
                 if let Event::Market(MarketData::Bar { bar: slot, .. }) = event {
                     *slot = bar;

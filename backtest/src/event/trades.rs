@@ -118,12 +118,17 @@ impl TradeBook {
         reason: ExitReason,
         last: &BTreeMap<Symbol, f64>,
     ) {
-        let Some(instrument) = self.instruments.get(&fill.symbol).cloned() else {
+        // The pair's two assets (copied inline), not the whole instrument.
+        let Some((base, quote)) = self
+            .instruments
+            .get(&fill.symbol)
+            .map(|i| (i.base.clone(), i.quote.clone()))
+        else {
             return;
         };
-        let quote_value = self.unit_value(&instrument.quote, last);
-        let fee_in_base = fill.fee_asset == instrument.base;
-        let fee_in_quote = fill.fee_asset == instrument.quote;
+        let quote_value = self.unit_value(&quote, last);
+        let fee_in_base = fill.fee_asset == base;
+        let fee_in_quote = fill.fee_asset == quote;
         let fee_value = if fee_in_quote {
             fill.fee * quote_value
         } else if fee_in_base {
@@ -142,9 +147,9 @@ impl TradeBook {
                     } else {
                         Decimal::ZERO
                     };
-                if instrument.quote != self.budget {
+                if quote != self.budget {
                     self.dispose(&Disposal {
-                        asset: &instrument.quote,
+                        asset: &quote,
                         quantity: paid,
                         unit_value: quote_value,
                         fee: Decimal::ZERO,
@@ -155,9 +160,9 @@ impl TradeBook {
                     });
                 }
                 if received > Decimal::ZERO {
-                    let symbol = self.symbol_for(&instrument.base, &fill.symbol);
+                    let symbol = self.symbol_for(&base, &fill.symbol);
                     self.open(
-                        &instrument.base,
+                        &base,
                         Lot {
                             symbol,
                             order: fill.client_id.clone(),
@@ -179,7 +184,7 @@ impl TradeBook {
                         Decimal::ZERO
                     };
                 self.dispose(&Disposal {
-                    asset: &instrument.base,
+                    asset: &base,
                     quantity: given,
                     unit_value: base_value,
                     fee: fee_value,
@@ -188,10 +193,10 @@ impl TradeBook {
                     ts,
                     reason,
                 });
-                if instrument.quote != self.budget && got > Decimal::ZERO {
-                    let symbol = self.symbol_for(&instrument.quote, &fill.symbol);
+                if quote != self.budget && got > Decimal::ZERO {
+                    let symbol = self.symbol_for(&quote, &fill.symbol);
                     self.open(
-                        &instrument.quote,
+                        &quote,
                         Lot {
                             symbol,
                             order: fill.client_id.clone(),

@@ -5,7 +5,7 @@
 //! columns ([`Registry::signals`]). The same numbers as [`Market::new`],
 //! [`Registry::signals`] and [`Simulator::run`].
 
-use vela_core::indicators::{self, Ema, IndicatorError};
+use vela_core::indicators::{self, Ema, IndicatorError, SmaPairSums};
 use vela_core::strategy::crossover::{CrossState, cross_signal_bits_piece};
 use vela_core::strategy::{BarColumns, ParamError, Params, Registry, RegistryError, StrategySpec};
 
@@ -34,8 +34,25 @@ impl Simulator {
         spec: &StrategySpec,
         bars: &BarColumns<'_>,
     ) -> Result<Option<VectorRun>, VectorError> {
+        let mut out = VectorRun::default();
+        let ran = self.run_strategy_into(registry, spec, bars, &mut out)?;
+        Ok(ran.then_some(out))
+    }
+
+    /// [`Simulator::run_strategy`] into `out`, reusing its buffers (trade list, equity
+    /// curve) as [`Simulator::run_into`] does: repeated runs then allocate nothing, not
+    /// even the curve. Returns whether `spec` has a vectorised form (`out` holds its run);
+    /// `out` is fully overwritten by a run. On an error, or for a strategy without a
+    /// vectorised form, `out` holds no result of this call (its contents are unspecified).
+    pub fn run_strategy_into(
+        &self,
+        registry: &Registry,
+        spec: &StrategySpec,
+        bars: &BarColumns<'_>,
+        out: &mut VectorRun,
+    ) -> Result<bool, VectorError> {
         if spec.name != NAME {
-            return self.run_columns(registry, spec, &Market::new(*bars)?);
+            return self.run_columns(registry, spec, &Market::new(*bars)?, out);
         }
         let market = Market::prices_unchecked(*bars)?;
         let params = match registry.resolve(spec) {
@@ -47,8 +64,7 @@ impl Simulator {
             }
         };
         let mut pieces = CrossoverPieces::new(&params, bars.close).map_err(RegistryError::from)?;
-        let mut out = VectorRun::default();
-        let mut pass = self.begin(&market, &mut out);
+        let mut pass = self.begin(&market, out);
         let (mut entries, mut exits) = ([0_u64; PIECE / 64], [0_u64; PIECE / 64]);
         let n = market.len();
         let mut start = 0;
@@ -57,7 +73,7 @@ impl Simulator {
             if !market.prices_ok(start, end) {
                 // The full check names the first broken rule (of the whole series, as
                 // `Market::new`); it cannot pass, but would run the columns if it did.
-                return self.run_columns(registry, spec, &Market::new(*bars)?);
+                return self.run_columns(registry, spec, &Market::new(*bars)?, out);
             }
             let len = pieces
                 .next_bits(start, &mut entries, &mut exits)
@@ -65,27 +81,29 @@ impl Simulator {
             self.advance_signal_bits(&market, &mut pass, &entries, &exits, start, len);
             start += len;
         }
-        self.end(&market, pass, &mut out);
-        Ok(Some(out))
+        self.end(&market, pass, out);
+        Ok(true)
     }
 
-    /// [`Registry::signals`] then [`Simulator::run`].
+    /// [`Registry::signals`] then [`Simulator::run_into`].
     fn run_columns(
         &self,
         registry: &Registry,
         spec: &StrategySpec,
         market: &Market<'_>,
-    ) -> Result<Option<VectorRun>, VectorError> {
+        out: &mut VectorRun,
+    ) -> Result<bool, VectorError> {
         let Some(signals) = registry.signals(spec, market.bars())? else {
-            return Ok(None);
+            return Ok(false);
         };
-        self.run(market, Orders::from(&signals)).map(Some)
+        self.run_into(market, Orders::from(&signals), out)?;
+        Ok(true)
     }
 }
 
 /// The crossover's moving averages.
 enum Averages {
-    /// Simple: each piece's windows summed afresh ([`indicators::sma_pair_into`]).
+    /// Simple: each piece's windows summed afresh ([`indicators::sma_pair_into_with`]).
     Simple,
     /// Exponential: streaming, carried across pieces.
     Exponential(Ema, Ema),
@@ -103,6 +121,8 @@ struct CrossoverPieces<'a> {
     state: CrossState,
     fast_piece: Vec<f64>,
     slow_piece: Vec<f64>,
+    /// The simple averages' window sums, reused from piece to piece.
+    sums: SmaPairSums,
 }
 
 impl<'a> CrossoverPieces<'a> {
@@ -127,6 +147,7 @@ impl<'a> CrossoverPieces<'a> {
             state: CrossState::default(),
             fast_piece: vec![0.0; len],
             slow_piece: vec![0.0; len],
+            sums: SmaPairSums::default(),
         })
     }
 
@@ -145,8 +166,16 @@ impl<'a> CrossoverPieces<'a> {
         let (f, s) = (&mut self.fast_piece[..len], &mut self.slow_piece[..len]);
         match &mut self.averages {
             Averages::Simple => {
-                indicators::sma_pair_into(self.close, self.fast, self.slow, start, f, s)
-                    .map_err(bad_period(self.fast))?;
+                indicators::sma_pair_into_with(
+                    self.close,
+                    self.fast,
+                    self.slow,
+                    start,
+                    f,
+                    s,
+                    &mut self.sums,
+                )
+                .map_err(bad_period(self.fast))?;
             }
             Averages::Exponential(fast_ma, slow_ma) => {
                 let piece = &self.close[start..start + len];

@@ -110,8 +110,18 @@ impl Engine {
 
     /// Time-driven changes, checked on every event before it is handled: the running-time
     /// limit, and loss-limit pauses whose period has ended.
-    #[inline]
+    #[inline(always)]
     pub(super) fn on_clock(&mut self, ts: Timestamp) {
+        // Nothing ends by itself without a running-time limit or a pause: the common case
+        // costs two tests here rather than a call.
+        if self.config.running_time_ms.is_none() && self.state != BotState::Paused {
+            return;
+        }
+        self.on_clock_now(ts);
+    }
+
+    /// [`Engine::on_clock`] when a running-time limit is set or the bot is paused.
+    fn on_clock_now(&mut self, ts: Timestamp) {
         if let (Some(started), Some(limit)) = (self.started, self.config.running_time_ms)
             && matches!(self.state, BotState::Running | BotState::Paused)
             && ts >= started.plus_millis(limit)

@@ -161,11 +161,17 @@ impl Engine {
     }
 
     /// Drawdown, daily and weekly loss limits at the current equity.
+    #[inline(always)]
     fn check_limits(&mut self, ts: Timestamp) {
-        let risk = &self.config.risk;
-        if risk.max_drawdown.is_none() && risk.daily_loss.is_none() && risk.weekly_loss.is_none() {
-            return;
+        // Most bots set no loss limit: one flag, decided when the engine was built (the
+        // risk settings never change after), instead of a call per market event.
+        if self.limited {
+            self.check_limits_now(ts);
         }
+    }
+
+    /// [`Engine::check_limits`] for a bot with at least one loss limit.
+    fn check_limits_now(&mut self, ts: Timestamp) {
         let equity = self.equity_f64();
         let Some(breach) = self.limits.observe(&self.config.risk, ts, equity) else {
             return;

@@ -135,6 +135,8 @@ pub struct Engine {
     protections: BTreeMap<Symbol, Protection>,
     /// Whether any protection (stop loss, trailing stop, take profit) is configured.
     protects: bool,
+    /// Whether any loss limit (drawdown, daily, weekly) is configured.
+    limited: bool,
     trip_pnl: BTreeMap<Asset, Decimal>,
     stats: TradeStats,
     limits: LossLimits,
@@ -167,6 +169,9 @@ impl Engine {
         let protects = config.risk.stop_loss.is_some()
             || config.risk.trailing_stop.is_some()
             || !config.risk.take_profit.is_empty();
+        let risk = &config.risk;
+        let limited =
+            risk.max_drawdown.is_some() || risk.daily_loss.is_some() || risk.weekly_loss.is_some();
         let marks = Marks::of(&wallet, &instruments, protects);
         Ok(Self {
             registry: registry.clone(),
@@ -187,6 +192,7 @@ impl Engine {
             last_ts: None,
             protections: BTreeMap::new(),
             protects,
+            limited,
             trip_pnl: BTreeMap::new(),
             stats: TradeStats::default(),
             limits: LossLimits::default(),

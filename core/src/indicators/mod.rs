@@ -74,6 +74,7 @@ mod rolling_stats;
 mod rsi;
 mod sma;
 mod sma_many;
+mod sma_pair;
 mod vwap;
 mod window;
 
@@ -87,6 +88,7 @@ pub use moving_average::{Ema, Wma, ema, wma};
 pub use obv::{Obv, obv};
 pub use rolling_stats::{RollingStd, ZScore, rolling_std, zscore};
 pub use rsi::{Rsi, rsi};
-pub use sma::{Sma, sma, sma_into, sma_pair_into};
+pub use sma::{Sma, SmaPairSums, sma, sma_into, sma_pair_into, sma_pair_into_with};
 pub use sma_many::sma_many;
+pub use sma_pair::SmaPair;
 pub use vwap::{Vwap, vwap};

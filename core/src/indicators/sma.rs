@@ -168,6 +168,38 @@ pub fn sma_pair_into(
     fast_out: &mut [f64],
     slow_out: &mut [f64],
 ) -> Result<(), IndicatorError> {
+    let mut sums = SmaPairSums::default();
+    sma_pair_into_with(values, fast, slow, start, fast_out, slow_out, &mut sums)
+}
+
+/// The window sums [`sma_pair_into_with`] works in, kept between calls: a long series
+/// worked through in pieces then allocates (and zeroes) them once, not once per piece.
+#[derive(Debug, Clone, Default)]
+pub struct SmaPairSums {
+    fast: Vec<f64>,
+    slow: Vec<f64>,
+}
+
+/// The first `len` slots of `buffer`, grown to hold them if needed. Their contents are
+/// whatever the last call left: every user writes each slot before reading it.
+fn scratch(buffer: &mut Vec<f64>, len: usize) -> &mut [f64] {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
+    }
+    &mut buffer[..len]
+}
+
+/// [`sma_pair_into`] with its window sums in `sums` (reused across calls): the same
+/// numbers.
+pub fn sma_pair_into_with(
+    values: &[f64],
+    fast: usize,
+    slow: usize,
+    start: usize,
+    fast_out: &mut [f64],
+    slow_out: &mut [f64],
+    sums: &mut SmaPairSums,
+) -> Result<(), IndicatorError> {
     if fast >= slow || fast_out.len() != slow_out.len() {
         sma_into(values, fast, start, fast_out)?;
         return sma_into(values, slow, start, slow_out);
@@ -198,8 +230,8 @@ pub fn sma_pair_into(
     } else {
         first_fast.min(first_slow - lag)
     };
-    let mut fast_sums = vec![0.0; end - low];
-    fold_runs(|_| 0.0, &values[low + 1 - fast..end], fast, &mut fast_sums);
+    let fast_sums = scratch(&mut sums.fast, end - low);
+    fold_runs(|_| 0.0, &values[low + 1 - fast..end], fast, fast_sums);
     let fast_window = |position: usize| &values[position + 1 - fast..=position];
     finish(&mut fast_sums[first_fast - low..], fast_full, fast, |j| {
         fast_window(first_fast + j)
@@ -208,18 +240,16 @@ pub fn sma_pair_into(
         return Ok(());
     }
     // Slow sum at position p: the fast sum at p - lag, then values p - lag + 1 ..= p.
-    let mut slow_sums = vec![0.0; end - first_slow];
+    let slow_sums = scratch(&mut sums.slow, end - first_slow);
     let beginnings = &fast_sums[first_slow - lag - low..];
     fold_runs(
         |j| beginnings[j],
         &values[first_slow + 1 - lag..end],
         lag,
-        &mut slow_sums,
+        slow_sums,
     );
     let slow_window = |position: usize| &values[position + 1 - slow..=position];
-    finish(&mut slow_sums, slow_full, slow, |j| {
-        slow_window(first_slow + j)
-    });
+    finish(slow_sums, slow_full, slow, |j| slow_window(first_slow + j));
     Ok(())
 }
 
@@ -443,12 +473,19 @@ mod tests {
                 (1, 400),
             ] {
                 let (f, s) = (sma(&xs, fast).unwrap(), sma(&xs, slow).unwrap());
+                // One set of sums reused by every call (left dirty by the previous one).
+                let mut sums = SmaPairSums::default();
                 for (start, len) in [(0, 700), (0, 5), (3, 60), (29, 1), (31, 200), (650, 50)] {
                     let (mut fo, mut so) = (vec![0.0; len], vec![0.0; len]);
                     sma_pair_into(&xs, fast, slow, start, &mut fo, &mut so).unwrap();
                     let what = format!("{fast}/{slow} {start}+{len} {non_finite}");
                     assert_eq!(bits(&fo), bits(&f[start..start + len]), "fast {what}");
                     assert_eq!(bits(&so), bits(&s[start..start + len]), "slow {what}");
+                    let (mut fr, mut sr) = (vec![0.0; len], vec![0.0; len]);
+                    sma_pair_into_with(&xs, fast, slow, start, &mut fr, &mut sr, &mut sums)
+                        .unwrap();
+                    assert_eq!(bits(&fr), bits(&fo), "fast, reused sums {what}");
+                    assert_eq!(bits(&sr), bits(&so), "slow, reused sums {what}");
                 }
             }
         }

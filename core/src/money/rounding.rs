@@ -12,10 +12,10 @@
 
 use std::cell::Cell;
 
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
 
+use super::convert::{decimal_from_f64, decimal_to_f64};
 use crate::types::Instrument;
 
 /// Significant digits an `f64` carries faithfully.
@@ -58,10 +58,10 @@ thread_local! {
 /// `Decimal::from_f64(value)`, remembering the last conversion (per thread): the very same
 /// decimal, value and scale, since the conversion depends on the `f64`'s bits alone.
 ///
-/// The conversion walks the binary exponent bit by bit and costs a few hundred
-/// nanoseconds, and a price is often converted twice in a row: the risk gate sizes a
-/// market order at the last close, and the exchange fills it at the next open, which
-/// is that close whenever the market did not gap.
+/// The conversion ([`decimal_from_f64`], the library's steps on one `u128`) still walks
+/// the binary exponent, and a price is often converted twice in a row: the risk gate
+/// sizes a market order at the last close, and the exchange fills it at the next open,
+/// which is that close whenever the market did not gap.
 #[must_use]
 pub fn from_f64(value: f64) -> Option<Decimal> {
     let bits = value.to_bits();
@@ -71,7 +71,7 @@ pub fn from_f64(value: f64) -> Option<Decimal> {
         {
             return decimal;
         }
-        let decimal = Decimal::from_f64(value);
+        let decimal = decimal_from_f64(value);
         last.set(Some((bits, decimal)));
         decimal
     })
@@ -124,7 +124,8 @@ pub fn decimal_down(value: Decimal, precision: u32) -> Decimal {
 /// A decimal as `f64`, for analytics only (never for order values).
 #[must_use]
 pub fn to_f64(value: Decimal) -> f64 {
-    value.to_f64().unwrap_or(f64::NAN)
+    // `value.to_f64()`, bit for bit, without its 128-bit divisions.
+    decimal_to_f64(value)
 }
 
 impl Instrument {
@@ -153,6 +154,7 @@ impl Instrument {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::prelude::FromPrimitive;
     use std::str::FromStr;
 
     fn dec(s: &str) -> Decimal {

@@ -5,13 +5,11 @@
 //! mirror for the exit), using bar closes. The reference strategy for parity between the
 //! vectorised and the event backtests.
 
-use std::collections::BTreeMap;
-
 use super::params::{ParamError, ParamSpec, Params, StrategySchema};
 use super::registry::StrategyEntry;
 use super::vector::{BarColumns, Signals};
 use super::{Context, Intent, Size, Strategy};
-use crate::indicators::{self, Ema, Sma};
+use crate::indicators::{self, Ema, Sma, SmaPair};
 use crate::types::{Bar, Symbol};
 
 const NAME: &str = "crossover";
@@ -125,10 +123,12 @@ fn signals(params: &Params, bars: &BarColumns<'_>) -> Result<Signals, ParamError
             crossings(p * PIECE, f, s);
         }
     } else {
+        let mut sums = indicators::SmaPairSums::default();
         for start in (0..n).step_by(PIECE) {
             let len = PIECE.min(n - start);
             let (f, s) = (&mut fast_piece[..len], &mut slow_piece[..len]);
-            indicators::sma_pair_into(close, fast, slow, start, f, s).map_err(bad_period(fast))?;
+            indicators::sma_pair_into_with(close, fast, slow, start, f, s, &mut sums)
+                .map_err(bad_period(fast))?;
             crossings(start, f, s);
         }
     }
@@ -299,27 +299,44 @@ pub fn cross_signal_bits_piece(
     }
 }
 
-/// A moving average of either kind.
+/// The two moving averages of a track.
 #[derive(Debug, Clone)]
-enum MovingAverage {
-    Simple(Sma),
-    Exponential(Ema),
+enum Averages {
+    /// Both simple averages streamed together ([`SmaPair`]: the numbers of two [`Sma`]s
+    /// with the slow window's first additions shared with the fast one).
+    Simple(SmaPair),
+    /// Two exponential averages.
+    Exponential(Ema, Ema),
 }
 
-impl MovingAverage {
-    fn new(kind: &str, period: usize) -> Result<Self, ParamError> {
-        let built = if kind == "ema" {
-            Ema::new(period).map(Self::Exponential)
-        } else {
-            Sma::new(period).map(Self::Simple)
+impl Averages {
+    fn new(kind: &str, fast: usize, slow: usize) -> Result<Self, ParamError> {
+        let bad = |period: usize| {
+            move |e: indicators::IndicatorError| {
+                ParamError::new(NAME, "period", period, e.to_string())
+            }
         };
-        built.map_err(|e| ParamError::new(NAME, "period", period, e.to_string()))
+        if kind == "ema" {
+            Ok(Self::Exponential(
+                Ema::new(fast).map_err(bad(fast))?,
+                Ema::new(slow).map_err(bad(slow))?,
+            ))
+        } else {
+            // The periods' own checks first, with their messages (`fast < slow` is a
+            // parameter rule checked before any track is built).
+            Sma::new(fast).map_err(bad(fast))?;
+            Sma::new(slow).map_err(bad(slow))?;
+            SmaPair::new(fast, slow)
+                .map(Self::Simple)
+                .map_err(bad(fast))
+        }
     }
 
-    fn update(&mut self, value: f64) -> Option<f64> {
+    /// Both averages after `value`.
+    fn update(&mut self, value: f64) -> (Option<f64>, Option<f64>) {
         match self {
-            Self::Simple(ma) => ma.update(value),
-            Self::Exponential(ma) => ma.update(value),
+            Self::Simple(pair) => pair.update(value),
+            Self::Exponential(fast, slow) => (fast.update(value), slow.update(value)),
         }
     }
 }
@@ -327,8 +344,7 @@ impl MovingAverage {
 /// Per-symbol state: the two averages and the last comparison.
 #[derive(Debug, Clone)]
 struct Track {
-    fast: MovingAverage,
-    slow: MovingAverage,
+    averages: Averages,
     /// Whether fast was above slow on the previous bar (None until both are ready).
     fast_above: Option<bool>,
 }
@@ -336,8 +352,7 @@ struct Track {
 impl Track {
     fn new(ma: &str, fast: usize, slow: usize) -> Result<Self, ParamError> {
         Ok(Self {
-            fast: MovingAverage::new(ma, fast)?,
-            slow: MovingAverage::new(ma, slow)?,
+            averages: Averages::new(ma, fast, slow)?,
             fast_above: None,
         })
     }
@@ -350,7 +365,9 @@ pub struct Crossover {
     slow: usize,
     ma: String,
     order_size: f64,
-    tracks: BTreeMap<Symbol, Track>,
+    /// One track per symbol, in the order the symbols first came (a bot trades a few
+    /// symbols: a scan of this short list is cheaper than a map search per bar).
+    tracks: Vec<(Symbol, Track)>,
 }
 
 impl Crossover {
@@ -362,7 +379,7 @@ impl Crossover {
             slow: params.usize(NAME, "slow")?,
             ma: params.text(NAME, "ma")?.to_owned(),
             order_size: params.float(NAME, "order_size")?,
-            tracks: BTreeMap::new(),
+            tracks: Vec::new(),
         };
         strategy.track()?;
         Ok(strategy)
@@ -377,12 +394,20 @@ impl Strategy for Crossover {
     fn on_bar(&mut self, ctx: &Context<'_>, symbol: &Symbol, bar: &Bar, intents: &mut Vec<Intent>) {
         let (ma, fast, slow) = (&self.ma, self.fast, self.slow);
         let make = || Track::new(ma, fast, slow).ok();
-        let Some(track) = super::symbol_state(&mut self.tracks, symbol, make) else {
+        let index = match self.tracks.iter().position(|(s, _)| s == symbol) {
+            Some(index) => index,
+            None => {
+                let Some(track) = make() else {
+                    return;
+                };
+                self.tracks.push((symbol.clone(), track));
+                self.tracks.len() - 1
+            }
+        };
+        let Some((_, track)) = self.tracks.get_mut(index) else {
             return;
         };
-        let fast = track.fast.update(bar.close);
-        let slow = track.slow.update(bar.close);
-        let (Some(fast), Some(slow)) = (fast, slow) else {
+        let (Some(fast), Some(slow)) = track.averages.update(bar.close) else {
             return;
         };
         let above = fast > slow;
@@ -666,7 +691,7 @@ mod tests {
                 .unwrap();
             let mut track = Crossover::new(&resolved).unwrap().track().unwrap();
             closes.iter().position(|c| {
-                let (f, s) = (track.fast.update(*c), track.slow.update(*c));
+                let (f, s) = track.averages.update(*c);
                 let above = matches!((f, s), (Some(f), Some(s)) if f > s);
                 let crossed = track.fast_above == Some(false) && above;
                 if let (Some(f), Some(s)) = (f, s) {
