@@ -10,7 +10,7 @@
 //!
 //! Every event the engine handles is written to the journal in one transaction with the
 //! commands it caused and the intents of the orders among them, **before** any order is
-//! sent. A restarted bot rebuilds its engine from those entries (see [`Bot::restore`]).
+//! sent. A restarted bot rebuilds its engine from those entries (`Bot::restore`).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
