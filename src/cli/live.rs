@@ -19,7 +19,7 @@ use vela_core::types::Timestamp;
 use vela_live::journal::{BotMode, Journal};
 use vela_live::proto::KlineInterval;
 use vela_live::reports::{pnl, tax};
-use vela_live::runner::api::ApiServer;
+use vela_live::runner::api::{ApiServer, pnl_csv};
 use vela_live::runner::bot::RunnerEvent;
 use vela_live::runner::process::record_of;
 use vela_live::runner::spec::interval_of_ms;
@@ -600,29 +600,19 @@ async fn report(args: &ReportArgs) -> Result<ExitCode> {
             let spec = BotSpec::from_toml_str(&record.config, &registry)
                 .map_err(|e| anyhow::anyhow!("bot {}: {e}", record.id))?;
             let fills = journal.fills(&record.id).map_err(anyhow::Error::msg)?;
-            bots.push((record.id, spec, fills));
+            bots.push((spec, fills));
         }
-        let mut csv = Vec::new();
         if let Some(bot) = &args.tax {
-            let (_, spec, fills) = bots
+            let (spec, fills) = bots
                 .first()
                 .with_context(|| format!("no bot {bot} in {}", config.journal.path.display()))?;
             let report = tax::fifo(fills, &spec.bot.instruments).map_err(anyhow::Error::msg)?;
+            let mut csv = Vec::new();
             tax::write_csv(&report, &mut csv).context("writing the CSV")?;
+            csv
         } else {
-            let inputs: Vec<pnl::BotFills<'_>> = bots
-                .iter()
-                .map(|(id, spec, fills)| pnl::BotFills {
-                    bot: id.as_str(),
-                    strategy: &spec.bot.strategy.name,
-                    instruments: &spec.bot.instruments,
-                    fills,
-                })
-                .collect();
-            let report = pnl::pnl_report(&inputs, period).map_err(anyhow::Error::msg)?;
-            pnl::write_csv(&report, &mut csv).context("writing the CSV")?;
+            pnl_csv(&bots, period).map_err(anyhow::Error::msg)?
         }
-        csv
     };
     match &args.out {
         Some(path) => {

@@ -140,6 +140,29 @@ pub struct PnlReport {
     pub total: Summary,
 }
 
+impl PnlReport {
+    /// Applies `change` to every summary a sale or fill of `bot` in `symbol` during
+    /// `period` counts in.
+    fn each(
+        &mut self,
+        bot: &BotFills<'_>,
+        symbol: &str,
+        period: &str,
+        change: impl Fn(&mut Summary),
+    ) {
+        change(self.by_bot.entry(bot.bot.to_owned()).or_default());
+        change(self.by_pair.entry(symbol.to_owned()).or_default());
+        change(self.by_strategy.entry(bot.strategy.to_owned()).or_default());
+        change(self.by_period.entry(period.to_owned()).or_default());
+        change(
+            self.rows
+                .entry((bot.bot.to_owned(), symbol.to_owned(), period.to_owned()))
+                .or_default(),
+        );
+        change(&mut self.total);
+    }
+}
+
 /// Builds the report.
 ///
 /// # Errors
@@ -157,47 +180,16 @@ pub fn pnl_report(bots: &[BotFills<'_>], period: Period) -> Result<PnlReport, Ta
             entry.2 += d.gain;
         }
         for (ts, symbol, gain) in sales.into_values() {
-            let label = period.label(ts);
-            for summary in [
-                report.by_bot.entry(bot.bot.to_owned()).or_default(),
-                report.by_pair.entry(symbol.clone()).or_default(),
-                report
-                    .by_strategy
-                    .entry(bot.strategy.to_owned())
-                    .or_default(),
-                report.by_period.entry(label.clone()).or_default(),
-                report
-                    .rows
-                    .entry((bot.bot.to_owned(), symbol.clone(), label))
-                    .or_default(),
-                &mut report.total,
-            ] {
-                summary.add_sale(gain);
-            }
+            report.each(bot, &symbol, &period.label(ts), |s| s.add_sale(gain));
         }
         for fill in bot.fills {
             let quote_fee = match bot.instruments.iter().find(|i| i.symbol == fill.symbol) {
                 Some(i) if fill.fee_asset == i.base => fill.fee * fill.price,
                 _ => fill.fee,
             };
-            let label = period.label(fill.ts);
-            let symbol = fill.symbol.to_string();
-            for summary in [
-                report.by_bot.entry(bot.bot.to_owned()).or_default(),
-                report.by_pair.entry(symbol.clone()).or_default(),
-                report
-                    .by_strategy
-                    .entry(bot.strategy.to_owned())
-                    .or_default(),
-                report.by_period.entry(label.clone()).or_default(),
-                report
-                    .rows
-                    .entry((bot.bot.to_owned(), symbol, label))
-                    .or_default(),
-                &mut report.total,
-            ] {
-                summary.fees += quote_fee;
-            }
+            report.each(bot, fill.symbol.as_str(), &period.label(fill.ts), |s| {
+                s.fees += quote_fee;
+            });
         }
     }
     Ok(report)

@@ -22,6 +22,7 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use vela_core::engine::{BotId, Control};
 use vela_core::strategy::Params;
+use vela_core::types::Fill;
 
 use super::bot::{BotStatus, RunnerEvent};
 use super::config::ApiConfig;
@@ -116,7 +117,7 @@ fn router(context: Arc<Context>) -> Router {
         .route("/api/v1/kill", post(kill_all))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/reports/tax.csv", get(tax_csv))
-        .route("/api/v1/reports/pnl.csv", get(pnl_csv))
+        .route("/api/v1/reports/pnl.csv", get(pnl_csv_route))
         .route("/api/v1/ws", get(events))
         .with_state(context)
 }
@@ -174,6 +175,17 @@ fn authorize(context: &Context, headers: &HeaderMap, changes: bool) -> Result<()
 
 fn bot_id(text: &str) -> Result<BotId, Box<Response>> {
     BotId::new(text).map_err(|e| Box::new(failure(StatusCode::BAD_REQUEST, &e.to_string())))
+}
+
+/// [`authorize`], then the bot id of the route.
+fn bot_request(
+    context: &Context,
+    headers: &HeaderMap,
+    changes: bool,
+    id: &str,
+) -> Result<BotId, Box<Response>> {
+    authorize(context, headers, changes)?;
+    bot_id(id)
 }
 
 async fn health(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
@@ -271,10 +283,7 @@ async fn bot(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorize(&c, &headers, false) {
-        return *r;
-    }
-    let id = match bot_id(&id) {
+    let id = match bot_request(&c, &headers, false, &id) {
         Ok(id) => id,
         Err(r) => return *r,
     };
@@ -294,10 +303,7 @@ macro_rules! journal_read {
             headers: HeaderMap,
             Path(id): Path<String>,
         ) -> Response {
-            if let Err(r) = authorize(&c, &headers, false) {
-                return *r;
-            }
-            let id = match bot_id(&id) {
+            let id = match bot_request(&c, &headers, false, &id) {
                 Ok(id) => id,
                 Err(r) => return *r,
             };
@@ -318,10 +324,7 @@ async fn positions(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorize(&c, &headers, false) {
-        return *r;
-    }
-    let id = match bot_id(&id) {
+    let id = match bot_request(&c, &headers, false, &id) {
         Ok(id) => id,
         Err(r) => return *r,
     };
@@ -342,10 +345,7 @@ async fn lifecycle(
     Path((id, action)): Path<(String, String)>,
     Query(query): Query<LifecycleQuery>,
 ) -> Response {
-    if let Err(r) = authorize(&c, &headers, true) {
-        return *r;
-    }
-    let id = match bot_id(&id) {
+    let id = match bot_request(&c, &headers, true, &id) {
         Ok(id) => id,
         Err(r) => return *r,
     };
@@ -385,10 +385,7 @@ async fn update_params(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    if let Err(r) = authorize(&c, &headers, true) {
-        return *r;
-    }
-    let id = match bot_id(&id) {
+    let id = match bot_request(&c, &headers, true, &id) {
         Ok(id) => id,
         Err(r) => return *r,
     };
@@ -464,10 +461,7 @@ async fn tax_csv(
     headers: HeaderMap,
     Query(query): Query<TaxQuery>,
 ) -> Response {
-    if let Err(r) = authorize(&c, &headers, false) {
-        return *r;
-    }
-    let id = match bot_id(&query.bot) {
+    let id = match bot_request(&c, &headers, false, &query.bot) {
         Ok(id) => id,
         Err(r) => return *r,
     };
@@ -489,6 +483,26 @@ async fn tax_csv(
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], csv).into_response()
 }
 
+/// The P&L report of `bots` (each with its fills) as CSV.
+///
+/// # Errors
+/// A bot's fills cannot be matched into lots.
+pub fn pnl_csv(bots: &[(BotSpec, Vec<Fill>)], period: pnl::Period) -> Result<Vec<u8>, String> {
+    let inputs: Vec<pnl::BotFills<'_>> = bots
+        .iter()
+        .map(|(spec, fills)| pnl::BotFills {
+            bot: spec.bot.bot_id.as_str(),
+            strategy: &spec.bot.strategy.name,
+            instruments: &spec.bot.instruments,
+            fills,
+        })
+        .collect();
+    let report = pnl::pnl_report(&inputs, period).map_err(|e| e.to_string())?;
+    let mut csv = Vec::new();
+    pnl::write_csv(&report, &mut csv).map_err(|e| e.to_string())?;
+    Ok(csv)
+}
+
 #[derive(Deserialize)]
 struct PnlQuery {
     #[serde(default = "month")]
@@ -499,7 +513,7 @@ fn month() -> String {
     "month".to_owned()
 }
 
-async fn pnl_csv(
+async fn pnl_csv_route(
     State(c): State<Arc<Context>>,
     headers: HeaderMap,
     Query(query): Query<PnlQuery>,
@@ -518,27 +532,14 @@ async fn pnl_csv(
         };
         let bot = id.clone();
         match c.runner.journal().call(move |j| j.fills(&bot)).await {
-            Ok(fills) => bots.push((id, spec, fills)),
+            Ok(fills) => bots.push((spec, fills)),
             Err(e) => return runner_failure(&e),
         }
     }
-    let inputs: Vec<pnl::BotFills<'_>> = bots
-        .iter()
-        .map(|(id, spec, fills)| pnl::BotFills {
-            bot: id.as_str(),
-            strategy: &spec.bot.strategy.name,
-            instruments: &spec.bot.instruments,
-            fills,
-        })
-        .collect();
-    let report = match pnl::pnl_report(&inputs, period) {
-        Ok(report) => report,
-        Err(e) => return failure(StatusCode::CONFLICT, &e.to_string()),
+    let csv = match pnl_csv(&bots, period) {
+        Ok(csv) => csv,
+        Err(e) => return failure(StatusCode::CONFLICT, &e),
     };
-    let mut csv = Vec::new();
-    if let Err(e) = pnl::write_csv(&report, &mut csv) {
-        return failure(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string());
-    }
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/csv")], csv).into_response()
 }
 
