@@ -4,8 +4,8 @@
 //! and the decision latency (kline frame received → order handed to the venue) p50, p99
 //! and max.
 //!
-//! Run: `cargo run -p vela-live --example runner_load [SECONDS] [paper|live]` (default 60,
-//! paper). Live mode sends every order over REST to the simulator and settles with it
+//! Run: `cargo run -p vela-live --example runner_load [SECONDS] [paper|live] [BOTS]`
+//! (default 60 s, paper, 100 bots). Live mode sends every order over REST to the simulator and settles with it
 //! before each bar.
 
 #![allow(
@@ -31,7 +31,6 @@ use vela_live::sim::server::{ServerConfig, SimServer};
 use vela_live::sim::state::{AccountSetup, SimSetup};
 
 const SYMBOLS: usize = 20;
-const BOTS: usize = 100;
 const KEY: &str = "mx0vglLOADKEY0000001";
 const SECRET: &str = "load-secret-0123456789";
 
@@ -124,6 +123,7 @@ async fn main() {
         Some("live") => BotMode::Live,
         _ => BotMode::Paper,
     };
+    let bots: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
     let n = usize::try_from(seconds).expect("small") + 40;
     let setup = SimSetup {
         series: (0..SYMBOLS)
@@ -145,7 +145,7 @@ async fn main() {
     let path = dir.path().join("journal.duckdb");
     {
         let mut journal = Journal::open(&path).expect("journal");
-        for bot in 0..BOTS {
+        for bot in 0..bots {
             journal
                 .add_bot(&record_of(&spec(bot, mode), BotState::Running).expect("record"))
                 .expect("bot");
