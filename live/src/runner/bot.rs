@@ -469,7 +469,7 @@ impl Bot {
             if let Some(report) = report {
                 if let (Some(path), OrderReport::Filled { fill, .. }) = (&self.fiscal_log, &report)
                 {
-                    append_fiscal(path, self.spec.mode, fill)?;
+                    super::fiscal::append(path, self.spec.mode, fill)?;
                 }
                 if let Some(events) = &self.events {
                     let _ = events.send(RunnerEvent::Order {
@@ -748,45 +748,6 @@ impl Bot {
             None => self.inbox.recv().await,
         }
     }
-}
-
-/// Appends one fill to a fiscal log (CSV, header first when the file is new).
-fn append_fiscal(
-    path: &std::path::Path,
-    mode: BotMode,
-    fill: &vela_core::types::Fill,
-) -> Result<(), RunnerError> {
-    use std::io::Write;
-    let failed = |e: std::io::Error| RunnerError::Io(format!("fiscal log {}: {e}", path.display()));
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(failed)?;
-    }
-    let new = !path.exists();
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(failed)?;
-    let mut text = String::new();
-    if new {
-        text.push_str("time_ms,mode,symbol,side,quantity,price,fee,fee_asset,maker,client_order_id,trade_id\n");
-    }
-    text.push_str(&format!(
-        "{},{},{},{:?},{},{},{},{},{},{},{}\n",
-        fill.ts.0,
-        mode,
-        fill.symbol,
-        fill.side,
-        fill.quantity.normalize(),
-        fill.price.normalize(),
-        fill.fee.normalize(),
-        fill.fee_asset,
-        fill.is_maker,
-        fill.client_id,
-        fill.trade_id.replace([',', '\n', '\r'], "_")
-    ));
-    file.write_all(text.as_bytes()).map_err(failed)?;
-    file.sync_data().map_err(failed)
 }
 
 /// What a live venue needs to know of one of the engine's open orders.

@@ -6,7 +6,8 @@
 //! - [`api`] — the REST and WebSocket API;
 //! - [`config`] — `vela.toml`;
 //! - [`process`] — the [`Runner`]: shared market data, the user stream, the bots' tasks;
-//! - [`bot`] — one bot's loop in the backtester's event order;
+//! - [`bot`] — one bot's loop in the backtester's event order; `task` runs it on its inputs;
+//!   `fiscal` keeps its fiscal log;
 //! - [`venue`] — a live bot's orders over REST and the settle step before each bar;
 //! - [`feed`] — user-stream and REST news turned into engine reports;
 //! - [`klines`] — completed bars from kline pushes;
@@ -17,11 +18,13 @@ pub mod api;
 pub mod bot;
 pub mod config;
 pub mod feed;
+mod fiscal;
 pub mod klines;
 pub mod process;
 pub mod replay;
 pub mod spec;
 pub mod store;
+mod task;
 pub mod venue;
 
 use thiserror::Error;

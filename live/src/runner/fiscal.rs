@@ -1,0 +1,43 @@
+//! A bot's fiscal log: every fill as it happens, one CSV line each, synced to disk.
+
+use super::RunnerError;
+use crate::journal::BotMode;
+
+/// Appends one fill to a fiscal log (CSV, header first when the file is new).
+pub(super) fn append(
+    path: &std::path::Path,
+    mode: BotMode,
+    fill: &vela_core::types::Fill,
+) -> Result<(), RunnerError> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| RunnerError::Io(format!("fiscal log {}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    let new = !path.exists();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(failed)?;
+    let mut text = String::new();
+    if new {
+        text.push_str("time_ms,mode,symbol,side,quantity,price,fee,fee_asset,maker,client_order_id,trade_id\n");
+    }
+    text.push_str(&format!(
+        "{},{},{},{:?},{},{},{},{},{},{},{}\n",
+        fill.ts.0,
+        mode,
+        fill.symbol,
+        fill.side,
+        fill.quantity.normalize(),
+        fill.price.normalize(),
+        fill.fee.normalize(),
+        fill.fee_asset,
+        fill.is_maker,
+        fill.client_id,
+        fill.trade_id.replace([',', '\n', '\r'], "_")
+    ));
+    file.write_all(text.as_bytes()).map_err(failed)?;
+    file.sync_data().map_err(failed)
+}
