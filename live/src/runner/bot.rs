@@ -305,7 +305,15 @@ impl Bot {
                 })?;
             recorded += 1;
             match (&self.venue, &event) {
-                (Venue::Live(_), _) => handled += self.deliver(event).await?,
+                (Venue::Live(_), _) => {
+                    // The last bar time handled, so a bar the stream sends again is ignored.
+                    if let Event::Market(MarketData::Bar { bar, .. }) = &event {
+                        let ts = bar.ts;
+                        self.status
+                            .send_modify(|s| s.last_bar = s.last_bar.max(Some(ts)));
+                    }
+                    handled += self.deliver(event).await?;
+                }
                 (Venue::Paper(_), Event::Market(MarketData::Bar { symbol, bar })) => {
                     handled += self.on_bar(symbol.clone(), *bar).await?;
                 }
