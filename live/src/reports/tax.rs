@@ -313,7 +313,7 @@ pub fn write_csv(report: &TaxReport, out: &mut impl Write) -> std::io::Result<()
 }
 
 /// A field quoted when it holds a comma, a quote or a line break.
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -36,7 +36,7 @@ pub(super) fn append(
         fill.fee_asset,
         fill.is_maker,
         fill.client_id,
-        fill.trade_id.replace([',', '\n', '\r'], "_")
+        crate::reports::tax::csv_field(&fill.trade_id)
     ));
     file.write_all(text.as_bytes()).map_err(failed)?;
     file.sync_data().map_err(failed)
