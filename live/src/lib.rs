@@ -8,7 +8,7 @@
 //! - The **simulator** behind `vela sim` ([`sim`]): the same REST paths and WebSocket
 //!   protocol on loopback, replaying stored bars, matching with vela-core's simulated
 //!   exchange, with fault injection for tests.
-//! - **Alerts** to people ([`alerts`]): webhook and Telegram, with storm control.
+//! - **Alerts** to people ([`alerts`]): webhook, Telegram and email, with storm control.
 //! - **Reports** ([`reports`]): realised gains by FIFO lots as CSV.
 //! - The **runner's journal** ([`journal`]): the `DuckDB` file of bots, orders, fills and the
 //!   append-only log, with write-ahead intents and fills deduplicated by trade id.

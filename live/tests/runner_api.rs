@@ -229,6 +229,37 @@ fn configuration_errors_name_the_key() {
             "[journal]\npath = \"j.duckdb\"\n[api]\nbind = \"nowhere\"\n",
             "bind",
         ),
+        (
+            concat!(
+                "[journal]\npath = \"j.duckdb\"\n[[alerts.channels]]\nkind = \"email\"\n",
+                "host = \"smtp.example.com\"\nsecurity = \"none\"\nfrom = \"a@example.com\"\n",
+                "to = [\"b@example.com\"]\nusername = \"a\"\npassword_env = \"P\"\n"
+            ),
+            "unencrypted",
+        ),
+        (
+            concat!(
+                "[journal]\npath = \"j.duckdb\"\n[[alerts.channels]]\nkind = \"email\"\n",
+                "host = \"smtp.example.com\"\nfrom = \"not an address\"\n",
+                "to = [\"b@example.com\"]\n"
+            ),
+            "email: from",
+        ),
+        (
+            concat!(
+                "[journal]\npath = \"j.duckdb\"\n[[alerts.channels]]\nkind = \"email\"\n",
+                "host = \"smtp.example.com\"\nfrom = \"a@example.com\"\nto = []\n"
+            ),
+            "email: to",
+        ),
+        (
+            concat!(
+                "[journal]\npath = \"j.duckdb\"\n[[alerts.channels]]\nkind = \"email\"\n",
+                "host = \"smtp.example.com\"\nfrom = \"a@example.com\"\n",
+                "to = [\"b@example.com\"]\nusername = \"a\"\n"
+            ),
+            "username and password_env",
+        ),
     ];
     for (text, key) in cases {
         let error = RunnerConfig::from_toml_str(text)

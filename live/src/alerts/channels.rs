@@ -1,5 +1,5 @@
-//! Where notices go: a generic webhook (JSON POST) and a Telegram bot (Bot API
-//! `sendMessage`). The Telegram token is part of the request path: it is never shown in
+//! Where notices go: a generic webhook (JSON POST), a Telegram bot (Bot API
+//! `sendMessage`) and email ([`super::email`]). The Telegram token is part of the request path: it is never shown in
 //! `Debug`, errors or logs (errors drop the URL).
 
 use std::fmt;
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::Notice;
+use super::email::EmailChannel;
 
 /// Telegram's Bot API.
 pub const TELEGRAM_API: &str = "https://api.telegram.org";
@@ -26,10 +27,10 @@ pub struct DeliveryError {
     pub problem: String,
 }
 
-/// A Telegram bot token: shown as `<redacted>`.
+/// A channel's secret (a Telegram bot token, an SMTP password): shown as `<redacted>`.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct BotToken(#[serde(with = "zeroizing")] Zeroizing<String>);
+pub struct ChannelSecret(#[serde(with = "zeroizing")] Zeroizing<String>);
 
 mod zeroizing {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -49,15 +50,21 @@ mod zeroizing {
     }
 }
 
-impl BotToken {
-    /// A token from its text.
+impl ChannelSecret {
+    /// A secret from its text.
     #[must_use]
-    pub fn new(token: impl Into<String>) -> Self {
-        Self(Zeroizing::new(token.into()))
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(Zeroizing::new(secret.into()))
+    }
+
+    /// The secret itself, for the one place that sends it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
     }
 }
 
-impl fmt::Debug for BotToken {
+impl fmt::Debug for ChannelSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
@@ -75,13 +82,15 @@ pub enum Channel {
     /// Send the notice as a Telegram message to `chat_id` with the bot `token`.
     Telegram {
         /// The bot's token (from `@BotFather`).
-        token: BotToken,
+        token: ChannelSecret,
         /// The chat (a user, group or channel id).
         chat_id: String,
         /// The Bot API's address (tests point it at a local server).
         #[serde(default = "telegram_api")]
         api: String,
     },
+    /// Send the notice by email over SMTP.
+    Email(EmailChannel),
 }
 
 fn telegram_api() -> String {
@@ -95,6 +104,7 @@ impl Channel {
         match self {
             Self::Webhook { url } => format!("webhook {url}"),
             Self::Telegram { chat_id, .. } => format!("telegram chat {chat_id}"),
+            Self::Email(email) => email.name(),
         }
     }
 
@@ -132,6 +142,7 @@ impl Channel {
                 })
                 .map_err(|e| fail(e.to_string()))?,
             ),
+            Self::Email(email) => return email.send(notice, text).await.map_err(fail),
         };
         let reply = http
             .post(url)

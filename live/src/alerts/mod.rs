@@ -1,9 +1,10 @@
 //! Alerts to people (issue 8): the runner's notices — a bot paused, a loss limit hit, the
 //! kill switch, a strategy rotation, a reconciliation problem, a disconnect — sent to a
-//! webhook and to Telegram, with storm control so a burst does not spam: at most a few per
+//! webhook, to Telegram and by email (SMTP), with storm control so a burst does not spam: at most a few per
 //! topic in a window, the rest counted and reported with the next one sent.
 
 mod channels;
+mod email;
 mod limiter;
 
 #[cfg(test)]
@@ -12,7 +13,8 @@ mod tests;
 use serde::Serialize;
 use vela_core::engine::AlertLevel;
 
-pub use channels::{BotToken, Channel, DeliveryError, TELEGRAM_API};
+pub use channels::{Channel, ChannelSecret, DeliveryError, TELEGRAM_API};
+pub use email::{EmailChannel, SmtpLogin, SmtpSecurity};
 pub use limiter::{StormLimiter, Verdict};
 
 /// One thing to tell the operator.
@@ -32,9 +34,9 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// The notice as one line for people.
+    /// `[vela WARNING] bot grid-1: kill_switch`: level, who and topic (an email's subject).
     #[must_use]
-    pub fn text(&self, suppressed: u64) -> String {
+    pub fn headline(&self) -> String {
         let level = match self.level {
             AlertLevel::Info => "info",
             AlertLevel::Warning => "WARNING",
@@ -44,7 +46,13 @@ impl Notice {
             .bot
             .as_deref()
             .map_or_else(|| "runner".to_owned(), |bot| format!("bot {bot}"));
-        let mut text = format!("[vela {level}] {who}: {}: {}", self.topic, self.message);
+        format!("[vela {level}] {who}: {}", self.topic)
+    }
+
+    /// The notice as one line for people.
+    #[must_use]
+    pub fn text(&self, suppressed: u64) -> String {
+        let mut text = format!("{}: {}", self.headline(), self.message);
         if suppressed > 0 {
             text.push_str(&format!(
                 " ({suppressed} more {} alert(s) held back)",

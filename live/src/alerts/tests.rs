@@ -64,7 +64,7 @@ async fn webhook_and_telegram_receive_the_notice() {
             url: format!("{base}/hook"),
         },
         Channel::Telegram {
-            token: BotToken::new(TOKEN_CANARY),
+            token: ChannelSecret::new(TOKEN_CANARY),
             chat_id: "-100200300".to_owned(),
             api: base.clone(),
         },
@@ -100,13 +100,13 @@ async fn a_failing_channel_is_named_without_its_token_and_does_not_stop_the_othe
     let (base, received) = server().await;
     let channels = vec![
         Channel::Telegram {
-            token: BotToken::new(TOKEN_CANARY),
+            token: ChannelSecret::new(TOKEN_CANARY),
             chat_id: "42".to_owned(),
             api: format!("{base}/fail"),
         },
         // Nothing listens on port 9 (discard): the connection is refused.
         Channel::Telegram {
-            token: BotToken::new(TOKEN_CANARY),
+            token: ChannelSecret::new(TOKEN_CANARY),
             chat_id: "43".to_owned(),
             api: "http://127.0.0.1:9".to_owned(),
         },
@@ -183,4 +183,145 @@ fn the_limiter_is_a_sliding_window_per_topic() {
     assert_eq!(limiter.check("a", 1_005), Verdict::Suppress);
     // A time that goes backwards does not open the window early.
     assert_eq!(limiter.check("a", 0), Verdict::Suppress);
+}
+
+/// What a local SMTP server received: the envelope and the message.
+#[derive(Debug, Default, Clone)]
+struct Mail {
+    commands: Vec<String>,
+    data: String,
+}
+
+/// A plain SMTP server on loopback that takes one connection, answering `rcpt_reply`
+/// to each `RCPT TO`, and records what the client said.
+async fn smtp_server(rcpt_reply: &'static str) -> (u16, tokio::task::JoinHandle<Mail>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let server = tokio::spawn(async move {
+        let mut mail = Mail::default();
+        let Ok((socket, _)) = listener.accept().await else {
+            return mail;
+        };
+        let (reader, mut writer) = socket.into_split();
+        let mut lines = BufReader::new(reader).lines();
+        let _ = writer.write_all(b"220 test.local ESMTP\r\n").await;
+        let mut in_data = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if in_data {
+                if line == "." {
+                    in_data = false;
+                    let _ = writer.write_all(b"250 2.0.0 queued\r\n").await;
+                } else {
+                    mail.data.push_str(&line);
+                    mail.data.push('\n');
+                }
+                continue;
+            }
+            mail.commands.push(line.clone());
+            let verb = line
+                .split([' ', ':'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" | "HELO" => b"250-test.local\r\n250 8BITMIME\r\n",
+                "RCPT" => rcpt_reply.as_bytes(),
+                "DATA" => {
+                    in_data = true;
+                    b"354 go ahead\r\n"
+                }
+                "QUIT" => {
+                    let _ = writer.write_all(b"221 bye\r\n").await;
+                    break;
+                }
+                _ => b"250 ok\r\n",
+            };
+            let _ = writer.write_all(reply).await;
+        }
+        mail
+    });
+    (port, server)
+}
+
+fn email(port: u16, to: &[&str]) -> Channel {
+    Channel::Email(EmailChannel {
+        host: "127.0.0.1".to_owned(),
+        port,
+        security: SmtpSecurity::None,
+        from: "vela <bot@example.com>".to_owned(),
+        to: to.iter().map(|t| (*t).to_owned()).collect(),
+        login: None,
+    })
+}
+
+#[tokio::test]
+async fn email_reaches_a_local_smtp_server() {
+    let (port, server) = smtp_server("250 ok\r\n").await;
+    let mut notifier = Notifier::new(
+        vec![email(port, &["me@example.com", "Ops <ops@example.com>"])],
+        3,
+        60_000,
+    )
+    .expect("notifier");
+    let delivery = notifier.notify(&notice(1_000, "loss_limit")).await;
+    assert_eq!(delivery, Delivery::Sent(vec![Ok(())]));
+    let mail = server.await.expect("server");
+    let envelope = mail.commands.join("\n");
+    assert!(
+        envelope.contains("MAIL FROM:<bot@example.com>"),
+        "{envelope}"
+    );
+    assert!(envelope.contains("RCPT TO:<me@example.com>"), "{envelope}");
+    assert!(envelope.contains("RCPT TO:<ops@example.com>"), "{envelope}");
+    assert!(
+        mail.data
+            .contains("Subject: [vela CRITICAL] bot alpha: loss_limit"),
+        "{}",
+        mail.data
+    );
+    assert!(
+        mail.data.contains("daily loss limit hit: -5.2 %"),
+        "{}",
+        mail.data
+    );
+}
+
+#[tokio::test]
+async fn a_refused_recipient_is_a_delivery_error_naming_the_channel() {
+    let (port, server) = smtp_server("550 5.1.1 no such user\r\n").await;
+    let mut notifier =
+        Notifier::new(vec![email(port, &["ghost@example.com"])], 3, 60_000).expect("notifier");
+    let Delivery::Sent(results) = notifier.notify(&notice(1_000, "kill_switch")).await else {
+        panic!("storm control held back the first notice");
+    };
+    let error = results[0].clone().expect_err("550 must fail").to_string();
+    assert!(error.contains("email to ghost@example.com"), "{error}");
+    assert!(error.contains("no such user"), "{error}");
+    drop(server);
+}
+
+#[test]
+fn the_smtp_password_is_never_shown_and_never_sent_in_the_clear() {
+    const PASSWORD_CANARY: &str = "CANARY-smtp-password";
+    let mut channel = EmailChannel {
+        host: "smtp.example.com".to_owned(),
+        port: 587,
+        security: SmtpSecurity::Starttls,
+        from: "bot@example.com".to_owned(),
+        to: vec!["me@example.com".to_owned()],
+        login: Some(SmtpLogin {
+            username: "bot".to_owned(),
+            password: ChannelSecret::new(PASSWORD_CANARY),
+        }),
+    };
+    assert!(channel.validate().is_ok());
+    let shown = format!("{:?} {}", Channel::Email(channel.clone()), channel.name());
+    assert!(!shown.contains(PASSWORD_CANARY), "{shown}");
+    channel.security = SmtpSecurity::None;
+    let error = channel.validate().expect_err("plain SMTP with a password");
+    assert!(error.contains("unencrypted"), "{error}");
+    assert!(!error.contains(PASSWORD_CANARY), "{error}");
 }

@@ -32,6 +32,15 @@
 //! kind = "telegram"
 //! token_env = "VELA_TELEGRAM_TOKEN"   # the bot token, from the environment only
 //! chat_id = "123456789"
+//! [[alerts.channels]]
+//! kind = "email"
+//! host = "smtp.example.com"
+//! security = "starttls"               # or "tls" (port 465), or "none" (a local relay,
+//! # port = 587                        # never with a password); port from security
+//! from = "vela <bot@example.com>"
+//! to = ["me@example.com"]
+//! username = "bot@example.com"        # optional login; the password from the
+//! password_env = "VELA_SMTP_PASSWORD" # environment only
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -104,6 +113,27 @@ pub enum AlertChannelConfig {
         #[serde(default = "telegram_api")]
         api: String,
     },
+    /// An email over SMTP.
+    Email {
+        /// The SMTP server.
+        host: String,
+        /// Its port (default: 587 for STARTTLS, 465 for TLS, 25 for none).
+        #[serde(default)]
+        port: Option<u16>,
+        /// `starttls` (default), `tls` or `none`.
+        #[serde(default)]
+        security: crate::alerts::SmtpSecurity,
+        /// The sender.
+        from: String,
+        /// The recipients.
+        to: Vec<String>,
+        /// The login's user name, if the server wants one.
+        #[serde(default)]
+        username: Option<String>,
+        /// Variable holding the login's password.
+        #[serde(default)]
+        password_env: Option<String>,
+    },
 }
 
 fn telegram_api() -> String {
@@ -128,7 +158,7 @@ impl AlertsConfig {
                     api,
                 } => match std::env::var(token_env) {
                     Ok(token) if !token.trim().is_empty() => Ok(crate::alerts::Channel::Telegram {
-                        token: crate::alerts::BotToken::new(token.trim()),
+                        token: crate::alerts::ChannelSecret::new(token.trim()),
                         chat_id: chat_id.clone(),
                         api: api.clone(),
                     }),
@@ -136,9 +166,69 @@ impl AlertsConfig {
                         "alerts.channels: telegram token_env ${token_env} is not set or empty"
                     ))),
                 },
+                AlertChannelConfig::Email { password_env, .. } => {
+                    let password = match password_env {
+                        None => None,
+                        Some(var) => match std::env::var(var) {
+                            Ok(password) if !password.is_empty() => Some(password),
+                            _ => {
+                                return Err(RunnerError::Config(format!(
+                                    "alerts.channels: email password_env ${var} is not set or empty"
+                                )));
+                            }
+                        },
+                    };
+                    email_channel(channel, password).map(crate::alerts::Channel::Email)
+                }
             })
             .collect()
     }
+}
+
+/// The email channel `config` describes (`password`: read from its variable, or a
+/// stand-in when only checking the file).
+fn email_channel(
+    config: &AlertChannelConfig,
+    password: Option<String>,
+) -> Result<crate::alerts::EmailChannel, RunnerError> {
+    let AlertChannelConfig::Email {
+        host,
+        port,
+        security,
+        from,
+        to,
+        username,
+        password_env,
+    } = config
+    else {
+        return Err(RunnerError::Config(
+            "alerts.channels: not an email channel".to_owned(),
+        ));
+    };
+    let login = match (username, password_env, password) {
+        (Some(username), Some(_), Some(password)) => Some(crate::alerts::SmtpLogin {
+            username: username.clone(),
+            password: crate::alerts::ChannelSecret::new(password),
+        }),
+        (None, None, _) => None,
+        _ => {
+            return Err(RunnerError::Config(
+                "alerts.channels: email username and password_env go together".to_owned(),
+            ));
+        }
+    };
+    let channel = crate::alerts::EmailChannel {
+        host: host.clone(),
+        port: port.unwrap_or_else(|| security.default_port()),
+        security: *security,
+        from: from.clone(),
+        to: to.clone(),
+        login,
+    };
+    channel
+        .validate()
+        .map_err(|problem| RunnerError::Config(format!("alerts.channels: email: {problem}")))?;
+    Ok(channel)
 }
 
 /// `[api]`.
@@ -380,12 +470,19 @@ impl RunnerConfig {
             ));
         }
         for channel in &self.alerts.channels {
-            if let AlertChannelConfig::Webhook { url } = channel
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
-                return Err(RunnerError::Config(format!(
-                    "alerts.channels: webhook url {url:?} must start with http:// or https://"
-                )));
+            match channel {
+                AlertChannelConfig::Webhook { url }
+                    if !(url.starts_with("http://") || url.starts_with("https://")) =>
+                {
+                    return Err(RunnerError::Config(format!(
+                        "alerts.channels: webhook url {url:?} must start with http:// or https://"
+                    )));
+                }
+                AlertChannelConfig::Email { password_env, .. } => {
+                    // The password is read when the runner starts; here only its presence.
+                    email_channel(channel, password_env.as_ref().map(|_| String::new()))?;
+                }
+                _ => {}
             }
         }
         if self.journal.path.as_os_str().is_empty() {

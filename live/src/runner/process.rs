@@ -160,7 +160,7 @@ impl Runner {
         Ok(runner)
     }
 
-    /// Sends every alert event to the configured channels (webhook, Telegram), with storm
+    /// Sends every alert event to the configured channels (webhook, Telegram, email), with storm
     /// control; every alert is also logged.
     fn start_alerts(&self) -> Result<(), RunnerError> {
         let alerts = &self.shared.config.alerts;
