@@ -116,6 +116,7 @@ fn router(context: Arc<Context>) -> Router {
         .route("/api/v1/bots/{id}/{action}", post(lifecycle))
         .route("/api/v1/kill", post(kill_all))
         .route("/api/v1/stats", get(stats))
+        .route("/api/v1/unknown-orders", get(unknown_orders))
         .route("/api/v1/reports/tax.csv", get(tax_csv))
         .route("/api/v1/reports/pnl.csv", get(pnl_csv_route))
         .route("/api/v1/ws", get(events))
@@ -449,6 +450,13 @@ async fn stats(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
         }));
     }
     reply(StatusCode::OK, &rows)
+}
+
+async fn unknown_orders(State(c): State<Arc<Context>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&c, &headers, false) {
+        return *r;
+    }
+    reply(StatusCode::OK, &c.runner.unknown_orders())
 }
 
 #[derive(Deserialize)]

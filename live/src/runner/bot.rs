@@ -129,6 +129,8 @@ pub struct Bot {
     pub(super) bar_received: Option<std::time::Instant>,
     /// Where decision latencies go (frame received → order handed to the venue), in µs.
     pub(super) latencies: Option<Arc<std::sync::Mutex<Vec<u32>>>>,
+    /// The runner's ledger of what its live bots hold (live bots only).
+    pub(super) live_holdings: Option<super::balances::LiveHoldings>,
 }
 
 /// A journal write waiting for the bot's next flush.
@@ -259,6 +261,7 @@ impl Bot {
                 staged: Vec::new(),
                 bar_received: None,
                 latencies: None,
+                live_holdings: None,
             },
             sender,
             watcher,
@@ -638,6 +641,22 @@ impl Bot {
         Ok(self.engine.state())
     }
 
+    /// What the bot holds, asset by asset (its open positions).
+    pub(super) fn holdings(&self) -> BTreeMap<String, Decimal> {
+        self.engine
+            .wallet()
+            .positions()
+            .iter()
+            .filter(|(_, p)| !p.is_flat())
+            .map(|(asset, p)| (asset.to_string(), p.quantity()))
+            .collect()
+    }
+
+    /// Whether it trades on the exchange (live mode).
+    pub(super) fn is_live(&self) -> bool {
+        matches!(self.venue, Venue::Live(_))
+    }
+
     pub(super) fn publish_status(&self) {
         self.publish_status_with(|_| {});
     }
@@ -647,14 +666,9 @@ impl Bot {
     fn publish_status_with(&self, also: impl FnOnce(&mut BotStatus)) {
         let state = self.engine.state();
         let equity = self.engine.equity();
-        let wallet = self.engine.wallet();
-        let realized = wallet.realized_pnl();
-        let holdings: BTreeMap<String, Decimal> = wallet
-            .positions()
-            .iter()
-            .filter(|(_, p)| !p.is_flat())
-            .map(|(asset, p)| (asset.to_string(), p.quantity()))
-            .collect();
+        let realized = self.engine.wallet().realized_pnl();
+        let holdings = self.holdings();
+        self.record_holdings(&holdings);
         self.status.send_modify(|s| {
             s.state = state;
             s.equity = equity;

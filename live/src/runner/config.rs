@@ -41,6 +41,10 @@
 //! to = ["me@example.com"]
 //! username = "bot@example.com"        # optional login; the password from the
 //! password_env = "VELA_SMTP_PASSWORD" # environment only
+//!
+//! [reconcile]
+//! unknown_orders = "report"           # an open order no bot placed (made by hand, or by
+//!                                     # another program): "report" it, or "cancel" it too
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -69,6 +73,29 @@ pub struct RunnerConfig {
     /// Where alerts go.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// What reconciliation does with what it does not expect.
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
+}
+
+/// `[reconcile]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReconcileConfig {
+    /// An open order on a live bot's symbol that no bot of this journal placed (fault-tests
+    /// case 16): always reported; `cancel` also cancels it.
+    pub unknown_orders: UnknownOrderPolicy,
+}
+
+/// What to do with an open order no bot placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownOrderPolicy {
+    /// Leave it on the exchange, report it (alert, log, `GET /api/v1/unknown-orders`).
+    #[default]
+    Report,
+    /// Cancel it, and report it.
+    Cancel,
 }
 
 /// `[alerts]`.
@@ -392,6 +419,7 @@ impl RunnerConfig {
             credentials: None,
             api: ApiConfig::default(),
             alerts: AlertsConfig::default(),
+            reconcile: ReconcileConfig::default(),
         }
     }
 

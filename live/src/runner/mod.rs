@@ -9,12 +9,14 @@
 //! - [`bot`] — one bot's loop in the backtester's event order; `task` runs it on its inputs;
 //!   `fiscal` keeps its fiscal log;
 //! - [`venue`] — a live bot's orders over REST and the settle step before each bar;
+//!   `balances` checks the account's balances when a live bot reconciles;
 //! - [`feed`] — user-stream and REST news turned into engine reports;
 //! - [`klines`] — completed bars from kline pushes;
 //! - [`replay`] — a journal run back through a fresh engine (`vela replay`);
 //! - [`store`] — the journal's own thread.
 
 pub mod api;
+mod balances;
 pub mod bot;
 pub mod config;
 pub mod feed;
@@ -31,7 +33,7 @@ use thiserror::Error;
 
 pub use bot::{BotInput, BotStatus};
 pub use config::RunnerConfig;
-pub use process::Runner;
+pub use process::{Runner, UnknownOrder};
 pub use spec::BotSpec;
 
 use crate::journal::JournalError;
@@ -74,6 +76,14 @@ pub enum RunnerError {
         /// The bot.
         bot: String,
         /// Why.
+        reason: String,
+    },
+    /// The exchange account holds less of an asset than the live bots do.
+    #[error("bot {bot}: balances do not agree with the exchange: {reason}")]
+    Balance {
+        /// The bot.
+        bot: String,
+        /// Which asset, how much on each side.
         reason: String,
     },
     /// A thread or task of the runner failed.

@@ -15,11 +15,16 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use vela_core::engine::{BotId, BotState, Control};
+use vela_core::engine::{AlertLevel, BotId, BotState, Control};
 use vela_core::strategy::Registry;
 use vela_core::types::{Symbol, Timestamp};
 
+mod audit;
+
+pub use audit::UnknownOrder;
+
 use super::RunnerError;
+use super::balances::LiveHoldings;
 use super::bot::{Bot, BotInput, BotStatus, RunnerEvent};
 use super::config::RunnerConfig;
 use super::klines::{KlineNews, KlineTracker};
@@ -65,6 +70,10 @@ struct Shared {
     /// Set when the process stops: the alert task sends what is queued and ends.
     stopping: watch::Sender<bool>,
     alert_task: Mutex<Option<JoinHandle<()>>>,
+    /// What the live bots hold, for the balance check of their reconciliation.
+    live_holdings: LiveHoldings,
+    /// Open orders no bot placed, as the latest audits found them.
+    unknown_orders: Mutex<Vec<UnknownOrder>>,
 }
 
 /// A running runner (clones are handles on the same process).
@@ -151,13 +160,37 @@ impl Runner {
                 latencies: Arc::new(Mutex::new(Vec::new())),
                 stopping: watch::Sender::new(false),
                 alert_task: Mutex::new(None),
+                live_holdings: LiveHoldings::default(),
+                unknown_orders: Mutex::new(Vec::new()),
             }),
         };
         runner.start_alerts()?;
+        // Every bot is rebuilt before any reconciles, so the balance check sees what all
+        // the live bots hold.
+        let mut prepared = Vec::new();
         for spec in specs {
-            runner.launch(spec).await?;
+            prepared.push(runner.prepare(spec).await?);
+        }
+        for bot in prepared {
+            runner.activate(bot).await;
+        }
+        if any_live {
+            runner.audit_reporting_failure().await;
         }
         Ok(runner)
+    }
+
+    /// [`Runner::audit_open_orders`], a failure logged and alerted rather than returned.
+    async fn audit_reporting_failure(&self) {
+        if let Err(e) = self.audit_open_orders().await {
+            tracing::error!(error = %e, "the audit of open orders failed");
+            let _ = self.shared.events.send(RunnerEvent::alert(
+                None,
+                AlertLevel::Critical,
+                "reconciliation",
+                format!("the audit of open orders failed: {e}"),
+            ));
+        }
     }
 
     /// Sends every alert event to the configured channels (webhook, Telegram, email), with storm
@@ -207,8 +240,19 @@ impl Runner {
     }
 
     /// Builds a bot, rebuilds it from its journal entries, connects what it needs and
-    /// starts its task.
+    /// starts its task; a live bot's arrival is followed by an audit of open orders.
     async fn launch(&self, spec: BotSpec) -> Result<(), RunnerError> {
+        let live = spec.mode == BotMode::Live;
+        let bot = self.prepare(spec).await?;
+        self.activate(bot).await;
+        if live {
+            self.audit_reporting_failure().await;
+        }
+        Ok(())
+    }
+
+    /// Builds a bot, rebuilds it from its journal entries and connects what it needs.
+    async fn prepare(&self, spec: BotSpec) -> Result<Bot, RunnerError> {
         let shared = &self.shared;
         let live = (spec.mode == BotMode::Live).then(|| {
             LiveVenue::new(
@@ -230,6 +274,9 @@ impl Runner {
         )?;
         bot.events = Some(shared.events.clone());
         bot.latencies = Some(Arc::clone(&shared.latencies));
+        if spec.mode == BotMode::Live {
+            bot.live_holdings = Some(Arc::clone(&shared.live_holdings));
+        }
         bot.fiscal_log = Some(
             shared
                 .config
@@ -247,6 +294,7 @@ impl Runner {
             })
             .await?;
         bot.restore(&entries).await?;
+        bot.publish_status();
         write(&shared.bots).insert(
             id.clone(),
             BotSlot {
@@ -273,18 +321,25 @@ impl Runner {
         self.subscribe(channels).await?;
         if spec.mode == BotMode::Live {
             self.connect_user().await?;
-            if let Err(e) = bot.reconcile().await {
-                tracing::error!(bot = %id, error = %e, "reconciliation failed: the bot does not trade");
-                bot.set_blocked(Some(format!("reconciliation failed: {e}")));
-            }
+        }
+        Ok(bot)
+    }
+
+    /// Reconciles a live bot with the exchange (a failure blocks it, with the reason in
+    /// its status) and starts its task.
+    async fn activate(&self, mut bot: Bot) {
+        if bot.is_live()
+            && let Err(e) = bot.reconcile().await
+        {
+            tracing::error!(bot = %bot.id(), error = %e, "reconciliation failed: the bot does not trade");
+            bot.set_blocked(Some(format!("reconciliation failed: {e}")));
         }
         let task = tokio::spawn(bot.run());
-        shared
+        self.shared
             .tasks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(task);
-        Ok(())
     }
 
     /// Adds a bot while the process runs: written to the journal (running unless `paused`),
@@ -694,7 +749,7 @@ fn stream_alert(event: &StreamEvent) -> Option<RunnerEvent> {
     };
     Some(RunnerEvent::alert(
         None,
-        vela_core::engine::AlertLevel::Warning,
+        AlertLevel::Warning,
         topic,
         message,
     ))

@@ -60,14 +60,15 @@ impl Bot {
         }
     }
 
-    /// Settles the working orders with the exchange at the bot's clock (after a restart,
-    /// or to lift a block).
+    /// Settles the working orders with the exchange at the bot's clock, then checks the
+    /// account's balances (after a restart, or to lift a block).
     pub(super) async fn reconcile(&mut self) -> Result<(), RunnerError> {
         let clock = self.clock;
         if clock == Timestamp(i64::MIN) {
             return Ok(());
         }
         self.settle(clock).await?;
-        self.flush().await.map(|_| ())
+        self.flush().await?;
+        self.check_balances().await
     }
 }

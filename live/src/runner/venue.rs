@@ -47,6 +47,11 @@ impl LiveVenue {
         }
     }
 
+    /// The REST client it sends through.
+    pub(super) fn rest(&self) -> &SharedRest {
+        &self.rest
+    }
+
     /// Takes a user-stream push about one of the bot's orders.
     pub fn on_order(&mut self, update: &PrivateOrder) {
         let Some(client_id) = update
