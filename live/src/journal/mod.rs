@@ -30,7 +30,7 @@ mod tests;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use duckdb::{Connection, OptionalExt, Transaction, params};
+use duckdb::{Appender, Connection, OptionalExt, Transaction, params};
 use sha2::{Digest, Sha256};
 
 pub use error::JournalError;
@@ -77,11 +77,18 @@ impl Journal {
     /// newer vela, or its log is corrupt.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         let path = path.as_ref().to_path_buf();
-        let conn = Connection::open(&path).map_err(|source| JournalError::Database {
-            path: path.clone(),
-            action: "opening",
-            source,
-        })?;
+        // One thread: the journal's statements are single-row writes and small reads, for
+        // which DuckDB's worker pool only adds wake-ups (measured in BENCHMARKS.md).
+        let conn = duckdb::Config::default()
+            .threads(1)
+            .and_then(|config| Connection::open_with_flags(&path, config))
+            .map_err(|source| JournalError::Database {
+                path: path.clone(),
+                action: "opening",
+                source,
+            })?;
+        // Room for every statement the journal runs again and again.
+        conn.set_prepared_statement_cache_capacity(64);
         let mut journal = Self {
             conn,
             path,
@@ -234,9 +241,12 @@ impl Journal {
             path: &path,
             action: "writing",
             cursor: self.cursor.clone(),
+            log: None,
         };
         let value = write(&mut batch)?;
-        let cursor = batch.cursor;
+        batch.flush_log()?;
+        let cursor = batch.cursor.clone();
+        drop(batch);
         tx.commit().map_err(|source| JournalError::Database {
             path: path.clone(),
             action: "committing",
@@ -254,6 +264,11 @@ pub struct Batch<'a> {
     path: &'a Path,
     action: &'static str,
     cursor: Cursor,
+    /// Appends to the log table, made at the first entry. An appender skips the SQL
+    /// planner and executor per row that an `INSERT` costs (most of a bar time's journal
+    /// cost); its rows are flushed before the commit. Nothing reads the log table inside
+    /// a batch.
+    log: Option<Appender<'a>>,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -266,6 +281,18 @@ impl std::fmt::Debug for Batch<'_> {
 }
 
 impl Batch<'_> {
+    /// Writes the log entries appended so far to the table (before the commit).
+    fn flush_log(&mut self) -> Result<(), JournalError> {
+        let Some(log) = self.log.as_mut() else {
+            return Ok(());
+        };
+        log.flush().map_err(|source| JournalError::Database {
+            path: self.path.to_path_buf(),
+            action: "writing the log",
+            source,
+        })
+    }
+
     fn db(&self) -> impl Fn(duckdb::Error) -> JournalError + '_ {
         |source| JournalError::Database {
             path: self.path.to_path_buf(),
@@ -302,19 +329,27 @@ impl Batch<'_> {
             path: self.path.to_path_buf(),
             what: format!("sequence number {} beyond i64", entry.seq),
         })?;
-        self.tx
-            .prepare_cached("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)")
-            .and_then(|mut insert| {
-                insert.execute(params![
-                    seq,
-                    entry.bot,
-                    entry.ts,
-                    entry.kind,
-                    entry.payload,
-                    digest
-                ])
-            })
-            .map_err(self.db())?;
+        let failed = {
+            let (path, action) = (self.path.to_path_buf(), self.action);
+            move |source| JournalError::Database {
+                path,
+                action,
+                source,
+            }
+        };
+        let log = match &mut self.log {
+            Some(log) => log,
+            empty => empty.insert(self.tx.appender("events").map_err(failed.clone())?),
+        };
+        log.append_row(params![
+            seq,
+            entry.bot,
+            entry.ts,
+            entry.kind,
+            entry.payload,
+            digest
+        ])
+        .map_err(failed)?;
         self.cursor.next_seq = entry.seq + 1;
         self.cursor.digest = digest;
         Ok(entry.seq)

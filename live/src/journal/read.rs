@@ -207,12 +207,12 @@ pub(super) fn read_order(
     client_id: &str,
 ) -> Result<Option<Order>, JournalError> {
     let record: Option<String> = conn
-        .query_row(
-            "SELECT record FROM orders WHERE client_id = ?",
-            params![client_id],
-            |row| row.get(0),
-        )
-        .optional()
+        .prepare_cached("SELECT record FROM orders WHERE client_id = ?")
+        .and_then(|mut select| {
+            select
+                .query_row(params![client_id], |row| row.get(0))
+                .optional()
+        })
         .map_err(|source| JournalError::Database {
             path: path.to_path_buf(),
             action,

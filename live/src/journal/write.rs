@@ -170,21 +170,19 @@ impl Batch<'_> {
             },
         )?;
         let seq = self.append(Some(bot.id.as_str()), bot.created.0, "bot", &payload)?;
-        self.tx
-            .execute(
-                "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    bot.id.as_str(),
-                    bot.mode.as_str(),
-                    name_of(&bot.state),
-                    bot.reason,
-                    bot.config,
-                    bot.created.0,
-                    bot.updated.0,
-                    seq_value(seq),
-                ],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "INSERT INTO bots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                bot.id.as_str(),
+                bot.mode.as_str(),
+                name_of(&bot.state),
+                bot.reason,
+                bot.config,
+                bot.created.0,
+                bot.updated.0,
+                seq_value(seq),
+            ],
+        )?;
         self.cursor.bots.insert(bot.id.to_string());
         Ok(seq)
     }
@@ -207,12 +205,10 @@ impl Batch<'_> {
             "state",
             &StateEntry { state, reason },
         )?;
-        self.tx
-            .execute(
-                "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-                params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+            params![name_of(&state), reason, ts.0, seq_value(seq), bot.as_str()],
+        )?;
         Ok(seq)
     }
 
@@ -235,12 +231,10 @@ impl Batch<'_> {
             "config",
             &serde_json::json!({ "config": config, "mode": mode }),
         )?;
-        self.tx
-            .execute(
-                "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
-                params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "UPDATE bots SET config = ?, mode = ?, updated = ?, updated_seq = ? WHERE bot = ?",
+            params![config, mode.as_str(), ts.0, seq_value(seq), bot.as_str()],
+        )?;
         Ok(seq)
     }
 
@@ -287,20 +281,18 @@ impl Batch<'_> {
         let mut order = Order::new(request.clone());
         order.origin = origin;
         let record = self.encode("order", &order)?;
-        self.tx
-            .execute(
-                "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-                params![
-                    request.client_id.as_str(),
-                    bot.as_str(),
-                    request.symbol.as_str(),
-                    name_of(&order.status),
-                    record,
-                    seq_value(seq),
-                    seq_value(seq),
-                ],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+            params![
+                request.client_id.as_str(),
+                bot.as_str(),
+                request.symbol.as_str(),
+                name_of(&order.status),
+                record,
+                seq_value(seq),
+                seq_value(seq),
+            ],
+        )?;
         Ok(Intent::Written { seq })
     }
 
@@ -326,15 +318,13 @@ impl Batch<'_> {
                 to,
                 reason,
             } => {
-                self.tx
-                    .execute(
-                        "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
-                        params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
-                    )
-                    .map_err(self.db())?;
+                self.exec(
+                    "INSERT INTO rotations VALUES (?, ?, ?, ?, ?, ?)",
+                    params![seq_value(seq), bot.as_str(), ts.0, from, to, reason],
+                )?;
             }
             Command::State(change) => {
-                self.tx.execute(
+                self.exec(
                     "UPDATE bots SET state = ?, reason = ?, updated = ?, updated_seq = ? WHERE bot = ?",
                     params![
                         name_of(&change.to),
@@ -343,8 +333,7 @@ impl Batch<'_> {
                         seq_value(seq),
                         bot.as_str()
                     ],
-                )
-                .map_err(self.db())?;
+                )?;
             }
             Command::Submit(_)
             | Command::Cancel { .. }
@@ -379,20 +368,18 @@ impl Batch<'_> {
     /// The bot is unknown, or the write failed.
     pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
         let seq = self.log_for("recording a P&L snapshot", bot, pnl.ts.0, "pnl", pnl)?;
-        self.tx
-            .execute(
-                "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    seq_value(seq),
-                    bot.as_str(),
-                    pnl.ts.0,
-                    pnl.equity.to_string(),
-                    pnl.realized.to_string(),
-                    pnl.unrealized.to_string(),
-                    pnl.fees.to_string()
-                ],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
+            params![
+                seq_value(seq),
+                bot.as_str(),
+                pnl.ts.0,
+                pnl.equity.to_string(),
+                pnl.realized.to_string(),
+                pnl.unrealized.to_string(),
+                pnl.fees.to_string()
+            ],
+        )?;
         Ok(seq)
     }
 
@@ -412,19 +399,17 @@ impl Batch<'_> {
             "position",
             position,
         )?;
-        self.tx
-            .execute(
-                "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
-                params![
-                    bot.as_str(),
-                    position.symbol.as_str(),
-                    position.quantity.to_string(),
-                    position.average_price.to_string(),
-                    position.ts.0,
-                    seq_value(seq)
-                ],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "INSERT OR REPLACE INTO positions VALUES (?, ?, ?, ?, ?, ?)",
+            params![
+                bot.as_str(),
+                position.symbol.as_str(),
+                position.quantity.to_string(),
+                position.average_price.to_string(),
+                position.ts.0,
+                seq_value(seq)
+            ],
+        )?;
         Ok(seq)
     }
 }
@@ -442,6 +427,16 @@ fn command_ts(command: &Command) -> Timestamp {
 }
 
 impl Batch<'_> {
+    /// Runs one statement through the connection's cache of prepared statements: the
+    /// journal's statements are few and run again and again, and planning one costs more
+    /// than running it.
+    fn exec(&self, sql: &str, params: impl duckdb::Params) -> Result<usize, JournalError> {
+        self.tx
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute(params))
+            .map_err(self.db())
+    }
+
     fn bot_error(&self, what: String) -> JournalError {
         JournalError::Bot {
             path: self.path.to_path_buf(),
@@ -483,19 +478,17 @@ impl Batch<'_> {
         alert: &Alert,
         seq: Seq,
     ) -> Result<(), JournalError> {
-        self.tx
-            .execute(
-                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
-                params![
-                    seq_value(seq),
-                    bot.map(BotId::as_str),
-                    alert.ts.0,
-                    name_of(&alert.level),
-                    name_of(&alert.code),
-                    alert.message
-                ],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?)",
+            params![
+                seq_value(seq),
+                bot.map(BotId::as_str),
+                alert.ts.0,
+                name_of(&alert.level),
+                name_of(&alert.code),
+                alert.message
+            ],
+        )?;
         Ok(())
     }
 
@@ -505,8 +498,7 @@ impl Batch<'_> {
 
     fn store_order(&self, order: &Order, seq: Seq) -> Result<(), JournalError> {
         let record = self.encode("order", order)?;
-        self.tx
-            .execute(
+        self.exec(
                 "UPDATE orders SET status = ?, exchange_id = ?, record = ?, updated_seq = ? WHERE client_id = ?",
                 params![
                     name_of(&order.status),
@@ -515,8 +507,7 @@ impl Batch<'_> {
                     seq_value(seq),
                     order.client_id().as_str()
                 ],
-            )
-            .map_err(self.db())?;
+            )?;
         Ok(())
     }
 
@@ -563,12 +554,14 @@ impl Batch<'_> {
     ) -> Result<FillOutcome, JournalError> {
         let stored: Option<String> = self
             .tx
-            .query_row(
-                "SELECT record FROM fills WHERE symbol = ? AND trade_id = ?",
-                params![fill.symbol.as_str(), fill.trade_id],
-                |row| row.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT record FROM fills WHERE symbol = ? AND trade_id = ?")
+            .and_then(|mut select| {
+                select
+                    .query_row(params![fill.symbol.as_str(), fill.trade_id], |row| {
+                        row.get(0)
+                    })
+                    .optional()
+            })
             .map_err(self.db())?;
         if let Some(text) = stored {
             let stored: Fill =
@@ -597,27 +590,25 @@ impl Batch<'_> {
         };
         let applied = matches!(outcome, FillOutcome::Applied | FillOutcome::AppliedToClosed);
         let record = self.encode("fill", fill)?;
-        self.tx
-            .execute(
-                "INSERT INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                params![
-                    fill.symbol.as_str(),
-                    fill.trade_id,
-                    fill.client_id.as_str(),
-                    bot.as_str(),
-                    name_of(&fill.side),
-                    fill.price.to_string(),
-                    fill.quantity.to_string(),
-                    fill.fee.to_string(),
-                    fill.fee_asset.as_str(),
-                    fill.is_maker,
-                    fill.ts.0,
-                    applied,
-                    record,
-                    seq_value(seq)
-                ],
-            )
-            .map_err(self.db())?;
+        self.exec(
+            "INSERT INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params![
+                fill.symbol.as_str(),
+                fill.trade_id,
+                fill.client_id.as_str(),
+                bot.as_str(),
+                name_of(&fill.side),
+                fill.price.to_string(),
+                fill.quantity.to_string(),
+                fill.fee.to_string(),
+                fill.fee_asset.as_str(),
+                fill.is_maker,
+                fill.ts.0,
+                applied,
+                record,
+                seq_value(seq)
+            ],
+        )?;
         Ok(outcome)
     }
 }

@@ -534,38 +534,34 @@ impl Bot {
                 return Ok(Vec::new());
             }
             journal
-                .call(move |journal| {
-                    journal.batch(|batch| {
-                        let mut last = Vec::new();
-                        for entry in &staged {
-                            match entry {
-                                Staged::Event {
-                                    event,
-                                    commands,
-                                    origins,
-                                } => {
-                                    batch.record_event(&bot, event)?;
-                                    last = commands
-                                        .iter()
-                                        .zip(origins)
-                                        .map(|(command, origin)| match command {
-                                            Command::Submit(request) => Ok(Some(matches!(
-                                                batch.record_intent(&bot, request, *origin)?,
-                                                Intent::AlreadyKnown { .. }
-                                            ))),
-                                            other => {
-                                                batch.record_command(&bot, other).map(|_| None)
-                                            }
-                                        })
-                                        .collect::<Result<Vec<_>, _>>()?;
-                                }
-                                Staged::Pnl(snapshot) => {
-                                    batch.record_pnl(&bot, snapshot)?;
-                                }
+                .write(move |batch| {
+                    let mut last = Vec::new();
+                    for entry in &staged {
+                        match entry {
+                            Staged::Event {
+                                event,
+                                commands,
+                                origins,
+                            } => {
+                                batch.record_event(&bot, event)?;
+                                last = commands
+                                    .iter()
+                                    .zip(origins)
+                                    .map(|(command, origin)| match command {
+                                        Command::Submit(request) => Ok(Some(matches!(
+                                            batch.record_intent(&bot, request, *origin)?,
+                                            Intent::AlreadyKnown { .. }
+                                        ))),
+                                        other => batch.record_command(&bot, other).map(|_| None),
+                                    })
+                                    .collect::<Result<Vec<_>, _>>()?;
+                            }
+                            Staged::Pnl(snapshot) => {
+                                batch.record_pnl(&bot, snapshot)?;
                             }
                         }
-                        Ok(last)
-                    })
+                    }
+                    Ok(last)
                 })
                 .await
         }

@@ -1,6 +1,13 @@
 //! The journal shared by the runner's tasks: one thread owns the `DuckDB` connection and
-//! carries out the tasks' writes one after the other (the file takes one writer; its calls
+//! carries out the tasks' work one after the other (the file takes one writer; its calls
 //! block, so they stay off the tokio workers).
+//!
+//! **Group commit**: the bots' writes ([`JournalHandle::write`]) that are waiting together
+//! go into one transaction. A commit costs far more than the rows in it (milliseconds
+//! against tens of microseconds, BENCHMARKS.md), so a hundred bots finishing a bar time at
+//! once pay for one commit instead of a hundred. Each write still gets its own answer
+//! only once the transaction holding it has committed; if the group fails, every write in
+//! it is tried again in a transaction of its own, so one bot's failure is not another's.
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
@@ -8,10 +15,97 @@ use std::thread::JoinHandle;
 use tokio::sync::oneshot;
 
 use super::RunnerError;
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Batch, Journal, JournalError};
 
-/// A write to carry out; `None` closes the journal.
-type Job = Option<Box<dyn FnOnce(&mut Journal) + Send>>;
+/// Most writes committed together.
+const GROUP_LIMIT: usize = 512;
+
+/// Work for the journal thread.
+enum Job {
+    /// Anything on the journal, on its own.
+    Call(Box<dyn FnOnce(&mut Journal) + Send>),
+    /// Writes that may share a transaction with other writes.
+    Write(Box<dyn GroupWrite>),
+    /// Close the journal.
+    Close,
+}
+
+/// A write that can share a transaction (and be run again on its own if that fails).
+trait GroupWrite: Send {
+    /// Makes the writes in `batch`.
+    fn write(&mut self, batch: &mut Batch<'_>) -> Result<(), JournalError>;
+    /// Answers the caller once the transaction is over.
+    fn finish(self: Box<Self>, outcome: Result<(), JournalError>);
+}
+
+struct WriteJob<T, F> {
+    work: F,
+    value: Option<T>,
+    reply: oneshot::Sender<Result<T, JournalError>>,
+}
+
+impl<T, F> GroupWrite for WriteJob<T, F>
+where
+    T: Send,
+    F: FnMut(&mut Batch<'_>) -> Result<T, JournalError> + Send,
+{
+    fn write(&mut self, batch: &mut Batch<'_>) -> Result<(), JournalError> {
+        self.value = Some((self.work)(batch)?);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, outcome: Result<(), JournalError>) {
+        let Self { value, reply, .. } = *self;
+        let answer = match (outcome, value) {
+            (Ok(()), Some(value)) => Ok(value),
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => return, // not reached: a committed write has its value
+        };
+        let _ = reply.send(answer);
+    }
+}
+
+/// Runs `first` and every write waiting behind it in one transaction; what is not a write
+/// comes back to be run after them.
+fn run_group(
+    journal: &mut Journal,
+    first: Box<dyn GroupWrite>,
+    inbox: &std_mpsc::Receiver<Job>,
+) -> Option<Job> {
+    let mut group = vec![first];
+    let mut after = None;
+    while group.len() < GROUP_LIMIT {
+        match inbox.try_recv() {
+            Ok(Job::Write(write)) => group.push(write),
+            Ok(other) => {
+                after = Some(other);
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    let together = journal.batch(|batch| {
+        for write in &mut group {
+            write.write(batch)?;
+        }
+        Ok(())
+    });
+    match together {
+        Ok(()) => group.into_iter().for_each(|write| write.finish(Ok(()))),
+        Err(e) if group.len() == 1 => {
+            if let Some(write) = group.pop() {
+                write.finish(Err(e));
+            }
+        }
+        Err(_) => {
+            for mut write in group {
+                let alone = journal.batch(|batch| write.write(batch));
+                write.finish(alone);
+            }
+        }
+    }
+    after
+}
 
 /// A handle on the journal thread; clones share it.
 #[derive(Debug, Clone)]
@@ -36,8 +130,16 @@ impl JournalThread {
             .name("vela-journal".to_owned())
             .spawn(move || {
                 let mut journal = journal;
-                while let Ok(Some(job)) = inbox.recv() {
-                    job(&mut journal);
+                let mut next = inbox.recv().ok();
+                while let Some(job) = next.take() {
+                    match job {
+                        Job::Call(work) => work(&mut journal),
+                        Job::Write(write) => next = run_group(&mut journal, write, &inbox),
+                        Job::Close => break,
+                    }
+                    if next.is_none() {
+                        next = inbox.recv().ok();
+                    }
                 }
             })
             .map_err(|e| RunnerError::Io(format!("starting the journal thread: {e}")))?;
@@ -60,7 +162,32 @@ impl JournalThread {
 impl JournalHandle {
     /// Closes the journal once the writes sent before are done; later calls fail.
     pub fn close(&self) {
-        let _ = self.jobs.send(None);
+        let _ = self.jobs.send(Job::Close);
+    }
+
+    /// Makes `work`'s writes in a transaction it may share with other writes waiting at
+    /// the same time (group commit), and returns its answer once that has committed.
+    /// `work` may run twice (again on its own when the shared transaction fails); only
+    /// the run that commits counts.
+    ///
+    /// # Errors
+    /// `work`'s error or the commit's, or the journal thread has stopped.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnMut(&mut Batch<'_>) -> Result<T, JournalError> + Send + 'static,
+    ) -> Result<T, RunnerError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Write(Box::new(WriteJob {
+                work,
+                value: None,
+                reply,
+            })))
+            .map_err(|_| RunnerError::Io("the journal thread has stopped".to_owned()))?;
+        answer
+            .await
+            .map_err(|_| RunnerError::Io("the journal thread has stopped".to_owned()))?
+            .map_err(RunnerError::Journal)
     }
 
     /// Runs `work` on the journal and returns its answer.
@@ -73,7 +200,7 @@ impl JournalHandle {
     ) -> Result<T, RunnerError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Some(Box::new(move |journal| {
+            .send(Job::Call(Box::new(move |journal| {
                 let _ = reply.send(work(journal));
             })))
             .map_err(|_| RunnerError::Io("the journal thread has stopped".to_owned()))?;
@@ -81,5 +208,88 @@ impl JournalHandle {
             .await
             .map_err(|_| RunnerError::Io("the journal thread has stopped".to_owned()))?
             .map_err(RunnerError::Journal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vela_core::engine::{BotId, BotState, Event};
+    use vela_core::types::Timestamp;
+
+    use super::*;
+    use crate::journal::{BotMode, BotRecord};
+
+    fn timer(bot: &str, ts: i64) -> impl FnMut(&mut Batch<'_>) -> Result<u64, JournalError> {
+        let bot = BotId::new(bot).expect("bot id");
+        move |batch| {
+            batch
+                .record_event(&bot, &Event::Timer { ts: Timestamp(ts) })
+                .map(|recorded| recorded.seq)
+        }
+    }
+
+    /// Writes queued together share a transaction; one that fails is answered with its
+    /// own error, and the others still commit, in the order they were queued.
+    #[tokio::test]
+    async fn writes_waiting_together_commit_together_and_a_failure_stays_its_own() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("journal.duckdb");
+        let mut journal = Journal::open(&path).expect("journal");
+        for id in ["a", "b"] {
+            journal
+                .add_bot(&BotRecord {
+                    id: BotId::new(id).expect("id"),
+                    mode: BotMode::Paper,
+                    state: BotState::Running,
+                    reason: String::new(),
+                    config: String::new(),
+                    created: Timestamp(0),
+                    updated: Timestamp(0),
+                })
+                .expect("bot");
+        }
+        let (thread, handle) = JournalThread::start(journal).expect("thread");
+        // Hold the thread so the writes below queue up behind it.
+        let (release, held) = std_mpsc::channel::<()>();
+        let holder = handle.clone();
+        let holding = tokio::spawn(async move {
+            holder
+                .call(move |_| {
+                    let _ = held.recv();
+                    Ok(())
+                })
+                .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut writes = Vec::new();
+        for (bot, ts) in [("a", 1), ("ghost", 2), ("b", 3), ("a", 4)] {
+            let writer = handle.clone();
+            writes.push(tokio::spawn(
+                async move { writer.write(timer(bot, ts)).await },
+            ));
+            // In this order on the queue.
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        release.send(()).expect("release");
+        holding.await.expect("task").expect("held call");
+        let mut answers = Vec::new();
+        for write in writes {
+            answers.push(write.await.expect("task"));
+        }
+        let seqs: Vec<Option<u64>> = answers.iter().map(|a| a.as_ref().ok().copied()).collect();
+        let first = seqs[0].expect("a's first write committed");
+        assert_eq!(
+            seqs,
+            vec![Some(first), None, Some(first + 1), Some(first + 2)]
+        );
+        let error = answers[1].as_ref().expect_err("unknown bot").to_string();
+        assert!(error.contains("ghost"), "{error}");
+        handle.close();
+        drop(handle);
+        thread.join();
+        let journal = Journal::open(&path).expect("reopened: the log's chain holds");
+        let timers = journal.entries(first, None).expect("entries");
+        assert_eq!(timers.len(), 3);
     }
 }
