@@ -10,9 +10,10 @@
 
 use std::time::Instant;
 
+use rust_decimal::Decimal;
 use vela_core::engine::{BotId, BotState, Event};
 use vela_core::types::{Bar, Symbol, Timestamp};
-use vela_live::journal::{BotMode, BotRecord, Journal};
+use vela_live::journal::{BotMode, BotRecord, Journal, PnlSnapshot};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let events: i64 = std::env::args().nth(1).map_or(Ok(2_000), |n| n.parse())?;
@@ -68,6 +69,51 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })?;
     }
     report("100 per transaction", started.elapsed().as_secs_f64());
+    // What the runner writes for 100 paper bots at one bar time, in one group commit:
+    // each bot's bar, timer and P&L snapshot.
+    let bots: Vec<BotId> = (0..100)
+        .map(|i| BotId::new(format!("bot{i}")))
+        .collect::<Result<_, _>>()?;
+    for bot in &bots {
+        journal.add_bot(&BotRecord {
+            id: bot.clone(),
+            mode: BotMode::Paper,
+            state: BotState::Running,
+            reason: String::new(),
+            config: String::new(),
+            created: Timestamp(0),
+            updated: Timestamp(0),
+        })?;
+    }
+    let bar_times = (events / 100).max(1);
+    let started = Instant::now();
+    for t in 0..bar_times {
+        journal.batch(|b| {
+            for bot in &bots {
+                let event = bar(t);
+                b.record_event(bot, &event)?;
+                b.record_event(bot, &Event::Timer { ts: event.ts() })?;
+                b.record_pnl(
+                    bot,
+                    &PnlSnapshot {
+                        ts: event.ts(),
+                        equity: Decimal::from(1_000),
+                        realized: Decimal::ZERO,
+                        unrealized: Decimal::ZERO,
+                        fees: Decimal::ZERO,
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
+    let per_bot = seconds * 1e3 / (bar_times * 100) as f64;
+    println!(
+        "{bar_times} bar times of 100 bots (bar, timer, P&L each), one transaction per bar time: \
+         {seconds:.2} s, {per_bot:.3} ms per bot and bar time"
+    );
     drop(journal);
     let started = Instant::now();
     let journal = Journal::open(&path)?;

@@ -241,7 +241,7 @@ impl Journal {
             path: &path,
             action: "writing",
             cursor: self.cursor.clone(),
-            log: None,
+            appenders: Vec::new(),
         };
         let value = write(&mut batch)?;
         batch.flush_log()?;
@@ -264,11 +264,11 @@ pub struct Batch<'a> {
     path: &'a Path,
     action: &'static str,
     cursor: Cursor,
-    /// Appends to the log table, made at the first entry. An appender skips the SQL
-    /// planner and executor per row that an `INSERT` costs (most of a bar time's journal
-    /// cost); its rows are flushed before the commit. Nothing reads the log table inside
-    /// a batch.
-    log: Option<Appender<'a>>,
+    /// Appenders to the tables only ever added to (the log, P&L snapshots), each made at
+    /// its first row. An appender skips the per-row planning and execution an `INSERT`
+    /// costs (most of a bar time's journal cost before: BENCHMARKS.md); the rows are
+    /// flushed before the commit. Nothing reads these tables inside a batch.
+    appenders: Vec<(&'static str, Appender<'a>)>,
 }
 
 impl std::fmt::Debug for Batch<'_> {
@@ -281,16 +281,41 @@ impl std::fmt::Debug for Batch<'_> {
 }
 
 impl Batch<'_> {
-    /// Writes the log entries appended so far to the table (before the commit).
+    /// Writes the rows appended so far to their tables (before the commit).
     fn flush_log(&mut self) -> Result<(), JournalError> {
-        let Some(log) = self.log.as_mut() else {
-            return Ok(());
+        for (_, appender) in &mut self.appenders {
+            appender.flush().map_err(|source| JournalError::Database {
+                path: self.path.to_path_buf(),
+                action: "writing appended rows",
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Adds `row` to `table` through its appender.
+    fn append_to(
+        &mut self,
+        table: &'static str,
+        row: impl duckdb::AppenderParams,
+    ) -> Result<(), JournalError> {
+        let failed = {
+            let (path, action) = (self.path.to_path_buf(), self.action);
+            move |source| JournalError::Database {
+                path,
+                action,
+                source,
+            }
         };
-        log.flush().map_err(|source| JournalError::Database {
-            path: self.path.to_path_buf(),
-            action: "writing the log",
-            source,
-        })
+        let index = match self.appenders.iter().position(|(name, _)| *name == table) {
+            Some(index) => index,
+            None => {
+                let appender = self.tx.appender(table).map_err(failed.clone())?;
+                self.appenders.push((table, appender));
+                self.appenders.len() - 1
+            }
+        };
+        self.appenders[index].1.append_row(row).map_err(failed)
     }
 
     fn db(&self) -> impl Fn(duckdb::Error) -> JournalError + '_ {
@@ -329,27 +354,10 @@ impl Batch<'_> {
             path: self.path.to_path_buf(),
             what: format!("sequence number {} beyond i64", entry.seq),
         })?;
-        let failed = {
-            let (path, action) = (self.path.to_path_buf(), self.action);
-            move |source| JournalError::Database {
-                path,
-                action,
-                source,
-            }
-        };
-        let log = match &mut self.log {
-            Some(log) => log,
-            empty => empty.insert(self.tx.appender("events").map_err(failed.clone())?),
-        };
-        log.append_row(params![
-            seq,
-            entry.bot,
-            entry.ts,
-            entry.kind,
-            entry.payload,
-            digest
-        ])
-        .map_err(failed)?;
+        self.append_to(
+            "events",
+            params![seq, entry.bot, entry.ts, entry.kind, entry.payload, digest],
+        )?;
         self.cursor.next_seq = entry.seq + 1;
         self.cursor.digest = digest;
         Ok(entry.seq)

@@ -368,8 +368,8 @@ impl Batch<'_> {
     /// The bot is unknown, or the write failed.
     pub fn record_pnl(&mut self, bot: &BotId, pnl: &PnlSnapshot) -> Result<Seq, JournalError> {
         let seq = self.log_for("recording a P&L snapshot", bot, pnl.ts.0, "pnl", pnl)?;
-        self.exec(
-            "INSERT INTO pnl VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.append_to(
+            "pnl",
             params![
                 seq_value(seq),
                 bot.as_str(),
