@@ -273,7 +273,7 @@ pub(crate) fn bot(args: &Args, spec: &BacktestSpec) -> Result<BotConfig> {
 }
 
 /// `NAME=VALUE`: `true`/`false`, an integer, a number, or a word (quotes optional).
-fn parse_param(text: &str) -> Result<(&str, ParamValue)> {
+pub(crate) fn parse_param(text: &str) -> Result<(&str, ParamValue)> {
     let Some((name, value)) = text.split_once('=') else {
         bail!("--param {text:?}: expected NAME=VALUE, e.g. --param fast=10");
     };

@@ -48,6 +48,8 @@ pub(crate) enum Command {
     Stop(StopArgs),
     /// Kill a bot: cancel its resting orders and stop for good; never liquidates.
     Kill(BotArg),
+    /// Change a paused or stopped bot's strategy parameters (the runner must run).
+    Params(ParamsArgs),
     /// Kill every bot (the global kill switch).
     KillAll(ConfigArg),
     /// Copy a bot's configuration into a new bot (e.g. a paper bot into a live one).
@@ -121,6 +123,18 @@ pub(crate) struct BotArg {
     config: ConfigArg,
 }
 
+/// `vela live params`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ParamsArgs {
+    /// The bot's id.
+    bot: String,
+    /// Strategy parameter NAME=VALUE (repeatable), e.g. --param fast=10.
+    #[arg(long = "param", value_name = "NAME=VALUE", required = true)]
+    params: Vec<String>,
+    #[command(flatten)]
+    config: ConfigArg,
+}
+
 /// `vela live stop`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct StopArgs {
@@ -169,6 +183,7 @@ pub(crate) fn run(command: &Command) -> Result<ExitCode> {
             Command::Pause(args) => lifecycle(&args.config, &args.bot, "pause").await,
             Command::Resume(args) => lifecycle(&args.config, &args.bot, "resume").await,
             Command::Kill(args) => lifecycle(&args.config, &args.bot, "kill").await,
+            Command::Params(args) => params(args).await,
             Command::Stop(args) => stop(args).await,
             Command::KillAll(args) => kill_all(args).await,
             Command::Copy(args) => copy(args).await,
@@ -490,6 +505,35 @@ async fn lifecycle(arg: &ConfigArg, bot: &str, action: &str) -> Result<ExitCode>
         )
         .map_err(anyhow::Error::msg)?;
     say(&format!("{id} starts with the next `vela live run`"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// New strategy parameters through the running runner's API: the engine takes them only
+/// while the bot is paused or stopped, and records them in the journal as an instruction,
+/// so a restart and `vela replay` see them where they happened.
+async fn params(args: &ParamsArgs) -> Result<ExitCode> {
+    let config = load_config(&args.config)?;
+    let id = BotId::new(&args.bot).map_err(|e| anyhow::anyhow!("bot: {e}"))?;
+    let mut params = vela_core::strategy::Params::new();
+    for text in &args.params {
+        let (name, value) = super::backtest::parse_param(text)?;
+        params.set(name, value);
+    }
+    let Some(api) = Api::find(&config).await? else {
+        bail!(
+            "params needs the running runner (nothing answered at {}): start it with `vela live run`",
+            config.api.bind
+        );
+    };
+    let body = serde_json::to_string(&params).context("writing the parameters as JSON")?;
+    let text = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/bots/{id}/params"),
+            Some(body),
+        )
+        .await?;
+    say(&format!("{id}: params: {text}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -235,6 +235,41 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     // Changes need the token.
     assert_eq!(api.post_without_token("/bots/e2e/pause"), 401);
 
+    // Parameters change only while the bot is paused or stopped.
+    let out = vela(&[
+        "live",
+        "params",
+        "e2e",
+        "--param",
+        "fast=6",
+        "--config",
+        config_text,
+    ]);
+    assert!(
+        !out.status.success(),
+        "refused while running: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains("update-params"), "{}", text(&out));
+    for step in [
+        vec!["live", "pause", "e2e", "--config", config_text],
+        vec![
+            "live",
+            "params",
+            "e2e",
+            "--param",
+            "fast=6",
+            "--config",
+            config_text,
+        ],
+        vec!["live", "resume", "e2e", "--config", config_text],
+    ] {
+        let out = vela(&step);
+        assert!(out.status.success(), "{step:?}: {}", text(&out));
+    }
+    let resumed = api.get("/bots/e2e").expect("bot");
+    assert_eq!(resumed["bot"]["status"]["state"], "running", "{resumed}");
+
     // Crash the runner (kill -9) and start it again: the bot resumes from the journal.
     let before = api.wait("/bots/e2e", "more bars", |v| bar_times(v) >= 60);
     let last_before = before["bot"]["status"]["last_bar"]
