@@ -11,9 +11,9 @@
 use std::time::Instant;
 
 use rust_decimal::Decimal;
-use vela_core::engine::{BotId, BotState, Event};
+use vela_core::engine::{BotId, Event};
 use vela_core::types::{Bar, Symbol, Timestamp};
-use vela_live::journal::{BotMode, BotRecord, Journal, PnlSnapshot};
+use vela_live::journal::{BotRecord, Journal, PnlSnapshot};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let events: i64 = std::env::args().nth(1).map_or(Ok(2_000), |n| n.parse())?;
@@ -21,15 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = dir.path().join("journal.duckdb");
     let mut journal = Journal::open(&path)?;
     let id = BotId::new("rate")?;
-    journal.add_bot(&BotRecord {
-        id: id.clone(),
-        mode: BotMode::Paper,
-        state: BotState::Running,
-        reason: String::new(),
-        config: String::new(),
-        created: Timestamp(0),
-        updated: Timestamp(0),
-    })?;
+    journal.add_bot(&BotRecord::bare(id.clone()))?;
     let symbol = Symbol::new("BTCUSDT")?;
     let bar = |i: i64| {
         #[allow(clippy::cast_precision_loss, reason = "small numbers")]
@@ -75,15 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| BotId::new(format!("bot{i}")))
         .collect::<Result<_, _>>()?;
     for bot in &bots {
-        journal.add_bot(&BotRecord {
-            id: bot.clone(),
-            mode: BotMode::Paper,
-            state: BotState::Running,
-            reason: String::new(),
-            config: String::new(),
-            created: Timestamp(0),
-            updated: Timestamp(0),
-        })?;
+        journal.add_bot(&BotRecord::bare(bot.clone()))?;
     }
     let bar_times = (events / 100).max(1);
     let started = Instant::now();

@@ -236,7 +236,7 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     assert_eq!(api.post_without_token("/bots/e2e/pause"), 401);
 
     // Parameters change only while the bot is paused or stopped.
-    let out = vela(&[
+    let params = [
         "live",
         "params",
         "e2e",
@@ -244,7 +244,8 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
         "fast=6",
         "--config",
         config_text,
-    ]);
+    ];
+    let out = vela(&params);
     assert!(
         !out.status.success(),
         "refused while running: {}",
@@ -252,19 +253,11 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     );
     assert!(text(&out).contains("update-params"), "{}", text(&out));
     for step in [
-        vec!["live", "pause", "e2e", "--config", config_text],
-        vec![
-            "live",
-            "params",
-            "e2e",
-            "--param",
-            "fast=6",
-            "--config",
-            config_text,
-        ],
-        vec!["live", "resume", "e2e", "--config", config_text],
+        &["live", "pause", "e2e", "--config", config_text][..],
+        &params[..],
+        &["live", "resume", "e2e", "--config", config_text][..],
     ] {
-        let out = vela(&step);
+        let out = vela(step);
         assert!(out.status.success(), "{step:?}: {}", text(&out));
     }
     let resumed = api.get("/bots/e2e").expect("bot");

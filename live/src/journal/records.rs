@@ -69,6 +69,23 @@ pub struct BotRecord {
     pub updated: Timestamp,
 }
 
+impl BotRecord {
+    /// A running paper bot `id` without configuration text, added at time 0: what the
+    /// journal's own benchmarks and tests write rows for.
+    #[must_use]
+    pub fn bare(id: BotId) -> Self {
+        Self {
+            id,
+            mode: BotMode::Paper,
+            state: BotState::Running,
+            reason: String::new(),
+            config: String::new(),
+            created: Timestamp(0),
+            updated: Timestamp(0),
+        }
+    }
+}
+
 /// The answer to writing an order's intent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {

@@ -213,11 +213,11 @@ impl JournalHandle {
 
 #[cfg(test)]
 mod tests {
-    use vela_core::engine::{BotId, BotState, Event};
+    use vela_core::engine::{BotId, Event};
     use vela_core::types::Timestamp;
 
     use super::*;
-    use crate::journal::{BotMode, BotRecord};
+    use crate::journal::BotRecord;
 
     fn timer(bot: &str, ts: i64) -> impl FnMut(&mut Batch<'_>) -> Result<u64, JournalError> {
         let bot = BotId::new(bot).expect("bot id");
@@ -237,15 +237,7 @@ mod tests {
         let mut journal = Journal::open(&path).expect("journal");
         for id in ["a", "b"] {
             journal
-                .add_bot(&BotRecord {
-                    id: BotId::new(id).expect("id"),
-                    mode: BotMode::Paper,
-                    state: BotState::Running,
-                    reason: String::new(),
-                    config: String::new(),
-                    created: Timestamp(0),
-                    updated: Timestamp(0),
-                })
+                .add_bot(&BotRecord::bare(BotId::new(id).expect("id")))
                 .expect("bot");
         }
         let (thread, handle) = JournalThread::start(journal).expect("thread");
