@@ -262,6 +262,11 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     }
     let resumed = api.get("/bots/e2e").expect("bot");
     assert_eq!(resumed["bot"]["status"]["state"], "running", "{resumed}");
+    let in_effect = |bot: &Value| {
+        let config = bot["config"].as_str().unwrap_or_default();
+        config.contains("fast = 6") && config.contains("slow = 20")
+    };
+    assert!(in_effect(&resumed), "fast changed, slow kept: {resumed}");
 
     // Crash the runner (kill -9) and start it again: the bot resumes from the journal.
     let before = api.wait("/bots/e2e", "more bars", |v| bar_times(v) >= 60);
@@ -276,6 +281,7 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     });
     assert_eq!(resumed["bot"]["status"]["state"], "running", "{resumed}");
     assert!(resumed["bot"]["status"]["blocked"].is_null(), "{resumed}");
+    assert!(in_effect(&resumed), "the journal kept the new parameters: {resumed}");
     let orders = api.get("/bots/e2e/orders").expect("orders");
     let ids: Vec<&str> = orders
         .as_array()
@@ -311,6 +317,7 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
         bar_times(v) >= 3
     });
     assert_eq!(live["bot"]["status"]["mode"], "live", "{live}");
+    assert!(in_effect(&live), "the copy takes the parameters in effect: {live}");
 
     // Kill the paper bot from the command line.
     let out = vela(&["live", "kill", "e2e", "--config", config_text]);

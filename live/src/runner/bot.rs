@@ -22,7 +22,7 @@ use vela_core::engine::{
     AlertLevel, BotId, BotState, Command, Control, Engine, Event, OrderReport,
 };
 use vela_core::sim::SimExchange;
-use vela_core::strategy::Registry;
+use vela_core::strategy::{Registry, StrategySpec};
 use vela_core::types::{Bar, MarketData, OrderOrigin, Symbol, Timestamp};
 
 use super::RunnerError;
@@ -54,12 +54,13 @@ pub enum BotInput {
     Deal(Box<PrivateDeal>),
     /// The user stream was broken: what it missed is fetched at the next settle.
     Resync,
-    /// An operator's instruction; the reply is the bot's state after it.
+    /// An operator's instruction; the reply is the bot's state after it and its strategy
+    /// with the parameters in effect.
     Control {
         /// The instruction.
         control: Control,
         /// Where the answer goes.
-        reply: oneshot::Sender<Result<BotState, String>>,
+        reply: oneshot::Sender<Result<(BotState, StrategySpec), String>>,
     },
 }
 
@@ -272,6 +273,13 @@ impl Bot {
     #[must_use]
     pub fn id(&self) -> &BotId {
         &self.id
+    }
+
+    /// The strategy its configuration names, with the parameters in effect (changed by
+    /// the operator since it was added, as the journal recorded).
+    #[must_use]
+    pub fn strategy(&self) -> &StrategySpec {
+        &self.engine.config().strategy
     }
 
     /// The symbols it trades.
@@ -626,6 +634,18 @@ impl Bot {
         if matches!(control, Control::Start | Control::Resume) {
             self.wants_start = true;
         }
+        // New parameters are laid over the active strategy's: the engine takes a whole set
+        // (and the journal records that whole set, so a replay needs nothing else).
+        let control = match control {
+            Control::UpdateParams(given) => {
+                let mut merged = self.engine.active_strategy().params.clone();
+                for (name, value) in given.iter() {
+                    merged.set(name, value.clone());
+                }
+                Control::UpdateParams(merged)
+            }
+            other => other,
+        };
         if control == Control::Start && self.engine.state() == BotState::Created {
             // The Start comes with the first bar, so the engine's clock begins there.
             self.publish_status();

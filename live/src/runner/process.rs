@@ -295,12 +295,15 @@ impl Runner {
             .await?;
         bot.restore(&entries).await?;
         bot.publish_status();
+        // The configuration in effect: the stored one with the parameter changes since.
+        let mut effective = spec.clone();
+        effective.bot.strategy = bot.strategy().clone();
         write(&shared.bots).insert(
             id.clone(),
             BotSlot {
                 inbox: inbox.clone(),
                 status,
-                spec: spec.clone(),
+                spec: effective,
             },
         );
         let channels: Vec<Channel> = {
@@ -472,7 +475,7 @@ impl Runner {
             .map(|slot| slot.status.borrow().clone())
     }
 
-    /// A running bot's specification.
+    /// A running bot's specification, with the strategy parameters in effect.
     #[must_use]
     pub fn spec(&self, bot: &BotId) -> Option<BotSpec> {
         read(&self.shared.bots)
@@ -528,13 +531,18 @@ impl Runner {
             .send(BotInput::Control { control, reply })
             .await
             .map_err(|_| gone())?;
-        answer
-            .await
-            .map_err(|_| gone())?
-            .map_err(|reason| RunnerError::Bot {
-                bot: bot.to_string(),
-                reason,
-            })
+        let (state, strategy) =
+            answer
+                .await
+                .map_err(|_| gone())?
+                .map_err(|reason| RunnerError::Bot {
+                    bot: bot.to_string(),
+                    reason,
+                })?;
+        if let Some(slot) = write(&self.shared.bots).get_mut(bot) {
+            slot.spec.bot.strategy = strategy;
+        }
+        Ok(state)
     }
 
     async fn start_stored(&self, bot: &BotId) -> Result<BotState, RunnerError> {

@@ -22,7 +22,11 @@ impl Bot {
                     self.status.send_modify(|s| s.bars_seen += 1);
                 }
                 BotInput::Control { control, reply } => {
-                    let answer = self.control(control).await.map_err(|e| e.to_string());
+                    let answer = self
+                        .control(control)
+                        .await
+                        .map(|state| (state, self.strategy().clone()))
+                        .map_err(|e| e.to_string());
                     let _ = reply.send(answer);
                 }
                 BotInput::Resync => {}
