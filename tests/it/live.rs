@@ -281,7 +281,10 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     });
     assert_eq!(resumed["bot"]["status"]["state"], "running", "{resumed}");
     assert!(resumed["bot"]["status"]["blocked"].is_null(), "{resumed}");
-    assert!(in_effect(&resumed), "the journal kept the new parameters: {resumed}");
+    assert!(
+        in_effect(&resumed),
+        "the journal kept the new parameters: {resumed}"
+    );
     let orders = api.get("/bots/e2e/orders").expect("orders");
     let ids: Vec<&str> = orders
         .as_array()
@@ -317,7 +320,10 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
         bar_times(v) >= 3
     });
     assert_eq!(live["bot"]["status"]["mode"], "live", "{live}");
-    assert!(in_effect(&live), "the copy takes the parameters in effect: {live}");
+    assert!(
+        in_effect(&live),
+        "the copy takes the parameters in effect: {live}"
+    );
 
     // Kill the paper bot from the command line.
     let out = vela(&["live", "kill", "e2e", "--config", config_text]);
