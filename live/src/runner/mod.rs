@@ -6,7 +6,10 @@
 //! - [`api`] — the REST and WebSocket API;
 //! - [`config`] — `vela.toml`;
 //! - [`process`] — the [`Runner`]: shared market data, the user stream, the bots' tasks;
-//! - [`bot`] — one bot's loop in the backtester's event order; `task` runs it on its inputs;
+//!   its `routing` sends stream news to the bots, its `audit` looks for open orders no bot
+//!   placed;
+//! - [`bot`] — one bot's loop in the backtester's event order (its `status` is what it
+//!   shows); `task` runs it on its inputs;
 //!   `fiscal` keeps its fiscal log;
 //! - [`venue`] — a live bot's orders over REST and the settle step before each bar;
 //!   `balances` checks the account's balances when a live bot reconciles;
