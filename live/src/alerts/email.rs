@@ -2,11 +2,10 @@
 //! TLS, or plain SMTP for a relay on this machine. The password is never shown in `Debug`,
 //! errors or logs, and is never sent over an unencrypted connection.
 
-use std::fmt;
 use std::time::Duration;
 
+use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, Mailboxes};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
@@ -77,16 +76,7 @@ impl EmailChannel {
         if self.host.trim().is_empty() {
             return Err("host is empty".to_owned());
         }
-        self.from
-            .parse::<Mailbox>()
-            .map_err(|e| format!("from {:?} is not an email address: {e}", self.from))?;
-        if self.to.is_empty() {
-            return Err("to lists no recipient".to_owned());
-        }
-        for to in &self.to {
-            to.parse::<Mailbox>()
-                .map_err(|e| format!("to {to:?} is not an email address: {e}"))?;
-        }
+        self.mailboxes()?;
         if self.security == SmtpSecurity::None && self.login.is_some() {
             return Err(
                 "a password would be sent unencrypted: use security = \"starttls\" or \"tls\""
@@ -94,6 +84,26 @@ impl EmailChannel {
             );
         }
         Ok(())
+    }
+
+    /// The sender and the recipients, parsed.
+    fn mailboxes(&self) -> Result<(Mailbox, Vec<Mailbox>), String> {
+        let from = self
+            .from
+            .parse()
+            .map_err(|e| format!("from {:?} is not an email address: {e}", self.from))?;
+        if self.to.is_empty() {
+            return Err("to lists no recipient".to_owned());
+        }
+        let to = self
+            .to
+            .iter()
+            .map(|to| {
+                to.parse()
+                    .map_err(|e| format!("to {to:?} is not an email address: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((from, to))
     }
 
     /// The channel's name in errors and logs.
@@ -110,15 +120,7 @@ impl EmailChannel {
     /// Sends `text` as the mail's body; the subject is the notice's level, bot and topic.
     pub(super) async fn send(&self, notice: &Notice, text: &str) -> Result<(), String> {
         self.validate()?;
-        let from: Mailbox = self.from.parse().map_err(|e| format!("from: {e}"))?;
-        let mut to = Mailboxes::new();
-        for address in &self.to {
-            to.push(
-                address
-                    .parse()
-                    .map_err(|e| format!("to {address:?}: {e}"))?,
-            );
-        }
+        let (from, to) = self.mailboxes()?;
         let mut message = Message::builder()
             .from(from)
             .subject(notice.headline())
@@ -154,15 +156,5 @@ impl EmailChannel {
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
-    }
-}
-
-impl fmt::Display for SmtpSecurity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Starttls => "starttls",
-            Self::Tls => "tls",
-            Self::None => "none",
-        })
     }
 }

@@ -244,8 +244,9 @@ impl Journal {
             appenders: Vec::new(),
         };
         let value = write(&mut batch)?;
-        batch.flush_log()?;
+        batch.flush_appenders()?;
         let cursor = batch.cursor.clone();
+        // The appenders borrow the transaction: they go before the commit.
         drop(batch);
         tx.commit().map_err(|source| JournalError::Database {
             path: path.clone(),
@@ -282,7 +283,7 @@ impl std::fmt::Debug for Batch<'_> {
 
 impl Batch<'_> {
     /// Writes the rows appended so far to their tables (before the commit).
-    fn flush_log(&mut self) -> Result<(), JournalError> {
+    fn flush_appenders(&mut self) -> Result<(), JournalError> {
         for (_, appender) in &mut self.appenders {
             appender.flush().map_err(|source| JournalError::Database {
                 path: self.path.to_path_buf(),

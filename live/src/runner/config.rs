@@ -141,26 +141,82 @@ pub enum AlertChannelConfig {
         api: String,
     },
     /// An email over SMTP.
-    Email {
-        /// The SMTP server.
-        host: String,
-        /// Its port (default: 587 for STARTTLS, 465 for TLS, 25 for none).
-        #[serde(default)]
-        port: Option<u16>,
-        /// `starttls` (default), `tls` or `none`.
-        #[serde(default)]
-        security: crate::alerts::SmtpSecurity,
-        /// The sender.
-        from: String,
-        /// The recipients.
-        to: Vec<String>,
-        /// The login's user name, if the server wants one.
-        #[serde(default)]
-        username: Option<String>,
-        /// Variable holding the login's password.
-        #[serde(default)]
-        password_env: Option<String>,
-    },
+    Email(EmailChannelConfig),
+}
+
+/// `[[alerts.channels]] kind = "email"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChannelConfig {
+    /// The SMTP server.
+    pub host: String,
+    /// Its port (default: 587 for STARTTLS, 465 for TLS, 25 for none).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default)]
+    pub security: crate::alerts::SmtpSecurity,
+    /// The sender.
+    pub from: String,
+    /// The recipients.
+    pub to: Vec<String>,
+    /// The login's user name, if the server wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Variable holding the login's password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+}
+
+impl EmailChannelConfig {
+    /// The channel, with `password` read from `password_env` (or a stand-in when only
+    /// checking the file).
+    ///
+    /// # Errors
+    /// A username without a password variable or the reverse, or a bad address or
+    /// security setting (named, never the password).
+    fn channel(
+        &self,
+        password: Option<String>,
+    ) -> Result<crate::alerts::EmailChannel, RunnerError> {
+        let login = match (&self.username, &self.password_env, password) {
+            (Some(username), Some(_), Some(password)) => Some(crate::alerts::SmtpLogin {
+                username: username.clone(),
+                password: crate::alerts::ChannelSecret::new(password),
+            }),
+            (None, None, _) => None,
+            _ => {
+                return Err(RunnerError::Config(
+                    "alerts.channels: email username and password_env go together".to_owned(),
+                ));
+            }
+        };
+        let channel = crate::alerts::EmailChannel {
+            host: self.host.clone(),
+            port: self.port.unwrap_or_else(|| self.security.default_port()),
+            security: self.security,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            login,
+        };
+        channel
+            .validate()
+            .map_err(|problem| RunnerError::Config(format!("alerts.channels: email: {problem}")))?;
+        Ok(channel)
+    }
+}
+
+/// The non-empty value of the environment variable `var` holding a channel's secret.
+///
+/// # Errors
+/// It is unset or empty; names the channel's key and the variable, never a value.
+fn secret_from_env(key: &str, var: &str) -> Result<String, RunnerError> {
+    match std::env::var(var) {
+        Ok(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(RunnerError::Config(format!(
+            "alerts.channels: {key} ${var} is not set or empty"
+        ))),
+    }
 }
 
 fn telegram_api() -> String {
@@ -183,79 +239,24 @@ impl AlertsConfig {
                     token_env,
                     chat_id,
                     api,
-                } => match std::env::var(token_env) {
-                    Ok(token) if !token.trim().is_empty() => Ok(crate::alerts::Channel::Telegram {
-                        token: crate::alerts::ChannelSecret::new(token.trim()),
-                        chat_id: chat_id.clone(),
-                        api: api.clone(),
-                    }),
-                    _ => Err(RunnerError::Config(format!(
-                        "alerts.channels: telegram token_env ${token_env} is not set or empty"
-                    ))),
-                },
-                AlertChannelConfig::Email { password_env, .. } => {
-                    let password = match password_env {
-                        None => None,
-                        Some(var) => match std::env::var(var) {
-                            Ok(password) if !password.is_empty() => Some(password),
-                            _ => {
-                                return Err(RunnerError::Config(format!(
-                                    "alerts.channels: email password_env ${var} is not set or empty"
-                                )));
-                            }
-                        },
-                    };
-                    email_channel(channel, password).map(crate::alerts::Channel::Email)
+                } => Ok(crate::alerts::Channel::Telegram {
+                    token: crate::alerts::ChannelSecret::new(
+                        secret_from_env("telegram token_env", token_env)?.trim(),
+                    ),
+                    chat_id: chat_id.clone(),
+                    api: api.clone(),
+                }),
+                AlertChannelConfig::Email(email) => {
+                    let password = email
+                        .password_env
+                        .as_deref()
+                        .map(|var| secret_from_env("email password_env", var))
+                        .transpose()?;
+                    email.channel(password).map(crate::alerts::Channel::Email)
                 }
             })
             .collect()
     }
-}
-
-/// The email channel `config` describes (`password`: read from its variable, or a
-/// stand-in when only checking the file).
-fn email_channel(
-    config: &AlertChannelConfig,
-    password: Option<String>,
-) -> Result<crate::alerts::EmailChannel, RunnerError> {
-    let AlertChannelConfig::Email {
-        host,
-        port,
-        security,
-        from,
-        to,
-        username,
-        password_env,
-    } = config
-    else {
-        return Err(RunnerError::Config(
-            "alerts.channels: not an email channel".to_owned(),
-        ));
-    };
-    let login = match (username, password_env, password) {
-        (Some(username), Some(_), Some(password)) => Some(crate::alerts::SmtpLogin {
-            username: username.clone(),
-            password: crate::alerts::ChannelSecret::new(password),
-        }),
-        (None, None, _) => None,
-        _ => {
-            return Err(RunnerError::Config(
-                "alerts.channels: email username and password_env go together".to_owned(),
-            ));
-        }
-    };
-    let channel = crate::alerts::EmailChannel {
-        host: host.clone(),
-        port: port.unwrap_or_else(|| security.default_port()),
-        security: *security,
-        from: from.clone(),
-        to: to.clone(),
-        login,
-    };
-    channel
-        .validate()
-        .map_err(|problem| RunnerError::Config(format!("alerts.channels: email: {problem}")))?;
-    Ok(channel)
 }
 
 /// `[api]`.
@@ -506,9 +507,9 @@ impl RunnerConfig {
                         "alerts.channels: webhook url {url:?} must start with http:// or https://"
                     )));
                 }
-                AlertChannelConfig::Email { password_env, .. } => {
+                AlertChannelConfig::Email(email) => {
                     // The password is read when the runner starts; here only its presence.
-                    email_channel(channel, password_env.as_ref().map(|_| String::new()))?;
+                    email.channel(email.password_env.as_ref().map(|_| String::new()))?;
                 }
                 _ => {}
             }
