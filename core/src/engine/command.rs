@@ -52,6 +52,8 @@ pub enum AlertCode {
     WalletOverdrawn,
     /// The strategy's parameters changed.
     ParamsUpdated,
+    /// The budget, risk settings or running time changed.
+    SettingsUpdated,
 }
 
 /// A message for the operator.

@@ -15,12 +15,17 @@ fn control_name(control: &Control) -> &'static str {
         Control::Stop { .. } => "stop",
         Control::Kill { .. } => "kill",
         Control::UpdateParams(_) => "update-params",
+        Control::UpdateSettings(_) => "update-settings",
     }
 }
 
 impl Engine {
     /// Refuses instructions that do not apply, before anything changes.
-    pub(super) fn check_control(&self, control: &Control) -> Result<(), EngineError> {
+    pub(super) fn check_control(
+        &self,
+        ts: Timestamp,
+        control: &Control,
+    ) -> Result<(), EngineError> {
         use BotState::{Created, Paused, Running, Stopped};
         let allowed = match control {
             Control::Start => matches!(self.state, Created | Stopped),
@@ -28,7 +33,9 @@ impl Engine {
             Control::Resume => self.state == Paused,
             Control::Stop { .. } => matches!(self.state, Created | Running | Paused | Stopped),
             Control::Kill { .. } => true,
-            Control::UpdateParams(_) => matches!(self.state, Created | Paused | Stopped),
+            Control::UpdateParams(_) | Control::UpdateSettings(_) => {
+                matches!(self.state, Created | Paused | Stopped)
+            }
         };
         if !allowed {
             return Err(EngineError::ControlNotAllowed {
@@ -39,6 +46,9 @@ impl Engine {
         if let Control::UpdateParams(params) = control {
             let spec = StrategySpec::new(self.candidates[self.active].name.clone(), params.clone());
             self.registry.resolve(&spec)?;
+        }
+        if let Control::UpdateSettings(update) = control {
+            self.check_settings(ts, update)?;
         }
         Ok(())
     }
@@ -104,6 +114,7 @@ impl Engine {
                     format!("{} parameters updated", self.candidates[self.active].name),
                 );
             }
+            Control::UpdateSettings(update) => self.apply_settings(ts, update),
         }
         Ok(())
     }

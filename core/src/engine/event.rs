@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::settings::SettingsUpdate;
 use crate::strategy::Params;
 use crate::types::{Bar, BookTop, ClientOrderId, Fill, MarketData, Symbol, Timestamp, Trade};
 
@@ -119,6 +120,8 @@ pub enum Control {
     },
     /// New parameters for the active strategy (only while created, paused or stopped).
     UpdateParams(Params),
+    /// New budget, risk settings or running time (only while created, paused or stopped).
+    UpdateSettings(SettingsUpdate),
 }
 
 /// An external score for a symbol: news sentiment, a model's prediction, an AI provider's

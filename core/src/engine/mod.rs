@@ -14,6 +14,7 @@ mod control;
 mod market;
 mod marks;
 mod orders;
+mod settings;
 
 pub mod command;
 pub mod config;
@@ -34,6 +35,7 @@ pub use command::{Alert, AlertCode, AlertLevel, Command, StateChange};
 pub use config::{BotConfig, BotConfigError, BotId};
 pub use event::{Control, Event, OrderReport, Signal};
 pub use lifecycle::{BotState, StateReason};
+pub use settings::{RunningTime, SettingsUpdate};
 
 use marks::Marks;
 
@@ -220,7 +222,7 @@ impl Engine {
             Event::Timer { .. } | Event::Control { .. } => {}
         }
         if let Event::Control { control, .. } = event {
-            self.check_control(control)?;
+            self.check_control(ts, control)?;
         }
         self.last_ts = Some(ts);
         self.on_clock(ts);

@@ -55,6 +55,17 @@ fn exceeded(limit: Limit, reference: f64, loss: f64) -> bool {
 }
 
 impl LossLimits {
+    /// Moves every reference (the peak, the day's and the week's starting equity) by
+    /// `amount`: money paid in or taken out is neither a gain nor a loss.
+    pub fn shift(&mut self, amount: f64) {
+        if let Some(peak) = &mut self.peak {
+            *peak += amount;
+        }
+        for (_, reference) in self.day.iter_mut().chain(self.week.iter_mut()) {
+            *reference += amount;
+        }
+    }
+
     /// Forgets the peak (after a manual resume following a drawdown pause).
     pub fn reset_peak(&mut self, equity: f64) {
         self.peak = Some(equity);

@@ -251,6 +251,26 @@ impl Wallet {
         self.cash + self.profit_reserve + positions
     }
 
+    /// A new budget: the difference is paid into the cash, or taken out of it (a deposit or
+    /// a withdrawal, not a gain or a loss). Only free cash can be taken out.
+    pub fn set_budget(&mut self, budget: Decimal) -> Result<(), WalletError> {
+        if budget <= Decimal::ZERO {
+            return Err(WalletError::InvalidBudget(budget));
+        }
+        let taken_out = self.budget - budget;
+        let available = self.available();
+        if taken_out > available {
+            return Err(WalletError::InsufficientFunds {
+                needed: taken_out,
+                available,
+                asset: self.asset.clone(),
+            });
+        }
+        self.cash -= taken_out;
+        self.budget = budget;
+        Ok(())
+    }
+
     /// Reserves `amount` of free `asset` for an order.
     pub fn reserve(&mut self, asset: &Asset, amount: Decimal) -> Result<(), WalletError> {
         let available = self.available_of(asset);

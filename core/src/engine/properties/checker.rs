@@ -28,7 +28,6 @@ pub(super) fn submitted(command: &Command) -> Option<&OrderRequest> {
 pub(super) struct Checker {
     pub(super) checks: &'static [Check],
     pub(super) bot: String,
-    pub(super) budget: Decimal,
     pub(super) compound: bool,
     pub(super) last_seq: u64,
     pub(super) killed: bool,
@@ -42,7 +41,6 @@ impl Checker {
         Self {
             checks,
             bot: config.bot_id.to_string(),
-            budget: config.budget,
             compound: config.compound,
             last_seq: 0,
             killed: false,
@@ -90,8 +88,9 @@ impl Checker {
             check_budget(&wallet, commands);
         }
         if self.on(Check::Capital) && !self.compound {
-            let cash = engine.wallet().cash();
-            assert!(cash <= self.budget, "cash {cash} above the budget");
+            // The budget in effect: an operator may have changed it.
+            let (cash, budget) = (engine.wallet().cash(), engine.wallet().budget());
+            assert!(cash <= budget, "cash {cash} above the budget {budget}");
         }
         if self.on(Check::Ids) {
             self.check_ids(engine, commands);

@@ -20,6 +20,30 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    /// New settings: a budget from nothing (refused) to twice the old one (withdrawals
+    /// beyond the free cash refused), a stop loss or none, a running time or none; any of
+    /// them left out (all left out: refused).
+    pub(super) fn settings(budget: f64)(
+        share in prop::option::of(0.0..2.0f64),
+        stop in prop::option::of(prop::option::of(0.01..0.2f64)),
+        minutes in prop::option::of(prop::option::of(1..600i64)),
+    ) -> SettingsUpdate {
+        #[allow(clippy::cast_possible_truncation, reason = "cents of a test budget")]
+        let cents = |v: f64| Decimal::new((v * 100.0) as i64, 2);
+        SettingsUpdate {
+            budget: share.map(|s| cents(budget * s)),
+            risk: stop.map(|stop| RiskConfig {
+                stop_loss: stop.map(Limit::Percent),
+                ..RiskConfig::default()
+            }),
+            running_time: minutes.map(|m| {
+                m.map_or(RunningTime::UntilStopped, |m| RunningTime::Millis(m * 60_000))
+            }),
+        }
+    }
+}
+
 /// An instruction; one `UpdateParams` in five is invalid (the engine must refuse it).
 pub(super) fn control(budget: f64, price: f64) -> impl Strategy<Value = Control> {
     let mut bogus = Params::new();
@@ -32,6 +56,7 @@ pub(super) fn control(budget: f64, price: f64) -> impl Strategy<Value = Control>
         2 => any::<bool>().prop_map(|cancel_resting| Control::Stop { cancel_resting }),
         1 => any::<bool>().prop_map(|global| Control::Kill { global }),
         2 => params.prop_map(Control::UpdateParams),
+        2 => settings(budget).prop_map(Control::UpdateSettings),
     ]
 }
 

@@ -27,6 +27,7 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::{AlertCode, BotConfig, BotId, BotState, Command, Control, Engine, EngineError};
+use super::{RunningTime, SettingsUpdate};
 use super::{Event, OrderReport};
 use crate::money::rounding::to_f64;
 use crate::risk::{Limit, LossBreaker, OrderRate, RiskConfig, Sizing, TakeProfitTarget};
@@ -187,7 +188,9 @@ fn feed_all(
                 let control = matches!(input, Input::Other(Event::Control { .. }));
                 let ok = matches!(
                     e,
-                    EngineError::ControlNotAllowed { .. } | EngineError::Registry(_)
+                    EngineError::ControlNotAllowed { .. }
+                        | EngineError::Registry(_)
+                        | EngineError::Config(_)
                 );
                 assert!(control && ok, "{input:?} refused: {e}");
                 refused.push(i);

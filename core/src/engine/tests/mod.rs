@@ -2,6 +2,7 @@
 //! controls in `risk`.
 
 mod risk;
+mod settings;
 
 use std::str::FromStr;
 

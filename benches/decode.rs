@@ -1,7 +1,7 @@
 //! Decoding MEXC protobuf pushes (issue 7): realistic deals pushes (1 and 5 trades), a depth
 //! diff of 20 levels and a 20-a-side partial depth, from `&[u8]` (one copy of the frame) and
 //! from `Bytes` (no copy). Target: at least 1 million messages per second per core. Run with
-//! `cargo bench -p vela-live --bench decode`; figures in BENCHMARKS.md.
+//! `cargo bench --bench decode`; figures in BENCHMARKS.md.
 
 #![allow(missing_docs, reason = "criterion macros generate undocumented items")]
 

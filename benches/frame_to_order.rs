@@ -6,7 +6,7 @@
 //! the percentiles are printed. The instant exchange's answers are inside the timing, so
 //! the figures are upper bounds of the runner's own path.
 //!
-//! Run: `cargo bench -p vela-live --bench frame_to_order`.
+//! Run: `cargo bench --bench frame_to_order`.
 
 #![allow(
     missing_docs,
