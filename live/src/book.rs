@@ -123,12 +123,9 @@ pub enum DiffOutcome {
     WentStale(StaleReason),
 }
 
-/// Quantity and `f64` price of one level.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Entry {
-    price_f64: f64,
-    quantity: f64,
-}
+/// The quantity at one price level (the price is the key; its `f64` is computed for the
+/// levels read, not for every level stored).
+type Entry = f64;
 
 /// A local order book for one symbol.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,9 +318,9 @@ impl OrderBook {
         let (bid, ask) = (self.best_bid()?, self.best_ask()?);
         Some(BookTop {
             ts,
-            bid_price: bid.price_f64,
+            bid_price: bid.price_f64(),
             bid_quantity: bid.quantity,
-            ask_price: ask.price_f64,
+            ask_price: ask.price_f64(),
             ask_quantity: ask.quantity,
         })
     }
@@ -364,24 +361,21 @@ impl OrderBook {
     fn check_crossed(&self) -> Result<(), StaleReason> {
         match (self.bids.last_key_value(), self.asks.first_key_value()) {
             (Some((bid, b)), Some((ask, a))) if bid >= ask => Err(StaleReason::Crossed {
-                bid: b.price_f64,
-                ask: a.price_f64,
+                bid: level(*bid, *b).price_f64(),
+                ask: level(*ask, *a).price_f64(),
             }),
             _ => Ok(()),
         }
     }
 }
 
-const fn level(price: Decimal, entry: Entry) -> Level {
-    Level {
-        price,
-        price_f64: entry.price_f64,
-        quantity: entry.quantity,
-    }
+const fn level(price: Decimal, quantity: Entry) -> Level {
+    Level::new(price, quantity)
 }
 
 fn check_level(level: &Level) -> Result<(), StaleReason> {
-    let price_ok = level.price > Decimal::ZERO && level.price_f64.is_finite();
+    // A decimal price is always a finite `f64`.
+    let price_ok = level.price > Decimal::ZERO;
     let quantity_ok = level.quantity.is_finite() && level.quantity >= 0.0;
     if price_ok && quantity_ok {
         Ok(())
@@ -398,13 +392,7 @@ fn load(side: &mut BTreeMap<Decimal, Entry>, levels: &[Level]) -> Result<(), Sta
     for level in levels {
         check_level(level)?;
         if level.quantity > 0.0 {
-            side.insert(
-                level.price,
-                Entry {
-                    price_f64: level.price_f64,
-                    quantity: level.quantity,
-                },
-            );
+            side.insert(level.price, level.quantity);
         }
     }
     Ok(())
@@ -417,13 +405,7 @@ fn apply(side: &mut BTreeMap<Decimal, Entry>, levels: &[Level]) -> Result<(), St
         if level.quantity == 0.0 {
             side.remove(&level.price);
         } else {
-            side.insert(
-                level.price,
-                Entry {
-                    price_f64: level.price_f64,
-                    quantity: level.quantity,
-                },
-            );
+            side.insert(level.price, level.quantity);
         }
     }
     Ok(())

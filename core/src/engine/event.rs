@@ -121,7 +121,7 @@ pub enum Control {
     /// New parameters for the active strategy (only while created, paused or stopped).
     UpdateParams(Params),
     /// New budget, risk settings or running time (only while created, paused or stopped).
-    UpdateSettings(SettingsUpdate),
+    UpdateSettings(Box<SettingsUpdate>),
 }
 
 /// An external score for a symbol: news sentiment, a model's prediction, an AI provider's

@@ -97,7 +97,11 @@ impl Engine {
         update: &SettingsUpdate,
     ) -> Result<(), EngineError> {
         if update.is_empty() {
-            return Err(invalid("settings", "{}", "name at least one setting to change"));
+            return Err(invalid(
+                "settings",
+                "{}",
+                "name at least one setting to change",
+            ));
         }
         if let Some(budget) = update.budget {
             self.check_budget(budget)?;
@@ -189,8 +193,9 @@ impl Engine {
             self.protects = risk.stop_loss.is_some()
                 || risk.trailing_stop.is_some()
                 || !risk.take_profit.is_empty();
-            self.limited =
-                risk.max_drawdown.is_some() || risk.daily_loss.is_some() || risk.weekly_loss.is_some();
+            self.limited = risk.max_drawdown.is_some()
+                || risk.daily_loss.is_some()
+                || risk.weekly_loss.is_some();
             self.protect_holdings();
         }
         if let Some(running_time) = update.running_time {
@@ -240,10 +245,6 @@ impl Engine {
     }
 }
 
-fn invalid(
-    field: &str,
-    value: impl std::fmt::Display,
-    rule: impl Into<String>,
-) -> EngineError {
+fn invalid(field: &str, value: impl std::fmt::Display, rule: impl Into<String>) -> EngineError {
     EngineError::Config(ValidationError::new(field, value, rule))
 }

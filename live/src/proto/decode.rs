@@ -292,30 +292,16 @@ fn limit_depth(body: &PublicLimitDepthsV3Api) -> Result<LimitDepth, DecodeError>
     };
     if let Some((bid, ask)) = crossed(&depth.bids, &depth.asks) {
         return Err(DecodeError::Crossed {
-            bid: bid.price_f64,
-            ask: ask.price_f64,
+            bid: bid.price_f64(),
+            ask: ask.price_f64(),
         });
     }
     Ok(depth)
 }
 
-/// The best bid and ask of a whole book when they cross (the bid at or above the ask).
-///
-/// Compared on `price_f64` first: it is the correctly rounded value of the exact price, and
-/// rounding keeps order (`a ≤ b` gives `f64(a) ≤ f64(b)`), so unequal `f64`s decide. Only
-/// when the best `f64`s are equal are the exact prices compared.
+/// The best bid and ask of a whole book when they cross (the bid at or above the ask),
+/// compared on the exact prices.
 pub(super) fn crossed<'a>(bids: &'a [Level], asks: &'a [Level]) -> Option<(&'a Level, &'a Level)> {
-    let best_bid = bids
-        .iter()
-        .map(|l| l.price_f64)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let best_ask = asks
-        .iter()
-        .map(|l| l.price_f64)
-        .fold(f64::INFINITY, f64::min);
-    if bids.is_empty() || asks.is_empty() || best_bid < best_ask {
-        return None;
-    }
     let best_bid = bids.iter().max_by(|a, b| a.price.cmp(&b.price))?;
     let best_ask = asks.iter().min_by(|a, b| a.price.cmp(&b.price))?;
     (best_bid.price >= best_ask.price).then_some((best_bid, best_ask))
@@ -407,16 +393,13 @@ pub(super) fn level_from(
     field: impl Fn() -> String,
 ) -> Result<Level, DecodeError> {
     let scanned = scan(price_text, || format!("{}.price", field()))?;
-    let price_f64 = positive_f64(scanned, price_text, || format!("{}.price", field()))?;
+    // Checked as a price (positive, a finite `f64`), kept as the exact decimal.
+    positive_f64(scanned, price_text, || format!("{}.price", field()))?;
     let price = scanned
         .to_decimal()
         .map_err(|e| number_error(|| format!("{}.price", field()), price_text, &e))?;
     let quantity = quantity(quantity_text, || format!("{}.quantity", field()))?;
-    Ok(Level {
-        price,
-        price_f64,
-        quantity,
-    })
+    Ok(Level { price, quantity })
 }
 
 // ---- private bodies (Decimal) ----

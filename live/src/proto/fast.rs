@@ -76,6 +76,45 @@ impl<'a> Fields<'a> {
         Some(taken)
     }
 
+    /// Whether the next byte is the one-byte key `key` (which is then read).
+    #[inline]
+    fn key(&mut self, key: u8) -> bool {
+        match self.rest.split_first() {
+            Some((&first, rest)) if first == key => {
+                self.rest = rest;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The bytes of a length-delimited field keyed `key` with a one-byte length; `None`
+    /// (nothing read but perhaps the key) when the next field is anything else.
+    #[inline]
+    fn short_bytes(&mut self, key: u8) -> Option<&'a [u8]> {
+        match self.short_item(key, key) {
+            Some((_, item)) => item,
+            None => None,
+        }
+    }
+
+    /// A length-delimited field keyed `first` or `second` (one-byte keys, so fields 1 to
+    /// 15) with a one-byte length, read without the general walk: `Some((key, item))`, the
+    /// item `None` when the length runs past the end (malformed, as [`Fields::next_field`]
+    /// would find). `None` when the next field is anything else, which is left unread.
+    #[inline]
+    fn short_item(&mut self, first: u8, second: u8) -> Option<(u8, Option<&'a [u8]>)> {
+        match *self.rest {
+            [key, len, ref rest @ ..] if (key == first || key == second) && len < 0x80 => {
+                let len = usize::from(len);
+                let item = rest.get(..len);
+                self.rest = rest.get(len..).unwrap_or_default();
+                Some((key, item))
+            }
+            _ => None,
+        }
+    }
+
     /// The next field: `Some(None)` at the end, `None` when malformed or a group.
     #[inline]
     fn next_field(&mut self) -> Option<Option<(u32, Value<'a>)>> {
@@ -160,7 +199,15 @@ fn deals(body: &[u8]) -> Option<Vec<Deal>> {
     // A deal item takes about 60 bytes: one allocation for the usual push.
     let mut deals = Vec::with_capacity((body.len() / 48).min(1_024));
     let mut fields = Fields::new(body);
-    while let Some((tag, value)) = fields.next_field()? {
+    loop {
+        // The usual item: a deal (key 0x0a) of under 128 bytes.
+        if let Some((_, item)) = fields.short_item(0x0a, 0x0a) {
+            deals.push(deal(item?)?);
+            continue;
+        }
+        let Some((tag, value)) = fields.next_field()? else {
+            break;
+        };
         match (tag, value) {
             (1, Value::Bytes(item)) => deals.push(deal(item)?),
             (2, Value::Bytes(_)) => {}
@@ -171,7 +218,56 @@ fn deals(body: &[u8]) -> Option<Vec<Deal>> {
     Some(deals)
 }
 
+/// A deal: the usual layout is read in order, anything else takes the general walk.
+#[inline]
 fn deal(item: &[u8]) -> Option<Deal> {
+    deal_in_order(item).or_else(|| deal_walked(item))
+}
+
+/// The usual layout of a deal: price and quantity (each under 128 bytes), then the taker
+/// side, the time and the trade id, in field order, each at most once (a zero or an empty
+/// one left out, as protobuf encoders do), and nothing else. `None` for anything else,
+/// which the general walk reads (and, from the usual layout, to the same deal).
+#[inline]
+fn deal_in_order(item: &[u8]) -> Option<Deal> {
+    let mut fields = Fields::new(item);
+    let price_text = fields.short_bytes(0x0a)?;
+    let quantity_text = fields.short_bytes(0x12)?;
+    let trade_type = if fields.key(0x18) {
+        int32(fields.varint()?)
+    } else {
+        0
+    };
+    let time = if fields.key(0x20) {
+        int64(fields.varint()?)
+    } else {
+        0
+    };
+    let trade_id = if fields.rest.is_empty() {
+        &[]
+    } else {
+        fields.short_bytes(0x2a)?
+    };
+    if !fields.rest.is_empty() {
+        return None;
+    }
+    let trade_id = if trade_id.is_empty() {
+        None
+    } else {
+        Some(text(trade_id, "tradeId").ok()?)
+    };
+    Some(Deal {
+        trade: Trade {
+            ts: Timestamp(time),
+            price: plain_positive(price_text)?,
+            quantity: plain_positive(quantity_text)?,
+            aggressor: side(trade_type, "tradeType").ok()?,
+        },
+        trade_id,
+    })
+}
+
+fn deal_walked(item: &[u8]) -> Option<Deal> {
     let (mut price_text, mut quantity_text, mut trade_id): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
     let (mut trade_type, mut time) = (0, 0);
     let mut fields = Fields::new(item);
@@ -217,7 +313,16 @@ fn depth_sides<'a>(
         Vec::with_capacity(side_capacity),
     );
     let mut fields = Fields::new(body);
-    while let Some((tag, value)) = fields.next_field()? {
+    loop {
+        // The usual item: an ask (key 0x0a) or a bid (0x12) of under 128 bytes.
+        if let Some((key, item)) = fields.short_item(0x0a, 0x12) {
+            let side = if key == 0x0a { &mut asks } else { &mut bids };
+            side.push(level(item?)?);
+            continue;
+        }
+        let Some((tag, value)) = fields.next_field()? else {
+            break;
+        };
         match (tag, value) {
             (1, Value::Bytes(item)) => asks.push(level(item)?),
             (2, Value::Bytes(item)) => bids.push(level(item)?),
@@ -274,7 +379,24 @@ fn limit_depth(body: &[u8]) -> Option<LimitDepth> {
     })
 }
 
+/// A level: the usual layout (price, then quantity, each under 128 bytes, nothing else)
+/// is read in place; anything else takes the general walk, which reads the same level from
+/// the usual layout.
+#[inline]
 fn level(item: &[u8]) -> Option<Level> {
+    if let [0x0a, price_len, ref rest @ ..] = *item
+        && price_len < 0x80
+        && let Some((price_text, rest)) = rest.split_at_checked(usize::from(price_len))
+        && let [0x12, quantity_len, ref quantity_text @ ..] = *rest
+        && usize::from(quantity_len) == quantity_text.len()
+        && let Some(level) = plain_level(price_text, quantity_text)
+    {
+        return Some(level);
+    }
+    level_walked(item)
+}
+
+fn level_walked(item: &[u8]) -> Option<Level> {
     let (mut price_text, mut quantity_text): (&[u8], &[u8]) = (&[], &[]);
     let mut fields = Fields::new(item);
     while let Some((tag, value)) = fields.next_field()? {
@@ -298,11 +420,11 @@ fn plain_positive(text: &[u8]) -> Option<f64> {
 }
 
 /// A level whose two numbers are in the plain form: the same values as
-/// [`level_from`] (the exact price with the text's scale, the correctly rounded `f64`s).
+/// [`level_from`] (the exact, positive price with the text's scale, the correctly rounded
+/// `f64` quantity).
 #[inline]
 fn plain_level(price_text: &[u8], quantity_text: &[u8]) -> Option<Level> {
-    let (price_mantissa, price_decimals) = scan_plain(price_text)?;
-    let price_f64 = plain_to_f64(price_mantissa, price_decimals).filter(|_| price_mantissa > 0)?;
+    let (price_mantissa, price_decimals) = scan_plain(price_text).filter(|&(m, _)| m > 0)?;
     let (quantity_mantissa, quantity_decimals) = scan_plain(quantity_text)?;
     let quantity = plain_to_f64(quantity_mantissa, quantity_decimals)?;
     // At most 19 characters: a mantissa below 2^64 and a scale of at most 18 (Decimal's
@@ -318,9 +440,5 @@ fn plain_level(price_text: &[u8], quantity_text: &[u8]) -> Option<Level> {
         false,
         price_decimals,
     );
-    Some(Level {
-        price,
-        price_f64,
-        quantity,
-    })
+    Some(Level { price, quantity })
 }

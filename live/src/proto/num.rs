@@ -127,23 +127,34 @@ pub(crate) fn scan_plain(text: &[u8]) -> Option<(u64, u32)> {
     if text.is_empty() || text.len() > 19 {
         return None;
     }
-    let mut mantissa: u64 = 0;
-    let mut decimals: u32 = 0;
-    let mut seen_point = false;
+    // The point first, then one loop over the digits on either side of it (a second point
+    // is not a digit there).
+    let (whole, fraction) = match text.iter().position(|&b| b == b'.') {
+        Some(point) => (&text[..point], &text[point + 1..]),
+        None => (text, &text[text.len()..]),
+    };
+    // A lone "." has no digits.
+    if whole.is_empty() && fraction.is_empty() {
+        return None;
+    }
+    let mantissa = digits(fraction, digits(whole, 0)?)?;
+    #[allow(clippy::cast_possible_truncation, reason = "at most 19 characters")]
+    Some((mantissa, fraction.len() as u32))
+}
+
+/// `start` followed by the decimal digits of `text`; `None` at anything but a digit. At most
+/// 19 digits in all (the caller's rule): below 10^19 < 2^64, no overflow.
+#[inline(always)]
+fn digits(text: &[u8], start: u64) -> Option<u64> {
+    let mut mantissa = start;
     for &b in text {
         let digit = b.wrapping_sub(b'0');
-        if digit < 10 {
-            // At most 19 digits: below 10^19 < 2^64, no overflow.
-            mantissa = mantissa * 10 + u64::from(digit);
-            decimals += u32::from(seen_point);
-        } else if b == b'.' && !seen_point {
-            seen_point = true;
-        } else {
+        if digit >= 10 {
             return None;
         }
+        mantissa = mantissa * 10 + u64::from(digit);
     }
-    // A lone "." has no digits.
-    (text.len() > usize::from(seen_point)).then_some((mantissa, decimals))
+    Some(mantissa)
 }
 
 /// The correctly rounded `f64` of `mantissa / 10^decimals` when it is computed by one exact

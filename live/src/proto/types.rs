@@ -102,21 +102,23 @@ pub struct Kline {
 pub struct Level {
     /// The exact price (`0.10` and `0.1` are equal): the order book's key.
     pub price: Decimal,
-    /// The price as `f64`, the correctly rounded value of the same text.
-    pub price_f64: f64,
     /// Base quantity at the price; in a diff, absolute, and 0 removes the level.
     pub quantity: f64,
 }
 
 impl Level {
-    /// A level from an exact price; `price_f64` is derived exactly as the decoder derives it.
+    /// A level at an exact price.
     #[must_use]
-    pub fn new(price: Decimal, quantity: f64) -> Self {
-        Self {
-            price,
-            price_f64: num::decimal_to_f64(price),
-            quantity,
-        }
+    pub const fn new(price: Decimal, quantity: f64) -> Self {
+        Self { price, quantity }
+    }
+
+    /// The price as `f64`: the correctly rounded value of the exact price (and so of the
+    /// text it was sent as). Computed when asked: a book needs it for its best levels only,
+    /// so a push of many levels does not pay a division for each.
+    #[must_use]
+    pub fn price_f64(&self) -> f64 {
+        num::decimal_to_f64(self.price)
     }
 }
 

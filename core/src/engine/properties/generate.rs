@@ -56,7 +56,7 @@ pub(super) fn control(budget: f64, price: f64) -> impl Strategy<Value = Control>
         2 => any::<bool>().prop_map(|cancel_resting| Control::Stop { cancel_resting }),
         1 => any::<bool>().prop_map(|global| Control::Kill { global }),
         2 => params.prop_map(Control::UpdateParams),
-        2 => settings(budget).prop_map(Control::UpdateSettings),
+        2 => settings(budget).prop_map(|s| Control::UpdateSettings(Box::new(s))),
     ]
 }
 

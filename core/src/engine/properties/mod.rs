@@ -27,8 +27,8 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::{AlertCode, BotConfig, BotId, BotState, Command, Control, Engine, EngineError};
-use super::{RunningTime, SettingsUpdate};
 use super::{Event, OrderReport};
+use super::{RunningTime, SettingsUpdate};
 use crate::money::rounding::to_f64;
 use crate::risk::{Limit, LossBreaker, OrderRate, RiskConfig, Sizing, TakeProfitTarget};
 use crate::strategy::{Params, StrategySpec};

@@ -15,7 +15,7 @@ fn control(engine: &mut Engine, m: i64, control: Control) -> Result<Vec<Command>
 }
 
 fn settings(update: SettingsUpdate) -> Control {
-    Control::UpdateSettings(update)
+    Control::UpdateSettings(Box::new(update))
 }
 
 fn budget(value: &str) -> SettingsUpdate {
@@ -101,7 +101,14 @@ fn a_smaller_budget_is_not_a_loss_for_the_loss_limits() {
     let mut exchange = InstantExchange::new(FeeAsset::Quote);
     exchange.bar(&mut engine, flat(1, 100.0, 0.0)).unwrap();
     // Stopped and started again: a start keeps the equity peak (only a resume resets it).
-    control(&mut engine, 2, Control::Stop { cancel_resting: false }).unwrap();
+    control(
+        &mut engine,
+        2,
+        Control::Stop {
+            cancel_resting: false,
+        },
+    )
+    .unwrap();
     control(&mut engine, 2, settings(budget("500"))).unwrap();
     control(&mut engine, 2, Control::Start).unwrap();
     let out = exchange.bar(&mut engine, flat(3, 100.0, 0.0)).unwrap();

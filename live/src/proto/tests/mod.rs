@@ -240,7 +240,7 @@ fn depth_versions_and_exact_prices() {
             Level::new(Decimal::new(9, 2), 0.0)
         ]
     );
-    assert_eq!(diff.asks.first().map(|l| l.price_f64), Some(0.11));
+    assert_eq!(diff.asks.first().map(Level::price_f64), Some(0.11));
     for (from, to) in [
         ("", "5"),
         ("5", "x"),
@@ -482,7 +482,7 @@ fn crossing_is_decided_exactly_when_the_f64_prices_are_equal() {
         level("1.00000000000000000001"),
         level("1.00000000000000000002"),
     );
-    assert_eq!(low.price_f64.to_bits(), high.price_f64.to_bits());
+    assert_eq!(low.price_f64().to_bits(), high.price_f64().to_bits());
     assert!(super::decode::crossed(&[low], &[high]).is_none());
     assert!(super::decode::crossed(&[high], &[low]).is_some());
     assert!(super::decode::crossed(&[low], &[low]).is_some());
