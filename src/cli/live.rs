@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use rust_decimal::Decimal;
 use vela_backtest::run::BacktestSpec;
-use vela_core::engine::{BotConfig, BotId, BotState, OrderReport};
+use vela_core::engine::{BotConfig, BotId, BotState, OrderReport, RunningTime, SettingsUpdate};
+use vela_core::risk::RiskConfig;
 use vela_core::strategy::Registry;
 use vela_core::types::Timestamp;
 use vela_live::journal::{BotMode, Journal};
@@ -50,6 +52,9 @@ pub(crate) enum Command {
     Kill(BotArg),
     /// Change a paused or stopped bot's strategy parameters (the runner must run).
     Params(ParamsArgs),
+    /// Change a paused or stopped bot's budget, risk settings or running time (the runner
+    /// must run).
+    Settings(SettingsArgs),
     /// Kill every bot (the global kill switch).
     KillAll(ConfigArg),
     /// Copy a bot's configuration into a new bot (e.g. a paper bot into a live one).
@@ -135,6 +140,27 @@ pub(crate) struct ParamsArgs {
     config: ConfigArg,
 }
 
+/// `vela live settings`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SettingsArgs {
+    /// The bot's id.
+    bot: String,
+    /// New budget in the quote asset: the difference is paid into the bot's cash, or taken
+    /// out of its free cash.
+    #[arg(long)]
+    budget: Option<Decimal>,
+    /// New running time, counted from the bot's first start: until-stopped, or 90m, 36h,
+    /// 14d, 2w, 3mo (30-day months).
+    #[arg(long, value_name = "DURATION")]
+    running_time: Option<String>,
+    /// New risk settings, replacing the bot's: a TOML file with a [risk] table (a bot.toml)
+    /// or the risk keys alone.
+    #[arg(long, value_name = "FILE")]
+    risk: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArg,
+}
+
 /// `vela live stop`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct StopArgs {
@@ -184,6 +210,7 @@ pub(crate) fn run(command: &Command) -> Result<ExitCode> {
             Command::Resume(args) => lifecycle(&args.config, &args.bot, "resume").await,
             Command::Kill(args) => lifecycle(&args.config, &args.bot, "kill").await,
             Command::Params(args) => params(args).await,
+            Command::Settings(args) => settings(args).await,
             Command::Stop(args) => stop(args).await,
             Command::KillAll(args) => kill_all(args).await,
             Command::Copy(args) => copy(args).await,
@@ -534,6 +561,54 @@ async fn params(args: &ParamsArgs) -> Result<ExitCode> {
         )
         .await?;
     say(&format!("{id}: params: {text}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// New budget, risk settings or running time through the running runner's API, recorded
+/// in the journal as an instruction like new parameters.
+async fn settings(args: &SettingsArgs) -> Result<ExitCode> {
+    let config = load_config(&args.config)?;
+    let id = BotId::new(&args.bot).map_err(|e| anyhow::anyhow!("bot: {e}"))?;
+    let running_time = args
+        .running_time
+        .as_deref()
+        .map(str::parse::<RunningTime>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--running-time: {e}"))?;
+    let risk = match &args.risk {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--risk: reading {}", path.display()))?;
+            Some(
+                RiskConfig::from_toml_str(&text)
+                    .with_context(|| format!("--risk: in {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let update = SettingsUpdate {
+        budget: args.budget,
+        risk,
+        running_time,
+    };
+    if update.is_empty() {
+        bail!("settings {id}: give at least one of --budget, --risk, --running-time");
+    }
+    let Some(api) = Api::find(&config).await? else {
+        bail!(
+            "settings needs the running runner (nothing answered at {}): start it with `vela live run`",
+            config.api.bind
+        );
+    };
+    let body = serde_json::to_string(&update).context("writing the settings as JSON")?;
+    let text = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/bots/{id}/settings"),
+            Some(body),
+        )
+        .await?;
+    say(&format!("{id}: settings: {text}"))?;
     Ok(ExitCode::SUCCESS)
 }
 

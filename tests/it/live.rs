@@ -252,9 +252,46 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
         text(&out)
     );
     assert!(text(&out).contains("update-params"), "{}", text(&out));
+    // So do the budget, the risk settings and the running time.
+    let risk_file = scratch.join("risk.toml");
+    std::fs::write(&risk_file, "trailing_stop = 0.2\n").expect("risk.toml");
+    let settings = [
+        "live",
+        "settings",
+        "e2e",
+        "--budget",
+        "12000",
+        "--running-time",
+        "30d",
+        "--risk",
+        risk_file.to_str().expect("utf-8 path"),
+        "--config",
+        config_text,
+    ];
+    let out = vela(&settings);
+    assert!(
+        !out.status.success() && text(&out).contains("update-settings"),
+        "refused while running: {}",
+        text(&out)
+    );
+    let out = vela(&[
+        "live",
+        "settings",
+        "e2e",
+        "--running-time",
+        "0d",
+        "--config",
+        config_text,
+    ]);
+    assert!(
+        !out.status.success() && text(&out).contains("--running-time"),
+        "{}",
+        text(&out)
+    );
     for step in [
         &["live", "pause", "e2e", "--config", config_text][..],
         &params[..],
+        &settings[..],
         &["live", "resume", "e2e", "--config", config_text][..],
     ] {
         let out = vela(step);
@@ -264,9 +301,16 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     assert_eq!(resumed["bot"]["status"]["state"], "running", "{resumed}");
     let in_effect = |bot: &Value| {
         let config = bot["config"].as_str().unwrap_or_default();
-        config.contains("fast = 6") && config.contains("slow = 20")
+        config.contains("fast = 6")
+            && config.contains("slow = 20")
+            && config.contains("budget = \"12000\"")
+            && config.contains("running_time_ms = 2592000000")
+            && config.contains("trailing_stop = 0.2")
     };
-    assert!(in_effect(&resumed), "fast changed, slow kept: {resumed}");
+    assert!(
+        in_effect(&resumed),
+        "fast changed, slow kept, new budget, running time and risk: {resumed}"
+    );
 
     // Crash the runner (kill -9) and start it again: the bot resumes from the journal.
     let before = api.wait("/bots/e2e", "more bars", |v| bar_times(v) >= 60);

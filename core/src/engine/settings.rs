@@ -25,6 +25,7 @@ use crate::error::ValidationError;
 use crate::money::rounding::to_f64;
 use crate::risk::RiskConfig;
 use crate::strategy::StrategySpec;
+use crate::types::time::{DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS};
 use crate::types::{Symbol, Timestamp};
 
 /// New settings; a field left `None` keeps its value.
@@ -50,6 +51,46 @@ pub enum RunningTime {
     UntilStopped,
     /// This many milliseconds after the first start.
     Millis(i64),
+}
+
+impl std::str::FromStr for RunningTime {
+    type Err = ValidationError;
+
+    /// `until-stopped`, or a whole number of minutes (`90m`), hours (`36h`), days (`14d`),
+    /// weeks (`2w`) or months (`3mo`, 30 days each).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if matches!(text, "until-stopped" | "until_stopped") {
+            return Ok(Self::UntilStopped);
+        }
+        let bad = |rule: &str| ValidationError::new("running time", text, rule);
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let unit_ms: i64 = match unit {
+            "m" => MINUTE_MS,
+            "h" => HOUR_MS,
+            "d" => DAY_MS,
+            "w" => WEEK_MS,
+            "mo" => 30 * DAY_MS,
+            _ => {
+                return Err(bad(
+                    "expected until-stopped or a duration such as 90m, 36h, 14d, 2w, 3mo",
+                ));
+            }
+        };
+        let count: i64 = number
+            .parse()
+            .map_err(|_| bad("needs a whole number before the unit"))?;
+        if count <= 0 {
+            return Err(bad("must be positive"));
+        }
+        count
+            .checked_mul(unit_ms)
+            .map(Self::Millis)
+            .ok_or_else(|| bad("is too long"))
+    }
 }
 
 impl RunningTime {

@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::engine::BotConfigError;
 use crate::error::ValidationError;
 use crate::strategy::StrategySpec;
 
@@ -152,6 +153,29 @@ fn share(key: &str, value: f64, allow_one: bool) -> Result<(), ValidationError> 
 }
 
 impl RiskConfig {
+    /// Risk settings from TOML: the `[risk]` table of a file that has one (a `bot.toml`),
+    /// else the file's own keys (`stop_loss = { percent = 0.05 }`). Unknown keys are
+    /// refused; the error names the key.
+    pub fn from_toml_str(text: &str) -> Result<Self, BotConfigError> {
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| BotConfigError::Toml(e.to_string()))?;
+        let risk = match table.remove("risk") {
+            Some(toml::Value::Table(risk)) => risk,
+            Some(other) => {
+                return Err(BotConfigError::Toml(format!(
+                    "risk must be a table, found a {}",
+                    other.type_str()
+                )));
+            }
+            None => table,
+        };
+        let risk: Self = toml::Value::Table(risk)
+            .try_into()
+            .map_err(|e: toml::de::Error| BotConfigError::Toml(format!("risk: {e}")))?;
+        risk.validate()?;
+        Ok(risk)
+    }
+
     /// Checks every setting; the error names the key.
     pub fn validate(&self) -> Result<(), ValidationError> {
         for (key, limit) in [

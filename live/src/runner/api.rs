@@ -20,7 +20,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
-use vela_core::engine::{BotId, Control};
+use vela_core::engine::{BotId, Control, SettingsUpdate};
 use vela_core::strategy::Params;
 use vela_core::types::Fill;
 
@@ -113,6 +113,7 @@ fn router(context: Arc<Context>) -> Router {
         .route("/api/v1/bots/{id}/pnl", get(pnl))
         .route("/api/v1/bots/{id}/positions", get(positions))
         .route("/api/v1/bots/{id}/params", post(update_params))
+        .route("/api/v1/bots/{id}/settings", post(update_settings))
         .route("/api/v1/bots/{id}/{action}", post(lifecycle))
         .route("/api/v1/kill", post(kill_all))
         .route("/api/v1/stats", get(stats))
@@ -346,38 +347,24 @@ async fn lifecycle(
     Path((id, action)): Path<(String, String)>,
     Query(query): Query<LifecycleQuery>,
 ) -> Response {
-    let id = match bot_request(&c, &headers, true, &id) {
-        Ok(id) => id,
-        Err(r) => return *r,
-    };
     let control = match action.as_str() {
-        "start" => Control::Start,
-        "pause" => Control::Pause,
-        "resume" => Control::Resume,
-        "kill" => Control::Kill { global: false },
+        "start" => Ok(Control::Start),
+        "pause" => Ok(Control::Pause),
+        "resume" => Ok(Control::Resume),
+        "kill" => Ok(Control::Kill { global: false }),
         "stop" => match query.cancel_resting {
-            Some(cancel_resting) => Control::Stop { cancel_resting },
-            None => {
-                return failure(
-                    StatusCode::BAD_REQUEST,
-                    "stop: say whether to cancel the resting orders (?cancel_resting=true or false)",
-                );
-            }
+            Some(cancel_resting) => Ok(Control::Stop { cancel_resting }),
+            None => Err(failure(
+                StatusCode::BAD_REQUEST,
+                "stop: say whether to cancel the resting orders (?cancel_resting=true or false)",
+            )),
         },
-        other => {
-            return failure(
-                StatusCode::NOT_FOUND,
-                &format!("unknown action {other:?} (start, pause, resume, stop, kill)"),
-            );
-        }
+        other => Err(failure(
+            StatusCode::NOT_FOUND,
+            &format!("unknown action {other:?} (start, pause, resume, stop, kill)"),
+        )),
     };
-    match c.runner.control(&id, control).await {
-        Ok(state) => reply(
-            StatusCode::OK,
-            &json!({ "bot": id.to_string(), "state": state }),
-        ),
-        Err(e) => runner_failure(&e),
-    }
+    instruct(&c, &headers, &id, control).await
 }
 
 async fn update_params(
@@ -386,20 +373,54 @@ async fn update_params(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    let id = match bot_request(&c, &headers, true, &id) {
+    let control = serde_json::from_str::<Params>(&body)
+        .map(Control::UpdateParams)
+        .map_err(|e| {
+            failure(
+                StatusCode::BAD_REQUEST,
+                &format!("parameters (JSON object): {e}"),
+            )
+        });
+    instruct(&c, &headers, &id, control).await
+}
+
+async fn update_settings(
+    State(c): State<Arc<Context>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let control = serde_json::from_str::<SettingsUpdate>(&body)
+        .map(|update| Control::UpdateSettings(Box::new(update)))
+        .map_err(|e| {
+            failure(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "settings (JSON object of budget, risk, running_time; \
+                     running_time \"until_stopped\" or {{\"millis\": N}}): {e}"
+                ),
+            )
+        });
+    instruct(&c, &headers, &id, control).await
+}
+
+/// Gives bot `id` an instruction read from a request (or answers why it could not be
+/// read), once the request is authorised.
+async fn instruct(
+    c: &Context,
+    headers: &HeaderMap,
+    id: &str,
+    control: Result<Control, Response>,
+) -> Response {
+    let id = match bot_request(c, headers, true, id) {
         Ok(id) => id,
         Err(r) => return *r,
     };
-    let params: Params = match serde_json::from_str(&body) {
-        Ok(params) => params,
-        Err(e) => {
-            return failure(
-                StatusCode::BAD_REQUEST,
-                &format!("parameters (JSON object): {e}"),
-            );
-        }
+    let control = match control {
+        Ok(control) => control,
+        Err(refusal) => return refusal,
     };
-    match c.runner.control(&id, Control::UpdateParams(params)).await {
+    match c.runner.control(&id, control).await {
         Ok(state) => reply(
             StatusCode::OK,
             &json!({ "bot": id.to_string(), "state": state }),

@@ -19,10 +19,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use vela_core::engine::{
-    AlertLevel, BotId, BotState, Command, Control, Engine, Event, OrderReport,
+    AlertLevel, BotConfig, BotId, BotState, Command, Control, Engine, Event, OrderReport,
 };
 use vela_core::sim::SimExchange;
-use vela_core::strategy::{Registry, StrategySpec};
+use vela_core::strategy::Registry;
 use vela_core::types::{Bar, MarketData, OrderOrigin, Symbol, Timestamp};
 
 use super::RunnerError;
@@ -56,13 +56,13 @@ pub enum BotInput {
     Deal(Box<PrivateDeal>),
     /// The user stream was broken: what it missed is fetched at the next settle.
     Resync,
-    /// An operator's instruction; the reply is the bot's state after it and its strategy
-    /// with the parameters in effect.
+    /// An operator's instruction; the reply is the bot's state after it and the
+    /// configuration in effect (parameters, budget, risk settings, running time).
     Control {
         /// The instruction.
         control: Control,
         /// Where the answer goes.
-        reply: oneshot::Sender<Result<(BotState, StrategySpec), String>>,
+        reply: oneshot::Sender<Result<(BotState, Box<BotConfig>), String>>,
     },
 }
 
@@ -277,11 +277,11 @@ impl Bot {
         &self.id
     }
 
-    /// The strategy its configuration names, with the parameters in effect (changed by
-    /// the operator since it was added, as the journal recorded).
+    /// Its configuration in effect: as added, with the changes the operator made since
+    /// (strategy parameters, budget, risk settings, running time), as the journal recorded.
     #[must_use]
-    pub fn strategy(&self) -> &StrategySpec {
-        &self.engine.config().strategy
+    pub fn config(&self) -> &BotConfig {
+        self.engine.config()
     }
 
     /// The symbols it trades.

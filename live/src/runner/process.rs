@@ -296,9 +296,9 @@ impl Runner {
             .await?;
         bot.restore(&entries).await?;
         bot.publish_status();
-        // The configuration in effect: the stored one with the parameter changes since.
+        // The configuration in effect: the stored one with the operator's changes since.
         let mut effective = spec.clone();
-        effective.bot.strategy = bot.strategy().clone();
+        effective.bot = bot.config().clone();
         write(&shared.bots).insert(
             id.clone(),
             BotSlot {
@@ -532,7 +532,7 @@ impl Runner {
             .send(BotInput::Control { control, reply })
             .await
             .map_err(|_| gone())?;
-        let (state, strategy) =
+        let (state, config) =
             answer
                 .await
                 .map_err(|_| gone())?
@@ -541,7 +541,7 @@ impl Runner {
                     reason,
                 })?;
         if let Some(slot) = write(&self.shared.bots).get_mut(bot) {
-            slot.spec.bot.strategy = strategy;
+            slot.spec.bot = *config;
         }
         Ok(state)
     }

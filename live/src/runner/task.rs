@@ -25,7 +25,7 @@ impl Bot {
                     let answer = self
                         .control(control)
                         .await
-                        .map(|state| (state, self.strategy().clone()))
+                        .map(|state| (state, Box::new(self.config().clone())))
                         .map_err(|e| e.to_string());
                     let _ = reply.send(answer);
                 }

@@ -205,3 +205,33 @@ fn the_instruction_round_trips_through_json() {
     let unknown = r#"{"control":"update_settings","budgte":"5"}"#;
     assert!(serde_json::from_str::<Control>(unknown).is_err());
 }
+
+#[test]
+fn running_times_are_read_from_text() {
+    let ms = |text: &str| text.parse::<RunningTime>().map_err(|e| e.to_string());
+    assert_eq!(ms("90m"), Ok(RunningTime::Millis(90 * 60_000)));
+    assert_eq!(ms("36h"), Ok(RunningTime::Millis(36 * 3_600_000)));
+    assert_eq!(ms("2w"), Ok(RunningTime::Millis(14 * 86_400_000)));
+    assert_eq!(ms("3mo"), Ok(RunningTime::Millis(90 * 86_400_000)));
+    assert_eq!(ms("until-stopped"), Ok(RunningTime::UntilStopped));
+    for bad in ["", "10", "5s", "0d", "-1d", "d", "99999999999999999w"] {
+        let err = ms(bad).expect_err(bad);
+        assert!(err.contains("running time"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn risk_settings_are_read_from_a_bot_file_or_on_their_own() {
+    let own = RiskConfig::from_toml_str("trailing_stop = 0.1\n").unwrap();
+    assert_eq!(own.trailing_stop, Some(0.1));
+    let bot = "bot_id = \"x\"\n[risk]\ntrailing_stop = 0.2\n";
+    assert_eq!(
+        RiskConfig::from_toml_str(bot).unwrap().trailing_stop,
+        Some(0.2)
+    );
+    let unknown = RiskConfig::from_toml_str("stop_los = 0.1\n").unwrap_err();
+    assert!(unknown.to_string().contains("stop_los"), "{unknown}");
+    let invalid = RiskConfig::from_toml_str("trailing_stop = 3.0\n").unwrap_err();
+    assert!(invalid.to_string().contains("trailing_stop"), "{invalid}");
+    assert!(RiskConfig::from_toml_str("risk = 5\n").is_err());
+}
