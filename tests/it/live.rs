@@ -404,3 +404,113 @@ fn a_promoted_backtest_trades_on_paper_survives_a_crash_and_is_killed() {
     );
     assert!(listing.contains("e2elive"), "{listing}");
 }
+
+#[test]
+fn a_bot_is_made_from_flags_with_the_exchanges_instrument_rules() {
+    let scratch = scratch("live", "flags");
+    let (_sim, rest_url, _sim_output) = simulator();
+    let config = scratch.join("vela.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[journal]\npath = \"journal.duckdb\"\n\n[exchange]\nrest_url = \"{rest_url}\"\n\
+             ws_url = \"{}/ws\"\n\n[api]\nbind = \"127.0.0.1:{}\"\n",
+            rest_url.replace("http://", "ws://"),
+            free_port(),
+        ),
+    )
+    .expect("vela.toml");
+    let config_text = config.to_str().expect("utf-8 path");
+    let risk_file = scratch.join("risk.toml");
+    std::fs::write(&risk_file, "[risk]\nmax_drawdown = { percent = 0.2 }\n").expect("risk.toml");
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "live",
+            "add",
+            "--strategy",
+            "crossover",
+            "--param",
+            "fast=5",
+            "--param",
+            "slow=20",
+            "--budget",
+            "500",
+            "--running-time",
+            "14d",
+            "--stop-loss",
+            "0.05",
+            "--risk",
+            risk_file.to_str().expect("utf-8 path"),
+            "--paused",
+            "--config",
+            config_text,
+        ];
+        args.extend_from_slice(extra);
+        vela(&args)
+    };
+    let out = add(&["--symbol", "BTCUSDT", "--id", "flags"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("added paper bot flags"),
+        "{}",
+        text(&out)
+    );
+
+    let journal =
+        vela_live::journal::Journal::open(&scratch.join("journal.duckdb")).expect("the journal");
+    let id = vela_core::engine::BotId::new("flags").expect("id");
+    let record = journal.bot(&id).expect("read").expect("the bot is stored");
+    let spec = vela_live::runner::BotSpec::from_toml_str(
+        &record.config,
+        &vela_core::strategy::Registry::builtin(),
+    )
+    .expect("a valid bot file");
+    let bot = &spec.bot;
+    assert_eq!(bot.budget, rust_decimal::Decimal::from(500));
+    assert_eq!(bot.running_time_ms, Some(14 * 86_400_000));
+    assert_eq!(bot.strategy.name, "crossover");
+    assert_eq!(
+        bot.strategy.params.get("slow"),
+        Some(&vela_core::strategy::ParamValue::Int(20))
+    );
+    assert_eq!(
+        bot.risk.stop_loss,
+        Some(vela_core::risk::Limit::Percent(0.05)),
+        "the flag"
+    );
+    assert_eq!(
+        bot.risk.max_drawdown,
+        Some(vela_core::risk::Limit::Percent(0.2)),
+        "the file"
+    );
+    // The instrument's rules are the simulator's exchangeInfo, not defaults.
+    let instrument = &bot.instruments[0];
+    assert_eq!(instrument.symbol.as_str(), "BTCUSDT");
+    assert!(instrument.api_trading_allowed);
+    assert!(instrument.min_quantity > rust_decimal::Decimal::ZERO);
+    drop(journal);
+
+    let out = add(&["--symbol", "NOSUCHUSDT", "--id", "bad"]);
+    assert!(
+        !out.status.success()
+            && text(&out).contains("NOSUCHUSDT")
+            && text(&out).contains("Invalid symbol"),
+        "{}",
+        text(&out)
+    );
+    let out = vela(&[
+        "live",
+        "add",
+        "--strategy",
+        "crossover",
+        "--symbol",
+        "BTCUSDT",
+        "--config",
+        config_text,
+    ]);
+    assert!(
+        !out.status.success() && text(&out).contains("--id"),
+        "the new bot needs an id: {}",
+        text(&out)
+    );
+}

@@ -348,6 +348,19 @@ pub struct ExchangeConfig {
     pub request_timeout_ms: u64,
 }
 
+impl ExchangeConfig {
+    /// The REST client's settings: base URL, `recvWindow` and request timeout.
+    #[must_use]
+    pub fn rest_config(&self) -> crate::rest::RestConfig {
+        crate::rest::RestConfig {
+            base_url: self.rest_url.clone(),
+            recv_window_ms: self.recv_window_ms,
+            timeout: Duration::from_millis(self.request_timeout_ms),
+            ..crate::rest::RestConfig::default()
+        }
+    }
+}
+
 impl Default for ExchangeConfig {
     fn default() -> Self {
         Self {

@@ -34,7 +34,7 @@ use super::venue::LiveVenue;
 use crate::alerts::Notifier;
 use crate::journal::{BotMode, BotRecord, Journal};
 use crate::proto::{Channel, KlineInterval};
-use crate::rest::{RestClient, RestConfig};
+use crate::rest::RestClient;
 use crate::secret::Credentials;
 use crate::ws::{MarketStreams, UserStream, UserStreamConfig, WsConfig};
 use routing::{route_market, route_user};
@@ -126,16 +126,8 @@ impl Runner {
         };
         let has_credentials = credentials.is_some();
         let rest = Arc::new(
-            RestClient::new(
-                RestConfig {
-                    base_url: config.exchange.rest_url.clone(),
-                    recv_window_ms: config.exchange.recv_window_ms,
-                    timeout: Duration::from_millis(config.exchange.request_timeout_ms),
-                    ..RestConfig::default()
-                },
-                credentials,
-            )
-            .map_err(|e| RunnerError::Exchange(e.to_string()))?,
+            RestClient::new(config.exchange.rest_config(), credentials)
+                .map_err(|e| RunnerError::Exchange(e.to_string()))?,
         );
         if any_live && let Err(e) = rest.sync_time().await {
             // Not fatal: live bots reconcile before trading, and do not trade while the
