@@ -1,5 +1,5 @@
-//! Decoding MEXC protobuf pushes (issue 7): realistic deals pushes (1 and 5 trades), a depth
-//! diff of 20 levels and a 20-a-side partial depth, from `&[u8]` (one copy of the frame) and
+//! Decoding MEXC protobuf pushes (issue 7): realistic deals pushes (1 and 5 trades), depth
+//! diffs of 8 and 20 levels and a 20-a-side partial depth, from `&[u8]` (one copy of the frame) and
 //! from `Bytes` (no copy). Target: at least 1 million messages per second per core. Run with
 //! `cargo bench --bench decode`; figures in BENCHMARKS.md.
 
@@ -46,12 +46,12 @@ fn levels(n: i64, start_cents: i64, step: i64) -> Vec<Level> {
         .collect()
 }
 
-fn depth_diff() -> Vec<u8> {
+fn depth_diff(per_side: i64) -> Vec<u8> {
     let diff = DepthDiff {
         from_version: 17_321_554_102,
         to_version: 17_321_554_131,
-        bids: levels(10, 9_321_999, -1),
-        asks: levels(10, 9_322_001, 1),
+        bids: levels(per_side, 9_321_999, -1),
+        asks: levels(per_side, 9_322_001, 1),
     };
     depth_frame(&symbol(), Speed::Ms100, &diff, Timestamp(T0))
 }
@@ -69,7 +69,8 @@ fn decode(c: &mut Criterion) {
     let frames = [
         ("deals_1", deals(1)),
         ("deals_5", deals(5)),
-        ("depth_diff_20_levels", depth_diff()),
+        ("depth_diff_8_levels", depth_diff(4)),
+        ("depth_diff_20_levels", depth_diff(10)),
         ("limit_depth_20x2_levels", limit_depth()),
     ];
     let mut group = c.benchmark_group("decode_push");

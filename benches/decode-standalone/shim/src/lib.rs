@@ -1,0 +1,3 @@
+//! vela-data's `interval` module, compiled alone.
+#[path = "../../../../data/src/interval.rs"]
+pub mod interval;
