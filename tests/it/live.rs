@@ -457,7 +457,7 @@ fn a_bot_is_made_from_flags_with_the_exchanges_instrument_rules() {
     );
 
     let journal =
-        vela_live::journal::Journal::open(&scratch.join("journal.duckdb")).expect("the journal");
+        vela_live::journal::Journal::open(scratch.join("journal.duckdb")).expect("the journal");
     let id = vela_core::engine::BotId::new("flags").expect("id");
     let record = journal.bot(&id).expect("read").expect("the bot is stored");
     let spec = vela_live::runner::BotSpec::from_toml_str(
