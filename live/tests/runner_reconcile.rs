@@ -264,3 +264,54 @@ async fn an_asset_sold_outside_vela_blocks_the_bot_until_the_account_holds_it_ag
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_placed_by_hand_while_the_runner_runs_is_found_and_alerted_once() {
+    let sim = simulator(sample_bars(BARS)).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let spec = spec("audit3", BotMode::Live, Plan::Grid);
+    let mut config = setup(dir.path(), &sim, &spec);
+    config.exchange.settle_wait_ms = 200;
+    config.reconcile.audit_every_secs = 1;
+    let hand = by_hand(&sim);
+    sim.step(1);
+    let runner = Runner::start(config, &Registry::builtin())
+        .await
+        .expect("runner");
+    assert!(runner.unknown_orders().is_empty());
+    let mut events = runner.events();
+    hand.place_order(&order(
+        WireSide::Buy,
+        WireOrderType::Limit,
+        Decimal::new(1, 1),
+        Some(Decimal::from(1_000)),
+        "manual-2",
+    ))
+    .await
+    .expect("an order placed by hand");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !runner
+        .unknown_orders()
+        .iter()
+        .any(|o| o.client_id.as_deref() == Some("manual-2"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the periodic audit finds it within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Three more audits find it again; only the first finding was alerted.
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    let mut alerts = 0;
+    while let Ok(event) = events.try_recv() {
+        if let vela_live::runner::bot::RunnerEvent::Alert { notice } = event
+            && notice.topic == "unknown_order"
+        {
+            assert!(notice.message.contains("manual-2"), "{}", notice.message);
+            alerts += 1;
+        }
+    }
+    assert_eq!(alerts, 1, "one alert for one order");
+    runner.shutdown(false).await;
+}

@@ -698,21 +698,32 @@ async fn params(args: &ParamsArgs) -> Result<ExitCode> {
         let (name, value) = super::backtest::parse_param(text)?;
         params.set(name, value);
     }
-    let Some(api) = Api::find(&config).await? else {
+    let body = serde_json::to_string(&params).context("writing the parameters as JSON")?;
+    change_through_api(&config, &id, "params", body).await
+}
+
+/// POSTs `body` to the running runner's `/bots/{id}/{what}` and prints its answer; the
+/// change needs the engine, so the runner must run.
+async fn change_through_api(
+    config: &RunnerConfig,
+    id: &BotId,
+    what: &str,
+    body: String,
+) -> Result<ExitCode> {
+    let Some(api) = Api::find(config).await? else {
         bail!(
-            "params needs the running runner (nothing answered at {}): start it with `vela live run`",
+            "{what} needs the running runner (nothing answered at {}): start it with `vela live run`",
             config.api.bind
         );
     };
-    let body = serde_json::to_string(&params).context("writing the parameters as JSON")?;
     let text = api
         .call(
             reqwest::Method::POST,
-            &format!("/bots/{id}/params"),
+            &format!("/bots/{id}/{what}"),
             Some(body),
         )
         .await?;
-    say(&format!("{id}: params: {text}"))?;
+    say(&format!("{id}: {what}: {text}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -736,22 +747,8 @@ async fn settings(args: &SettingsArgs) -> Result<ExitCode> {
     if update.is_empty() {
         bail!("settings {id}: give at least one of --budget, --risk, --running-time");
     }
-    let Some(api) = Api::find(&config).await? else {
-        bail!(
-            "settings needs the running runner (nothing answered at {}): start it with `vela live run`",
-            config.api.bind
-        );
-    };
     let body = serde_json::to_string(&update).context("writing the settings as JSON")?;
-    let text = api
-        .call(
-            reqwest::Method::POST,
-            &format!("/bots/{id}/settings"),
-            Some(body),
-        )
-        .await?;
-    say(&format!("{id}: settings: {text}"))?;
-    Ok(ExitCode::SUCCESS)
+    change_through_api(&config, &id, "settings", body).await
 }
 
 async fn stop(args: &StopArgs) -> Result<ExitCode> {

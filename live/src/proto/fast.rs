@@ -251,20 +251,7 @@ fn deal_in_order(item: &[u8]) -> Option<Deal> {
     if !fields.rest.is_empty() {
         return None;
     }
-    let trade_id = if trade_id.is_empty() {
-        None
-    } else {
-        Some(text(trade_id, "tradeId").ok()?)
-    };
-    Some(Deal {
-        trade: Trade {
-            ts: Timestamp(time),
-            price: plain_positive(price_text)?,
-            quantity: plain_positive(quantity_text)?,
-            aggressor: side(trade_type, "tradeType").ok()?,
-        },
-        trade_id,
-    })
+    deal_of(price_text, quantity_text, trade_type, time, trade_id)
 }
 
 fn deal_walked(item: &[u8]) -> Option<Deal> {
@@ -282,6 +269,18 @@ fn deal_walked(item: &[u8]) -> Option<Deal> {
             _ => {}
         }
     }
+    deal_of(price_text, quantity_text, trade_type, time, trade_id)
+}
+
+/// A deal from its fields' values, checked as the general path checks them.
+#[inline]
+fn deal_of(
+    price_text: &[u8],
+    quantity_text: &[u8],
+    trade_type: i32,
+    time: i64,
+    trade_id: &[u8],
+) -> Option<Deal> {
     let trade_id = if trade_id.is_empty() {
         None
     } else {

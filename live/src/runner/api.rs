@@ -21,7 +21,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use vela_core::engine::{BotId, Control, SettingsUpdate};
-use vela_core::strategy::Params;
 use vela_core::types::Fill;
 
 use super::bot::{BotStatus, RunnerEvent};
@@ -354,15 +353,15 @@ async fn lifecycle(
         "kill" => Ok(Control::Kill { global: false }),
         "stop" => match query.cancel_resting {
             Some(cancel_resting) => Ok(Control::Stop { cancel_resting }),
-            None => Err(failure(
+            None => Err(Box::new(failure(
                 StatusCode::BAD_REQUEST,
                 "stop: say whether to cancel the resting orders (?cancel_resting=true or false)",
-            )),
+            ))),
         },
-        other => Err(failure(
+        other => Err(Box::new(failure(
             StatusCode::NOT_FOUND,
             &format!("unknown action {other:?} (start, pause, resume, stop, kill)"),
-        )),
+        ))),
     };
     instruct(&c, &headers, &id, control).await
 }
@@ -373,14 +372,7 @@ async fn update_params(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    let control = serde_json::from_str::<Params>(&body)
-        .map(Control::UpdateParams)
-        .map_err(|e| {
-            failure(
-                StatusCode::BAD_REQUEST,
-                &format!("parameters (JSON object): {e}"),
-            )
-        });
+    let control = from_body(&body, "parameters (JSON object)", Control::UpdateParams);
     instruct(&c, &headers, &id, control).await
 }
 
@@ -390,18 +382,25 @@ async fn update_settings(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    let control = serde_json::from_str::<SettingsUpdate>(&body)
-        .map(|update| Control::UpdateSettings(Box::new(update)))
-        .map_err(|e| {
-            failure(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "settings (JSON object of budget, risk, running_time; \
-                     running_time \"until_stopped\" or {{\"millis\": N}}): {e}"
-                ),
-            )
-        });
+    let control = from_body(
+        &body,
+        "settings (JSON object of budget, risk, running_time; running_time \"until_stopped\" \
+         or {\"millis\": N})",
+        |update: SettingsUpdate| Control::UpdateSettings(Box::new(update)),
+    );
     instruct(&c, &headers, &id, control).await
+}
+
+/// The instruction `control` makes of a JSON body, or a 400 naming what the body should
+/// be (`what`) and what is wrong with it.
+fn from_body<T: serde::de::DeserializeOwned>(
+    body: &str,
+    what: &str,
+    control: impl FnOnce(T) -> Control,
+) -> Result<Control, Box<Response>> {
+    serde_json::from_str(body)
+        .map(control)
+        .map_err(|e| Box::new(failure(StatusCode::BAD_REQUEST, &format!("{what}: {e}"))))
 }
 
 /// Gives bot `id` an instruction read from a request (or answers why it could not be
@@ -410,7 +409,7 @@ async fn instruct(
     c: &Context,
     headers: &HeaderMap,
     id: &str,
-    control: Result<Control, Response>,
+    control: Result<Control, Box<Response>>,
 ) -> Response {
     let id = match bot_request(c, headers, true, id) {
         Ok(id) => id,
@@ -418,7 +417,7 @@ async fn instruct(
     };
     let control = match control {
         Ok(control) => control,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     match c.runner.control(&id, control).await {
         Ok(state) => reply(

@@ -45,6 +45,8 @@
 //! [reconcile]
 //! unknown_orders = "report"           # an open order no bot placed (made by hand, or by
 //!                                     # another program): "report" it, or "cancel" it too
+//! audit_every_secs = 300              # look for them this often too (0: only at start and
+//!                                     # when a live bot is added)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -79,12 +81,24 @@ pub struct RunnerConfig {
 }
 
 /// `[reconcile]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReconcileConfig {
     /// An open order on a live bot's symbol that no bot of this journal placed (fault-tests
     /// case 16): always reported; `cancel` also cancels it.
     pub unknown_orders: UnknownOrderPolicy,
+    /// How often the account is audited for such orders while the runner runs, seconds
+    /// (besides at start and when a live bot is added); 0: never in between.
+    pub audit_every_secs: u64,
+}
+
+impl Default for ReconcileConfig {
+    fn default() -> Self {
+        Self {
+            unknown_orders: UnknownOrderPolicy::Report,
+            audit_every_secs: 300,
+        }
+    }
 }
 
 /// What to do with an open order no bot placed.

@@ -170,7 +170,37 @@ impl Runner {
         if any_live {
             runner.audit_reporting_failure().await;
         }
+        runner.start_periodic_audit();
         Ok(runner)
+    }
+
+    /// Audits the account for open orders no bot placed every `[reconcile]
+    /// audit_every_secs` until the runner stops (an order placed by hand while it runs is
+    /// found within that time); an order already reported is not alerted again.
+    fn start_periodic_audit(&self) {
+        let every = self.shared.config.reconcile.audit_every_secs;
+        if every == 0 {
+            return;
+        }
+        // A weak hold: a runner dropped without a shutdown is not kept alive by its audit.
+        let shared = Arc::downgrade(&self.shared);
+        let mut stopping = self.shared.stopping.subscribe();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(Duration::from_secs(every));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first tick is now: the start-up audit has just run.
+            ticks.tick().await;
+            loop {
+                let due = tokio::select! {
+                    _ = ticks.tick() => true,
+                    _ = stopping.wait_for(|s| *s) => false,
+                };
+                let Some(shared) = shared.upgrade().filter(|_| due) else {
+                    break;
+                };
+                Self { shared }.audit_reporting_failure().await;
+            }
+        });
     }
 
     /// [`Runner::audit_open_orders`], a failure logged and alerted rather than returned.

@@ -5,8 +5,9 @@
 //! `[reconcile] unknown_orders = "cancel"` it is also cancelled. It is never fed to a bot:
 //! a bot's engine only knows what it decided itself.
 //!
-//! The audit runs when the runner starts (after the live bots reconciled) and whenever a
-//! live bot is added. An order a bot sends meanwhile is not mistaken for an unknown one:
+//! The audit runs when the runner starts (after the live bots reconciled), whenever a live
+//! bot is added, and every `[reconcile] audit_every_secs` (5 minutes by default); an order
+//! found again with the same outcome is not alerted twice. An order a bot sends meanwhile is not mistaken for an unknown one:
 //! its intent is in the journal before it is sent, and the journal is asked after the
 //! exchange.
 
@@ -75,6 +76,12 @@ impl Runner {
             .map(|record| record.id.to_string())
             .collect();
         let policy = shared.config.reconcile.unknown_orders;
+        // What earlier audits reported (order and outcome): not alerted again.
+        let reported: BTreeSet<(String, String)> = self
+            .unknown_orders()
+            .into_iter()
+            .map(|o| (o.order_id, o.action))
+            .collect();
         let mut found = Vec::new();
         for symbol in &symbols {
             let open = shared
@@ -124,13 +131,17 @@ impl Runner {
                     order.client_id.as_deref().unwrap_or("none"),
                     order.action
                 );
-                tracing::warn!(%message, "an open order no bot placed");
-                let _ = shared.events.send(RunnerEvent::alert(
-                    None,
-                    AlertLevel::Warning,
-                    "unknown_order",
-                    message,
-                ));
+                if reported.contains(&(order.order_id.clone(), order.action.clone())) {
+                    tracing::debug!(%message, "an open order no bot placed, still there");
+                } else {
+                    tracing::warn!(%message, "an open order no bot placed");
+                    let _ = shared.events.send(RunnerEvent::alert(
+                        None,
+                        AlertLevel::Warning,
+                        "unknown_order",
+                        message,
+                    ));
+                }
                 found.push(order);
             }
         }
