@@ -27,6 +27,7 @@ use crate::risk::RiskConfig;
 use crate::strategy::StrategySpec;
 use crate::types::time::{DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS};
 use crate::types::{Symbol, Timestamp};
+use crate::wallet::WalletError;
 
 /// New settings; a field left `None` keeps its value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -171,23 +172,20 @@ impl Engine {
     }
 
     fn check_budget(&self, budget: Decimal) -> Result<(), EngineError> {
-        if budget <= Decimal::ZERO {
-            return Err(invalid("budget", budget, "must be positive"));
-        }
-        let taken_out = self.wallet.budget() - budget;
-        let free = self.wallet.available();
-        if taken_out > free {
-            return Err(invalid(
-                "budget",
-                budget,
-                format!(
-                    "would take {taken_out} {} out of the bot, but only {free} is free \
-                     (the rest is held in positions or reserved for open orders)",
-                    self.wallet.asset()
-                ),
-            ));
-        }
-        Ok(())
+        let rule = match self.wallet.check_budget(budget) {
+            Ok(_) => return Ok(()),
+            Err(WalletError::InsufficientFunds {
+                needed,
+                available,
+                asset,
+            }) => format!(
+                "would take {needed} {asset} out of the bot, but only {available} is free \
+                 (the rest is held in positions or reserved for open orders)"
+            ),
+            Err(WalletError::InvalidBudget(_)) => "must be positive".to_owned(),
+            Err(other) => other.to_string(),
+        };
+        Err(invalid("budget", budget, rule))
     }
 
     fn check_risk(&self, risk: &RiskConfig) -> Result<(), EngineError> {

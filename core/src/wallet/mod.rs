@@ -254,6 +254,14 @@ impl Wallet {
     /// A new budget: the difference is paid into the cash, or taken out of it (a deposit or
     /// a withdrawal, not a gain or a loss). Only free cash can be taken out.
     pub fn set_budget(&mut self, budget: Decimal) -> Result<(), WalletError> {
+        self.cash -= self.check_budget(budget)?;
+        self.budget = budget;
+        Ok(())
+    }
+
+    /// Whether [`Wallet::set_budget`] would take `budget`; the amount it would take out of
+    /// the cash (negative: pay in).
+    pub fn check_budget(&self, budget: Decimal) -> Result<Decimal, WalletError> {
         if budget <= Decimal::ZERO {
             return Err(WalletError::InvalidBudget(budget));
         }
@@ -266,9 +274,7 @@ impl Wallet {
                 asset: self.asset.clone(),
             });
         }
-        self.cash -= taken_out;
-        self.budget = budget;
-        Ok(())
+        Ok(taken_out)
     }
 
     /// Reserves `amount` of free `asset` for an order.

@@ -53,6 +53,31 @@ fn reservations_cap_what_orders_may_use() {
 }
 
 #[test]
+fn a_new_budget_pays_in_or_takes_out_free_cash_only() {
+    let mut w = wallet(false);
+    w.reserve(&usdt(), dec("600")).unwrap();
+    let before = w.clone();
+    let err = w.set_budget(dec("599.99")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("400.01 USDT needed, 400 available"),
+        "{err}"
+    );
+    assert!(w.set_budget(Decimal::ZERO).is_err());
+    assert_eq!(w, before, "refusals change nothing");
+    w.set_budget(dec("600")).unwrap();
+    assert_eq!(
+        (w.budget(), w.cash(), w.available()),
+        (dec("600"), dec("600"), dec("0"))
+    );
+    w.set_budget(dec("1500")).unwrap();
+    assert_eq!(
+        (w.budget(), w.cash(), w.available()),
+        (dec("1500"), dec("1500"), dec("900"))
+    );
+}
+
+#[test]
 fn without_compounding_the_net_profit_is_reserved_and_losses_use_it_first() {
     let inst = btcusdt();
     let mut w = wallet(false);
