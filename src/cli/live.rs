@@ -130,7 +130,7 @@ pub(crate) struct SettingsArgs {
     /// New running time, counted from the bot's first start: until-stopped, or 90m, 36h,
     /// 14d, 2w, 3mo (30-day months).
     #[arg(long, value_name = "DURATION")]
-    running_time: Option<String>,
+    running_time: Option<RunningTime>,
     /// New risk settings, replacing the bot's: a TOML file with a [risk] table (a bot.toml)
     /// or the risk keys alone.
     #[arg(long, value_name = "FILE")]
@@ -431,17 +431,11 @@ async fn change_through_api(
 async fn settings(args: &SettingsArgs) -> Result<ExitCode> {
     let config = load_config(&args.config)?;
     let id = BotId::new(&args.bot).map_err(|e| anyhow::anyhow!("bot: {e}"))?;
-    let running_time = args
-        .running_time
-        .as_deref()
-        .map(str::parse::<RunningTime>)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--running-time: {e}"))?;
     let risk = args.risk.as_deref().map(read_risk).transpose()?;
     let update = SettingsUpdate {
         budget: args.budget,
         risk,
-        running_time,
+        running_time: args.running_time,
     };
     if update.is_empty() {
         bail!("settings {id}: give at least one of --budget, --risk, --running-time");

@@ -66,7 +66,7 @@ pub(crate) struct NewBotArgs {
     /// Running time from the first start: until-stopped (default), or 90m, 36h, 14d, 2w,
     /// 3mo (30-day months).
     #[arg(long, value_name = "DURATION", requires = "strategy")]
-    running_time: Option<String>,
+    running_time: Option<RunningTime>,
     /// Stop loss, share below the entry price (0.05 = 5 %).
     #[arg(long, requires = "strategy")]
     stop_loss: Option<f64>,
@@ -187,12 +187,6 @@ async fn new_bot_spec(
         bail!("give a run directory or bot file, or --strategy, --symbol and --id");
     };
     let id = BotId::new(id.clone()).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
-    let running_time = new
-        .running_time
-        .as_deref()
-        .map(str::parse::<RunningTime>)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--running-time: {e}"))?;
     let risk = match &new.risk {
         Some(path) => read_risk(path)?,
         None => RiskConfig::default(),
@@ -206,7 +200,7 @@ async fn new_bot_spec(
     );
     base.compound = true;
     base.risk = risk;
-    base.running_time_ms = running_time.and_then(RunningTime::as_limit_ms);
+    base.running_time_ms = new.running_time.and_then(RunningTime::as_limit_ms);
     let settings = BotSettings {
         params: new
             .params
