@@ -45,10 +45,10 @@ fn checked_code(kind: &'static str, value: &str) -> Result<Code, ValidationError
 pub struct Symbol(Code);
 
 impl Symbol {
-    /// A checked symbol.
-    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-        let value = value.into();
-        Ok(Self(checked_code("symbol", &value)?))
+    /// A checked symbol, from any text (`&str`, `String`, ...), copied inline: no
+    /// allocation.
+    pub fn new(value: impl AsRef<str>) -> Result<Self, ValidationError> {
+        Ok(Self(checked_code("symbol", value.as_ref())?))
     }
 
     /// The symbol as text.
@@ -83,10 +83,10 @@ impl fmt::Display for Symbol {
 pub struct Asset(Code);
 
 impl Asset {
-    /// A checked asset name.
-    pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-        let value = value.into();
-        Ok(Self(checked_code("asset", &value)?))
+    /// A checked asset name, from any text (`&str`, `String`, ...), copied inline: no
+    /// allocation.
+    pub fn new(value: impl AsRef<str>) -> Result<Self, ValidationError> {
+        Ok(Self(checked_code("asset", value.as_ref())?))
     }
 
     /// The asset name as text.

@@ -150,7 +150,7 @@ fn convert(wrapper: PushDataV3ApiWrapper) -> Result<Push, DecodeError> {
     let symbol = match wrapper.symbol.as_deref() {
         None | Some(b"") => None,
         Some(raw) => Some(
-            Symbol::new(text(raw, "symbol")?).map_err(|e| DecodeError::Invalid {
+            Symbol::new(utf8(raw, "symbol")?).map_err(|e| DecodeError::Invalid {
                 field: "symbol".to_owned(),
                 reason: e.to_string(),
             })?,
@@ -302,9 +302,22 @@ fn limit_depth(body: &PublicLimitDepthsV3Api) -> Result<LimitDepth, DecodeError>
 /// The best bid and ask of a whole book when they cross (the bid at or above the ask),
 /// compared on the exact prices.
 pub(super) fn crossed<'a>(bids: &'a [Level], asks: &'a [Level]) -> Option<(&'a Level, &'a Level)> {
-    let best_bid = bids.iter().max_by(|a, b| a.price.cmp(&b.price))?;
-    let best_ask = asks.iter().min_by(|a, b| a.price.cmp(&b.price))?;
-    (best_bid.price >= best_ask.price).then_some((best_bid, best_ask))
+    let best_bid = bids.iter().max_by(|a, b| price_order(&a.price, &b.price))?;
+    let best_ask = asks.iter().min_by(|a, b| price_order(&a.price, &b.price))?;
+    price_order(&best_bid.price, &best_ask.price)
+        .is_ge()
+        .then_some((best_bid, best_ask))
+}
+
+/// `Decimal`'s order, with the usual case (the prices of one book share a scale) as one
+/// comparison of the mantissas instead of the library's general comparison.
+#[inline]
+pub(super) fn price_order(a: &Decimal, b: &Decimal) -> std::cmp::Ordering {
+    if a.scale() == b.scale() {
+        a.mantissa().cmp(&b.mantissa())
+    } else {
+        a.cmp(b)
+    }
 }
 
 fn book_ticker(
@@ -549,12 +562,15 @@ fn number_error(
 }
 
 pub(super) fn text(raw: &[u8], field: &'static str) -> Result<String, DecodeError> {
-    std::str::from_utf8(raw)
-        .map(str::to_owned)
-        .map_err(|_| DecodeError::Invalid {
-            field: field.to_owned(),
-            reason: "not UTF-8".to_owned(),
-        })
+    utf8(raw, field).map(str::to_owned)
+}
+
+/// The field's text, borrowed.
+pub(super) fn utf8<'a>(raw: &'a [u8], field: &'static str) -> Result<&'a str, DecodeError> {
+    std::str::from_utf8(raw).map_err(|_| DecodeError::Invalid {
+        field: field.to_owned(),
+        reason: "not UTF-8".to_owned(),
+    })
 }
 
 fn non_empty(value: String) -> Option<String> {

@@ -18,7 +18,7 @@
 use rust_decimal::Decimal;
 use vela_core::types::{Symbol, Timestamp, Trade};
 
-use super::decode::{crossed, level_from, positive, price, side, text, version};
+use super::decode::{crossed, level_from, positive, price, side, text, utf8, version};
 use super::num::{plain_to_f64, scan_plain};
 use super::types::{Deal, DepthDiff, Level, LimitDepth, Push, PushBody};
 
@@ -179,7 +179,7 @@ pub(super) fn decode(frame: &[u8]) -> Option<Push> {
     let channel = text(channel, "channel").ok().filter(|c| !c.is_empty())?;
     let symbol = match symbol {
         None | Some(b"") => None,
-        Some(raw) => Some(Symbol::new(text(raw, "symbol").ok()?).ok()?),
+        Some(raw) => Some(Symbol::new(utf8(raw, "symbol").ok()?).ok()?),
     };
     let body = match body? {
         (DEALS, bytes) => PushBody::Deals(deals(bytes)?),
@@ -219,7 +219,9 @@ fn deals(body: &[u8]) -> Option<Vec<Deal>> {
 }
 
 /// A deal: the usual layout is read in order, anything else takes the general walk.
-#[inline]
+/// Inlined into the body's loop, as [`level`] is, so the deal is not returned through
+/// memory.
+#[inline(always)]
 fn deal(item: &[u8]) -> Option<Deal> {
     deal_in_order(item).or_else(|| deal_walked(item))
 }
@@ -228,7 +230,7 @@ fn deal(item: &[u8]) -> Option<Deal> {
 /// side, the time and the trade id, in field order, each at most once (a zero or an empty
 /// one left out, as protobuf encoders do), and nothing else. `None` for anything else,
 /// which the general walk reads (and, from the usual layout, to the same deal).
-#[inline]
+#[inline(always)]
 fn deal_in_order(item: &[u8]) -> Option<Deal> {
     let mut fields = Fields::new(item);
     let price_text = fields.short_bytes(0x0a)?;
@@ -254,6 +256,8 @@ fn deal_in_order(item: &[u8]) -> Option<Deal> {
     deal_of(price_text, quantity_text, trade_type, time, trade_id)
 }
 
+#[cold]
+#[inline(never)]
 fn deal_walked(item: &[u8]) -> Option<Deal> {
     let (mut price_text, mut quantity_text, mut trade_id): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
     let (mut trade_type, mut time) = (0, 0);
@@ -273,7 +277,7 @@ fn deal_walked(item: &[u8]) -> Option<Deal> {
 }
 
 /// A deal from its fields' values, checked as the general path checks them.
-#[inline]
+#[inline(always)]
 fn deal_of(
     price_text: &[u8],
     quantity_text: &[u8],
@@ -381,7 +385,11 @@ fn limit_depth(body: &[u8]) -> Option<LimitDepth> {
 /// A level: the usual layout (price, then quantity, each under 128 bytes, nothing else)
 /// is read in place; anything else takes the general walk, which reads the same level from
 /// the usual layout.
-#[inline]
+///
+/// Inlined into the body's loop, with [`plain_level`]: returned through memory, the level's
+/// parts were stored piecewise and read back whole, a store-forwarding stall on every level
+/// (a third of the loop's time in the 20-level profile, BENCHMARKS.md).
+#[inline(always)]
 fn level(item: &[u8]) -> Option<Level> {
     if let [0x0a, price_len, ref rest @ ..] = *item
         && price_len < 0x80
@@ -395,6 +403,8 @@ fn level(item: &[u8]) -> Option<Level> {
     level_walked(item)
 }
 
+#[cold]
+#[inline(never)]
 fn level_walked(item: &[u8]) -> Option<Level> {
     let (mut price_text, mut quantity_text): (&[u8], &[u8]) = (&[], &[]);
     let mut fields = Fields::new(item);
@@ -421,7 +431,7 @@ fn plain_positive(text: &[u8]) -> Option<f64> {
 /// A level whose two numbers are in the plain form: the same values as
 /// [`level_from`] (the exact, positive price with the text's scale, the correctly rounded
 /// `f64` quantity).
-#[inline]
+#[inline(always)]
 fn plain_level(price_text: &[u8], quantity_text: &[u8]) -> Option<Level> {
     let (price_mantissa, price_decimals) = scan_plain(price_text).filter(|&(m, _)| m > 0)?;
     let (quantity_mantissa, quantity_decimals) = scan_plain(quantity_text)?;

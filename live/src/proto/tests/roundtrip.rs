@@ -8,7 +8,7 @@ use vela_core::types::{Asset, Bar, BookTop, Side, Timestamp, Trade};
 
 use super::{decoded, sym};
 use crate::proto::channel::{DepthLimit, KlineInterval, Speed};
-use crate::proto::decode::{decode_push, decode_wrapper};
+use crate::proto::decode::{decode_push, decode_wrapper, price_order};
 use crate::proto::encode::{
     book_ticker_frame, deals_frame, depth_frame, encode_push, kline_frame, limit_depth_frame,
     private_account_frame, private_deal_frame, private_order_frame,
@@ -419,6 +419,19 @@ proptest! {
         prop_assert_eq!(decode_push(&frame), Ok(push.clone()));
         // The same through `prost` alone (deals, depth and partial depth take the fast path above).
         prop_assert_eq!(decode_wrapper(Bytes::from(frame)), Ok(push));
+    }
+
+    /// The crossed-book check's comparison is `Decimal`'s order, same scale or not.
+    #[test]
+    fn prop_price_order_is_decimal_order(
+        a in any::<i64>(), a_scale in 0_u32..=18,
+        b in any::<i64>(), b_scale in 0_u32..=18,
+        same_scale in any::<bool>(),
+    ) {
+        let b_scale = if same_scale { a_scale } else { b_scale };
+        let (a, b) = (Decimal::new(a, a_scale), Decimal::new(b, b_scale));
+        prop_assert_eq!(price_order(&a, &b), a.cmp(&b));
+        prop_assert_eq!(price_order(&a, &a), std::cmp::Ordering::Equal);
     }
 
     #[test]
