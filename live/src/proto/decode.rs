@@ -609,6 +609,22 @@ pub(super) fn version(raw: &[u8], field: &'static str) -> Result<u64, DecodeErro
     if raw.is_empty() {
         return Err(DecodeError::Missing { field });
     }
+    // Up to 19 digits cannot overflow: one multiply-add per digit, no overflow checks.
+    if raw.len() <= 19 {
+        let mut value: u64 = 0;
+        for &b in raw {
+            let digit = b.wrapping_sub(b'0');
+            if digit >= 10 {
+                return Err(number_error(
+                    || field.to_owned(),
+                    raw,
+                    &"not a version number",
+                ));
+            }
+            value = value * 10 + u64::from(digit);
+        }
+        return Ok(value);
+    }
     let mut value: u64 = 0;
     for &b in raw {
         let digit = match b {

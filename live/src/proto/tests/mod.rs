@@ -490,3 +490,24 @@ fn crossing_is_decided_exactly_when_the_f64_prices_are_equal() {
     assert!(super::decode::crossed(&[level("1"), level("0.5")], &[level("1.5")]).is_none());
     assert!(super::decode::crossed(&[], &[level("1")]).is_none());
 }
+
+#[test]
+fn versions_are_digits_within_u64() {
+    use super::decode::version;
+    assert_eq!(version(b"17321554131", "v"), Ok(17_321_554_131));
+    assert_eq!(version(b"0", "v"), Ok(0));
+    assert_eq!(version(b"9999999999999999999", "v"), Ok(9_999_999_999_999_999_999));
+    assert_eq!(version(b"18446744073709551615", "v"), Ok(u64::MAX));
+    assert!(matches!(version(b"", "v"), Err(DecodeError::Missing { field: "v" })));
+    for bad in [
+        &b"18446744073709551616"[..],
+        b"12a",
+        b"-1",
+        b"1.0",
+        b" 1",
+        b"123456789012345678/",
+    ] {
+        let err = version(bad, "v").expect_err("not a version");
+        assert!(err.to_string().contains('v'), "{err}");
+    }
+}
