@@ -1,12 +1,17 @@
 //! Issue 8's load benchmark: one runner process with 100 bots on 20 symbols of simulated
 //! one-second data (the simulator replays one-minute bars at 60×: every symbol completes a
-//! bar each second), for `SECONDS` seconds. Prints the process's CPU time and peak memory
-//! and the decision latency (kline frame received → order handed to the venue) p50, p99
-//! and max.
+//! bar each second), for `SECONDS` seconds. Prints the runner process's CPU time and peak
+//! memory and the decision latency (kline frame received → order handed to the venue) p50,
+//! p99 and max.
 //!
 //! Run: `cargo run -p vela-live --example runner_load [SECONDS] [paper|live] [BOTS]`
-//! (default 60 s, paper, 100 bots). Live mode sends every order over REST to the simulator and settles with it
-//! before each bar.
+//! (default 60 s, paper, 100 bots). Live mode sends every order over REST to the simulator
+//! and settles with it before each bar, so each order's intent is committed to the journal
+//! before it leaves.
+//!
+//! The simulator runs in a child process (this binary again, `--serve-sim BARS`), stepped
+//! once a second through its standard input: as MEXC would be, it is outside the runner,
+//! so the CPU time and memory printed are the runner's alone.
 
 #![allow(
     missing_docs,
@@ -14,6 +19,8 @@
     reason = "a benchmark binary reporting to stdout"
 )]
 
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
@@ -115,17 +122,9 @@ fn percentile(sorted: &[u32], p: f64) -> u32 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
-    let mut args = std::env::args().skip(1);
-    let seconds: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(60);
-    let mode = match args.next().as_deref() {
-        Some("live") => BotMode::Live,
-        _ => BotMode::Paper,
-    };
-    let bots: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
-    let n = usize::try_from(seconds).expect("small") + 40;
-    let setup = SimSetup {
+/// The simulator's setup: 20 symbols of `n` bars each and one funded account.
+fn sim_setup(n: usize) -> SimSetup {
+    SimSetup {
         series: (0..SYMBOLS)
             .map(|i| (instrument(i).symbol, bars(i, n)))
             .collect(),
@@ -137,10 +136,70 @@ async fn main() {
             secret: SECRET.to_owned(),
             balances: vec![("USDT".to_owned(), Decimal::from(1_000_000))],
         }],
-    };
-    let sim = SimServer::start_serving(setup, ServerConfig::default())
+    }
+}
+
+/// The child: serves the simulator, prints its REST and WebSocket addresses, then steps one
+/// bar per line read from standard input until it closes.
+async fn serve_sim(bars: usize) {
+    let sim = SimServer::start_serving(sim_setup(bars), ServerConfig::default())
         .await
         .expect("simulator");
+    println!("{}\n{}", sim.rest_url(), sim.ws_url());
+    std::io::stdout().flush().expect("stdout");
+    let (steps, mut step_requests) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for _ in std::io::stdin().lock().lines().map_while(Result::ok) {
+            if steps.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    while step_requests.recv().await.is_some() {
+        sim.step(1);
+    }
+    sim.shutdown().await;
+}
+
+/// The simulator in a child process: (the child, its standard input, REST URL, WS URL).
+fn spawn_sim(bars: usize) -> (Child, ChildStdin, String, String) {
+    let mut child = Command::new(std::env::current_exe().expect("this binary"))
+        .args(["--serve-sim", &bars.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("simulator process");
+    let stdin = child.stdin.take().expect("piped stdin");
+    let mut out = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut line = || {
+        out.next()
+            .expect("simulator address")
+            .expect("simulator output")
+    };
+    let (rest, ws) = (line(), line());
+    (child, stdin, rest, ws)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let first = args.next();
+    if first.as_deref() == Some("--serve-sim") {
+        let bars = args
+            .next()
+            .and_then(|a| a.parse().ok())
+            .expect("--serve-sim BARS");
+        serve_sim(bars).await;
+        return;
+    }
+    let seconds: u64 = first.and_then(|a| a.parse().ok()).unwrap_or(60);
+    let mode = match args.next().as_deref() {
+        Some("live") => BotMode::Live,
+        _ => BotMode::Paper,
+    };
+    let bots: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let n = usize::try_from(seconds).expect("small") + 40;
+    let (mut sim, mut sim_input, rest_url, ws_url) = spawn_sim(n);
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("journal.duckdb");
     {
@@ -163,8 +222,8 @@ async fn main() {
         std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
     let mut config = RunnerConfig::new(path);
-    config.exchange.rest_url = sim.rest_url();
-    config.exchange.ws_url = sim.ws_url();
+    config.exchange.rest_url = rest_url;
+    config.exchange.ws_url = ws_url;
     config.exchange.settle_wait_ms = 500;
     config.credentials = Some(CredentialsConfig {
         key_env: None,
@@ -186,7 +245,8 @@ async fn main() {
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     for _ in 0..seconds {
         ticker.tick().await;
-        sim.step(1);
+        writeln!(sim_input, "step").expect("simulator input");
+        sim_input.flush().expect("simulator input");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let elapsed = wall.elapsed().as_secs_f64();
@@ -225,5 +285,6 @@ async fn main() {
         latencies.last().copied().unwrap_or(0)
     );
     runner.shutdown(false).await;
-    sim.shutdown().await;
+    drop(sim_input);
+    sim.wait().expect("simulator exit");
 }

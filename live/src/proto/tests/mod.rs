@@ -496,9 +496,15 @@ fn versions_are_digits_within_u64() {
     use super::decode::version;
     assert_eq!(version(b"17321554131", "v"), Ok(17_321_554_131));
     assert_eq!(version(b"0", "v"), Ok(0));
-    assert_eq!(version(b"9999999999999999999", "v"), Ok(9_999_999_999_999_999_999));
+    assert_eq!(
+        version(b"9999999999999999999", "v"),
+        Ok(9_999_999_999_999_999_999)
+    );
     assert_eq!(version(b"18446744073709551615", "v"), Ok(u64::MAX));
-    assert!(matches!(version(b"", "v"), Err(DecodeError::Missing { field: "v" })));
+    assert!(matches!(
+        version(b"", "v"),
+        Err(DecodeError::Missing { field: "v" })
+    ));
     for bad in [
         &b"18446744073709551616"[..],
         b"12a",
