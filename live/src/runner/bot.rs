@@ -490,7 +490,8 @@ impl Bot {
             if let Some(report) = report {
                 if let (Some(path), OrderReport::Filled { fill, .. }) = (&self.fiscal_log, &report)
                 {
-                    super::fiscal::append(path, self.spec.mode, fill)?;
+                    super::fiscal::append_off_workers(path.clone(), self.spec.mode, fill.clone())
+                        .await?;
                 }
                 if let Some(events) = &self.events {
                     let _ = events.send(RunnerEvent::Order {

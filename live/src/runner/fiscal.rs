@@ -3,6 +3,22 @@
 use super::RunnerError;
 use crate::journal::BotMode;
 
+/// [`append`] on tokio's blocking pool. The caller still waits until the line is on disk,
+/// but the file's sync no longer holds one of the few worker threads that every other
+/// bot's decisions run on (a sync takes milliseconds, at times far more).
+pub(super) async fn append_off_workers(
+    path: std::path::PathBuf,
+    mode: BotMode,
+    fill: vela_core::types::Fill,
+) -> Result<(), RunnerError> {
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || append(&path, mode, &fill))
+        .await
+        .map_err(|e| {
+            RunnerError::Io(format!("fiscal log {shown}: the write did not finish: {e}"))
+        })?
+}
+
 /// Appends one fill to a fiscal log (CSV, header first when the file is new).
 pub(super) fn append(
     path: &std::path::Path,
