@@ -128,6 +128,9 @@ pub struct Bot {
     pub(super) fiscal_log: Option<std::path::PathBuf>,
     /// Journal writes waiting for the next flush.
     staged: Vec<Staged>,
+    /// Fills whose fiscal-log lines the next flush writes (after the journal's write, so a
+    /// disk sync is never between a bar and the decision it brings).
+    fiscal_pending: Vec<vela_core::types::Fill>,
     /// When the frame of the bar being handled was received.
     pub(super) bar_received: Option<std::time::Instant>,
     /// Where decision latencies go (frame received → order handed to the venue), in µs.
@@ -262,6 +265,7 @@ impl Bot {
                 events: None,
                 fiscal_log: None,
                 staged: Vec::new(),
+                fiscal_pending: Vec::new(),
                 bar_received: None,
                 latencies: None,
                 live_holdings: None,
@@ -488,10 +492,8 @@ impl Bot {
                 self.announce_commands(&commands);
             }
             if let Some(report) = report {
-                if let (Some(path), OrderReport::Filled { fill, .. }) = (&self.fiscal_log, &report)
-                {
-                    super::fiscal::append_off_workers(path.clone(), self.spec.mode, fill.clone())
-                        .await?;
+                if let (Some(_), OrderReport::Filled { fill, .. }) = (&self.fiscal_log, &report) {
+                    self.fiscal_pending.push(fill.clone());
                 }
                 if let Some(events) = &self.events {
                     let _ = events.send(RunnerEvent::Order {
@@ -540,42 +542,62 @@ impl Bot {
         let bot = self.id.clone();
         let staged = std::mem::take(&mut self.staged);
         let journal = self.journal.clone();
+        let fiscal = self
+            .fiscal_log
+            .clone()
+            .map(|path| (path, std::mem::take(&mut self.fiscal_pending)))
+            .filter(|(_, fills)| !fills.is_empty());
+        let mode = self.spec.mode;
         async move {
-            if staged.is_empty() {
-                return Ok(Vec::new());
+            let last = Self::write_staged(&bot, staged, &journal).await?;
+            if let Some((path, fills)) = fiscal {
+                super::fiscal::append_off_workers(path, mode, fills).await?;
             }
-            journal
-                .write(move |batch| {
-                    let mut last = Vec::new();
-                    for entry in &staged {
-                        match entry {
-                            Staged::Event {
-                                event,
-                                commands,
-                                origins,
-                            } => {
-                                batch.record_event(&bot, event)?;
-                                last = commands
-                                    .iter()
-                                    .zip(origins)
-                                    .map(|(command, origin)| match command {
-                                        Command::Submit(request) => Ok(Some(matches!(
-                                            batch.record_intent(&bot, request, *origin)?,
-                                            Intent::AlreadyKnown { .. }
-                                        ))),
-                                        other => batch.record_command(&bot, other).map(|_| None),
-                                    })
-                                    .collect::<Result<Vec<_>, _>>()?;
-                            }
-                            Staged::Pnl(snapshot) => {
-                                batch.record_pnl(&bot, snapshot)?;
-                            }
+            Ok(last)
+        }
+    }
+
+    /// Writes staged entries in one transaction; see [`Bot::flush`].
+    async fn write_staged(
+        bot: &BotId,
+        staged: Vec<Staged>,
+        journal: &JournalHandle,
+    ) -> Result<Vec<Option<bool>>, RunnerError> {
+        let bot = bot.clone();
+        if staged.is_empty() {
+            return Ok(Vec::new());
+        }
+        journal
+            .write(move |batch| {
+                let mut last = Vec::new();
+                for entry in &staged {
+                    match entry {
+                        Staged::Event {
+                            event,
+                            commands,
+                            origins,
+                        } => {
+                            batch.record_event(&bot, event)?;
+                            last = commands
+                                .iter()
+                                .zip(origins)
+                                .map(|(command, origin)| match command {
+                                    Command::Submit(request) => Ok(Some(matches!(
+                                        batch.record_intent(&bot, request, *origin)?,
+                                        Intent::AlreadyKnown { .. }
+                                    ))),
+                                    other => batch.record_command(&bot, other).map(|_| None),
+                                })
+                                .collect::<Result<Vec<_>, _>>()?;
+                        }
+                        Staged::Pnl(snapshot) => {
+                            batch.record_pnl(&bot, snapshot)?;
                         }
                     }
-                    Ok(last)
-                })
-                .await
-        }
+                }
+                Ok(last)
+            })
+            .await
     }
 
     /// Carries out one command at `ts` (the time of the event that caused it); the reports

@@ -3,27 +3,28 @@
 use super::RunnerError;
 use crate::journal::BotMode;
 
-/// [`append`] on tokio's blocking pool. The caller still waits until the line is on disk,
-/// but the file's sync no longer holds one of the few worker threads that every other
-/// bot's decisions run on (a sync takes milliseconds, at times far more).
+/// [`append`] of `fills` on tokio's blocking pool: the caller still waits until the lines
+/// are on disk, but the file's sync does not hold one of the few worker threads every
+/// other bot's decisions run on (a sync takes milliseconds, at times far more).
 pub(super) async fn append_off_workers(
     path: std::path::PathBuf,
     mode: BotMode,
-    fill: vela_core::types::Fill,
+    fills: Vec<vela_core::types::Fill>,
 ) -> Result<(), RunnerError> {
     let shown = path.display().to_string();
-    tokio::task::spawn_blocking(move || append(&path, mode, &fill))
+    tokio::task::spawn_blocking(move || append(&path, mode, &fills))
         .await
         .map_err(|e| {
             RunnerError::Io(format!("fiscal log {shown}: the write did not finish: {e}"))
         })?
 }
 
-/// Appends one fill to a fiscal log (CSV, header first when the file is new).
+/// Appends fills to a fiscal log (CSV, header first when the file is new), one sync for
+/// them all.
 pub(super) fn append(
     path: &std::path::Path,
     mode: BotMode,
-    fill: &vela_core::types::Fill,
+    fills: &[vela_core::types::Fill],
 ) -> Result<(), RunnerError> {
     use std::io::Write;
     let failed = |e: std::io::Error| RunnerError::Io(format!("fiscal log {}: {e}", path.display()));
@@ -40,20 +41,22 @@ pub(super) fn append(
     if new {
         text.push_str("time_ms,mode,symbol,side,quantity,price,fee,fee_asset,maker,client_order_id,trade_id\n");
     }
-    text.push_str(&format!(
-        "{},{},{},{:?},{},{},{},{},{},{},{}\n",
-        fill.ts.0,
-        mode,
-        fill.symbol,
-        fill.side,
-        fill.quantity.normalize(),
-        fill.price.normalize(),
-        fill.fee.normalize(),
-        fill.fee_asset,
-        fill.is_maker,
-        fill.client_id,
-        crate::reports::tax::csv_field(&fill.trade_id)
-    ));
+    for fill in fills {
+        text.push_str(&format!(
+            "{},{},{},{:?},{},{},{},{},{},{},{}\n",
+            fill.ts.0,
+            mode,
+            fill.symbol,
+            fill.side,
+            fill.quantity.normalize(),
+            fill.price.normalize(),
+            fill.fee.normalize(),
+            fill.fee_asset,
+            fill.is_maker,
+            fill.client_id,
+            crate::reports::tax::csv_field(&fill.trade_id)
+        ));
+    }
     file.write_all(text.as_bytes()).map_err(failed)?;
     file.sync_data().map_err(failed)
 }
