@@ -11,8 +11,11 @@
 use std::time::Instant;
 
 use rust_decimal::Decimal;
-use vela_core::engine::{BotId, Event};
-use vela_core::types::{Bar, Symbol, Timestamp};
+use vela_core::engine::{BotId, Event, OrderReport};
+use vela_core::types::{
+    Asset, Bar, ClientOrderId, Fill, OrderAmount, OrderOrigin, OrderRequest, OrderType, Side,
+    Symbol, Timestamp,
+};
 use vela_live::journal::{BotRecord, Journal, PnlSnapshot};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -98,6 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{bar_times} bar times of 100 bots (bar, timer, P&L each), one transaction per bar time: \
          {seconds:.2} s, {per_bot:.3} ms per bot and bar time"
     );
+    trading_bar_times(&mut journal, &bots, bar_times, &symbol)?;
     drop(journal);
     let started = Instant::now();
     let journal = Journal::open(&path)?;
@@ -105,6 +109,77 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "reopening (checking the digest chain of {} entries): {:.2} s",
         journal.next_seq() - 1,
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// What the runner writes for 100 paper bots at one bar time when ten of them trade, in one
+/// group commit: each bot's bar and timer, and for the ten the fill of their last order, the
+/// intent of a new one and its submission.
+fn trading_bar_times(
+    journal: &mut Journal,
+    bots: &[BotId],
+    bar_times: i64,
+    symbol: &Symbol,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let quantity = Decimal::new(1, 2);
+    let client_id = |bot: &BotId, n: i64| {
+        ClientOrderId::sequenced(bot.as_str(), u64::try_from(n).unwrap_or(0))
+            .expect("a bot id and a number make a client order id")
+    };
+    let btc = Asset::new("BTC")?;
+    let started = Instant::now();
+    for t in 0..bar_times {
+        let ts = Timestamp(1_800_000_000_000 + t * 1_000);
+        journal.batch(|b| {
+            for (i, bot) in bots.iter().enumerate() {
+                b.record_event(bot, &Event::Timer { ts })?;
+                if i64::try_from(i % 10).unwrap_or(0) != t % 10 {
+                    continue;
+                }
+                if t >= 10 {
+                    let fill = Fill {
+                        client_id: client_id(bot, t - 10),
+                        trade_id: format!("T{i}-{t}"),
+                        symbol: symbol.clone(),
+                        side: Side::Buy,
+                        price: Decimal::from(60_000),
+                        quantity,
+                        fee: Decimal::ZERO,
+                        fee_asset: btc.clone(),
+                        is_maker: false,
+                        ts,
+                    };
+                    b.record_event(
+                        bot,
+                        &Event::Order(OrderReport::Filled {
+                            fill,
+                            partial: false,
+                        }),
+                    )?;
+                }
+                let client_id = client_id(bot, t);
+                let request = OrderRequest {
+                    client_id: client_id.clone(),
+                    symbol: symbol.clone(),
+                    side: Side::Buy,
+                    order_type: OrderType::Market,
+                    amount: OrderAmount::Base(quantity),
+                    price: None,
+                    ts,
+                };
+                b.record_intent(bot, &request, OrderOrigin::Strategy)?;
+                b.record_event(bot, &Event::Order(OrderReport::Submitted { client_id, ts }))?;
+            }
+            Ok(())
+        })?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    #[allow(clippy::cast_precision_loss, reason = "a rate for people")]
+    let per_bar_time = seconds * 1e3 / bar_times as f64;
+    println!(
+        "{bar_times} bar times of 100 bots, 10 of them trading (fill, intent, submission), \
+         one transaction per bar time: {seconds:.2} s, {per_bar_time:.2} ms per bar time"
     );
     Ok(())
 }

@@ -19,6 +19,7 @@
 //! - Exact numbers are stored as decimal text, records as JSON of the vela-core types.
 
 mod error;
+mod orders;
 mod read;
 mod records;
 mod schema;
@@ -28,6 +29,8 @@ mod write;
 mod tests;
 
 use std::collections::BTreeSet;
+
+use orders::OrderIndex;
 use std::path::{Path, PathBuf};
 
 use duckdb::{Appender, Connection, OptionalExt, Transaction, params};
@@ -58,13 +61,15 @@ impl std::fmt::Debug for Journal {
     }
 }
 
-/// Where the log ends (the next sequence number and the digest of the last entry) and the
-/// bots it knows: what a transaction moves forward when it commits.
+/// Where the log ends (the next sequence number and the digest of the last entry), the
+/// bots it knows and its index of orders: what a transaction moves forward when it
+/// commits.
 #[derive(Debug, Clone)]
 struct Cursor {
     next_seq: Seq,
     digest: String,
     bots: BTreeSet<String>,
+    orders: OrderIndex,
 }
 
 impl Journal {
@@ -96,6 +101,7 @@ impl Journal {
                 next_seq: 1,
                 digest: GENESIS.to_owned(),
                 bots: BTreeSet::new(),
+                orders: OrderIndex::default(),
             },
         };
         journal.prepare_schema()?;
@@ -105,6 +111,7 @@ impl Journal {
             .into_iter()
             .map(|b| b.id.to_string())
             .collect();
+        cursor.orders = journal.order_index()?;
         journal.cursor = cursor;
         Ok(journal)
     }
@@ -175,6 +182,7 @@ impl Journal {
             next_seq: 1,
             digest: GENESIS.to_owned(),
             bots: BTreeSet::new(),
+            orders: OrderIndex::default(),
         };
         self.scan_entries(0, |entry, stored| {
             if entry.seq != cursor.next_seq {
@@ -242,8 +250,11 @@ impl Journal {
             action: "writing",
             cursor: self.cursor.clone(),
             appenders: Vec::new(),
+            orders: Vec::new(),
+            fills: Vec::new(),
         };
         let value = write(&mut batch)?;
+        batch.write_orders()?;
         batch.flush_appenders()?;
         let cursor = batch.cursor.clone();
         // The appenders borrow the transaction: they go before the commit.
@@ -265,11 +276,17 @@ pub struct Batch<'a> {
     path: &'a Path,
     action: &'static str,
     cursor: Cursor,
-    /// Appenders to the tables only ever added to (the log, P&L snapshots), each made at
-    /// its first row. An appender skips the per-row planning and execution an `INSERT`
-    /// costs (most of a bar time's journal cost before: BENCHMARKS.md); the rows are
-    /// flushed before the commit. Nothing reads these tables inside a batch.
+    /// Appenders, each made at its first row: to the tables only ever added to (the log,
+    /// P&L snapshots, fills) and for new orders. An appender skips the per-row planning and
+    /// execution an `INSERT` costs (most of a bar time's journal cost before:
+    /// BENCHMARKS.md); the rows are flushed before the commit. Inside a batch, fills and
+    /// orders are read from the batch's own lists first, never from appended rows.
     appenders: Vec<(&'static str, Appender<'a>)>,
+    /// The orders this batch changed, each in its last state, written before the commit
+    /// (one row write per order and batch, however many reports it took).
+    orders: Vec<write::OrderRow>,
+    /// The fills this batch appended (read from here, not the table, until the commit).
+    fills: Vec<vela_core::types::Fill>,
 }
 
 impl std::fmt::Debug for Batch<'_> {

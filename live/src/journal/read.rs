@@ -5,7 +5,7 @@ use std::path::Path;
 use duckdb::{Connection, OptionalExt, params};
 use serde::de::DeserializeOwned;
 use vela_core::engine::{BotId, BotState};
-use vela_core::types::{Fill, Order, Timestamp};
+use vela_core::types::{Fill, Order, OrderStatus, Timestamp};
 
 use super::records::{BotMode, BotRecord, LogEntry, PnlSnapshot, Seq};
 use super::{Journal, JournalError};
@@ -145,6 +145,56 @@ impl Journal {
     /// The read failed or the stored order is unreadable.
     pub fn order(&self, client_id: &str) -> Result<Option<Order>, JournalError> {
         read_order(&self.conn, &self.path, "reading an order", client_id)
+    }
+
+    /// The index of stored orders (every open order, the highest sequence per client id
+    /// prefix) that the journal keeps in memory while open.
+    pub(super) fn order_index(&self) -> Result<super::OrderIndex, JournalError> {
+        let action = "reading the orders";
+        let closed: Vec<String> = [
+            OrderStatus::Filled,
+            OrderStatus::Canceled,
+            OrderStatus::Rejected,
+            OrderStatus::Expired,
+        ]
+        .iter()
+        .map(super::write::name_of)
+        .collect();
+        let mut statement = self
+            .conn
+            .prepare("SELECT client_id, status, record FROM orders")
+            .map_err(self.db_error(action))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(self.db_error(action))?;
+        let mut index = super::OrderIndex::default();
+        for row in rows {
+            let (client_id, status, record) = row.map_err(self.db_error(action))?;
+            if closed.contains(&status) {
+                index.note_stored_id(&client_id);
+                continue;
+            }
+            let order: Order =
+                serde_json::from_str(&record).map_err(|source| JournalError::Encoding {
+                    path: self.path.clone(),
+                    what: format!("order {client_id}"),
+                    source,
+                })?;
+            if order.client_id().as_str() != client_id {
+                return Err(self.corrupt(format!(
+                    "the order stored under {client_id} is {}",
+                    order.client_id()
+                )));
+            }
+            index.stored(&order);
+        }
+        Ok(index)
     }
 
     /// The fills of `bot` (applied or not), in arrival order.

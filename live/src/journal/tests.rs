@@ -407,3 +407,155 @@ fn a_batch_commits_all_its_writes_or_none() {
         .collect();
     assert_eq!(origins, [OrderOrigin::Strategy, OrderOrigin::Risk]);
 }
+
+/// The journal's in-memory index of orders (open orders, highest client id sequence) is
+/// rebuilt on opening: after a restart a repeated decision is still recognised, for an open
+/// and for a closed order, and reports keep moving an order that was open.
+#[test]
+fn a_reopened_journal_still_knows_its_orders() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let id = bot_id();
+    {
+        let mut journal = open(dir.path());
+        journal.add_bot(&bot()).expect("added");
+        for n in [1, 2] {
+            journal
+                .record_intent(&id, &request(n, "2"), OrderOrigin::Strategy)
+                .expect("intent");
+        }
+        journal
+            .record_event(
+                &id,
+                &Event::Order(OrderReport::Submitted {
+                    client_id: ClientOrderId::new("alpha-1").expect("id"),
+                    ts: Timestamp(2_100),
+                }),
+            )
+            .expect("order 1 sent");
+        let fill = journal
+            .record_event(&id, &filled(fill(1, "t1", "2"), false))
+            .expect("order 1 filled");
+        assert_eq!(fill.fill, Some(FillOutcome::Applied));
+    }
+    let mut journal = open(dir.path());
+    for (n, status) in [(1, OrderStatus::Filled), (2, OrderStatus::PendingSend)] {
+        let again = journal
+            .record_intent(&id, &request(n, "2"), OrderOrigin::Strategy)
+            .expect("intent again");
+        let Intent::AlreadyKnown { order } = again else {
+            panic!("order {n} written twice after reopening: {again:?}");
+        };
+        assert_eq!(order.status, status);
+    }
+    let accepted = Event::Order(OrderReport::Accepted {
+        client_id: ClientOrderId::new("alpha-2").expect("id"),
+        exchange_id: Some("X2".to_owned()),
+        ts: Timestamp(2_500),
+    });
+    journal
+        .record_event(
+            &id,
+            &Event::Order(OrderReport::Submitted {
+                client_id: ClientOrderId::new("alpha-2").expect("id"),
+                ts: Timestamp(2_400),
+            }),
+        )
+        .expect("submitted");
+    let recorded = journal.record_event(&id, &accepted).expect("accepted");
+    assert_eq!(recorded.order, Some(OrderOutcome::Updated));
+    let stored = journal.order("alpha-2").expect("read").expect("stored");
+    assert_eq!(stored.status, OrderStatus::Accepted);
+    assert_eq!(stored.exchange_id.as_deref(), Some("X2"));
+    let written = journal
+        .record_intent(&id, &request(3, "1"), OrderOrigin::Strategy)
+        .expect("a new intent");
+    assert!(matches!(written, Intent::Written { .. }), "{written:?}");
+}
+
+/// Within one transaction an order is written once, in its last state; a transaction that
+/// fails leaves neither the table nor the in-memory index changed.
+#[test]
+fn a_batch_writes_each_order_once_and_a_failed_batch_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut journal = open(dir.path());
+    journal.add_bot(&bot()).expect("added");
+    let id = bot_id();
+    let client_id = ClientOrderId::new("alpha-1").expect("id");
+    let intent_seq = journal
+        .batch(|batch| {
+            let Intent::Written { seq } =
+                batch.record_intent(&id, &request(1, "2"), OrderOrigin::Strategy)?
+            else {
+                panic!("a new order");
+            };
+            batch.record_event(
+                &id,
+                &Event::Order(OrderReport::Submitted {
+                    client_id: client_id.clone(),
+                    ts: Timestamp(2_001),
+                }),
+            )?;
+            batch.record_event(&id, &filled(fill(1, "t1", "0.5"), true))?;
+            let twice = batch.record_event(&id, &filled(fill(1, "t1", "0.5"), true))?;
+            assert_eq!(twice.fill, Some(FillOutcome::Duplicate));
+            let other = batch.record_event(&id, &filled(fill(1, "t1", "0.7"), true))?;
+            assert!(
+                matches!(other.fill, Some(FillOutcome::Conflict { .. })),
+                "{other:?}"
+            );
+            let again = batch.record_intent(&id, &request(1, "2"), OrderOrigin::Strategy)?;
+            let Intent::AlreadyKnown { order } = again else {
+                panic!("written twice in one batch: {again:?}");
+            };
+            assert_eq!(order.status, OrderStatus::PartiallyFilled);
+            Ok(seq)
+        })
+        .expect("batch");
+    let stored = journal.order("alpha-1").expect("read").expect("stored");
+    assert_eq!(stored.status, OrderStatus::PartiallyFilled);
+    assert_eq!(stored.filled_quantity, dec("0.5"));
+    let mut rows = journal
+        .conn
+        .prepare("SELECT intent_seq, updated_seq FROM orders WHERE client_id = 'alpha-1'")
+        .expect("query");
+    let seqs: (i64, i64) = rows
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("row");
+    drop(rows);
+    assert_eq!(
+        seqs,
+        (
+            i64::try_from(intent_seq).expect("small"),
+            i64::try_from(intent_seq + 2).expect("small")
+        )
+    );
+
+    let failed = journal.batch(|batch| {
+        batch.record_intent(&id, &request(2, "1"), OrderOrigin::Strategy)?;
+        batch.record_event(&id, &filled(fill(1, "t2", "1.5"), false))?;
+        batch.record_intent(
+            &BotId::new("ghost").expect("id"),
+            &request(3, "1"),
+            OrderOrigin::Strategy,
+        )
+    });
+    assert!(failed.is_err(), "the unknown bot fails the batch");
+    assert!(journal.order("alpha-2").expect("read").is_none());
+    let written = journal
+        .record_intent(&id, &request(2, "1"), OrderOrigin::Strategy)
+        .expect("intent");
+    assert!(
+        matches!(written, Intent::Written { .. }),
+        "the failed batch's intent is not known: {written:?}"
+    );
+    let order = journal.order("alpha-1").expect("read").expect("stored");
+    assert_eq!(
+        order.filled_quantity,
+        dec("0.5"),
+        "the failed fill is not applied"
+    );
+    let refill = journal
+        .record_event(&id, &filled(fill(1, "t2", "1.5"), false))
+        .expect("fill");
+    assert_eq!(refill.fill, Some(FillOutcome::Applied));
+}

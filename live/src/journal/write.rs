@@ -51,6 +51,16 @@ fn seq_value(seq: Seq) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
+/// An order row a batch writes before it commits, in the order's last state.
+#[derive(Debug)]
+pub(super) struct OrderRow {
+    order: Order,
+    /// A new row: the bot and the sequence number of the intent.
+    new: Option<(String, Seq)>,
+    /// The log entry of the order's last change.
+    updated_seq: Seq,
+}
+
 impl Journal {
     /// [`Batch::add_bot`] as a transaction of its own.
     ///
@@ -271,7 +281,10 @@ impl Batch<'_> {
     ) -> Result<Intent, JournalError> {
         self.action = "writing an order intent";
         self.require_bot(bot)?;
-        if let Some(order) = self.load_order(request.client_id.as_str())? {
+        let client_id = request.client_id.as_str();
+        if !self.cursor.orders.certainly_new(client_id)
+            && let Some(order) = self.load_order(client_id)?
+        {
             return Ok(Intent::AlreadyKnown {
                 order: Box::new(order),
             });
@@ -280,19 +293,7 @@ impl Batch<'_> {
         let seq = self.append(Some(bot.as_str()), request.ts.0, "intent", &payload)?;
         let mut order = Order::new(request.clone());
         order.origin = origin;
-        let record = self.encode("order", &order)?;
-        self.exec(
-            "INSERT INTO orders VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
-            params![
-                request.client_id.as_str(),
-                bot.as_str(),
-                request.symbol.as_str(),
-                name_of(&order.status),
-                record,
-                seq_value(seq),
-                seq_value(seq),
-            ],
-        )?;
+        self.put_order(order, Some(bot.as_str()), seq);
         Ok(Intent::Written { seq })
     }
 
@@ -492,27 +493,92 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// The order stored under `client_id` as this batch left it: from the batch's own
+    /// changes, the index of open orders, or (a closed or unknown order) the database.
     fn load_order(&self, client_id: &str) -> Result<Option<Order>, JournalError> {
+        if let Some(row) = self
+            .orders
+            .iter()
+            .find(|row| row.order.client_id().as_str() == client_id)
+        {
+            return Ok(Some(row.order.clone()));
+        }
+        if let Some(order) = self.cursor.orders.open(client_id) {
+            return Ok(Some(order.clone()));
+        }
         read_order(self.tx, self.path, self.action, client_id)
     }
 
-    fn store_order(&self, order: &Order, seq: Seq) -> Result<(), JournalError> {
-        let record = self.encode("order", order)?;
-        self.exec(
-                "UPDATE orders SET status = ?, exchange_id = ?, record = ?, updated_seq = ? WHERE client_id = ?",
-                params![
-                    name_of(&order.status),
-                    order.exchange_id,
-                    record,
-                    seq_value(seq),
-                    order.client_id().as_str()
-                ],
-            )?;
+    /// Keeps `order`'s new state for the batch's order rows (written before the commit) and
+    /// in the index; `new` is the bot of an order not stored before.
+    fn put_order(&mut self, order: Order, new: Option<&str>, seq: Seq) {
+        self.cursor.orders.stored(&order);
+        let client_id = order.client_id().as_str();
+        match self
+            .orders
+            .iter_mut()
+            .find(|row| row.order.client_id().as_str() == client_id)
+        {
+            Some(row) => {
+                row.order = order;
+                row.updated_seq = seq;
+            }
+            None => self.orders.push(OrderRow {
+                order,
+                new: new.map(|bot| (bot.to_owned(), seq)),
+                updated_seq: seq,
+            }),
+        }
+    }
+
+    fn store_order(&mut self, order: Order, seq: Seq) {
+        self.put_order(order, None, seq);
+    }
+
+    /// Writes the batch's order rows: a new order as a row in its last state, a known one
+    /// as an update of its row.
+    pub(super) fn write_orders(&mut self) -> Result<(), JournalError> {
+        self.action = "writing orders";
+        for row in std::mem::take(&mut self.orders) {
+            let order = &row.order;
+            let record = self.encode("order", order)?;
+            match &row.new {
+                Some((bot, intent_seq)) => self.append_to(
+                    "orders",
+                    params![
+                        order.client_id().as_str(),
+                        bot,
+                        order.request.symbol.as_str(),
+                        name_of(&order.status),
+                        order.exchange_id,
+                        record,
+                        seq_value(*intent_seq),
+                        seq_value(row.updated_seq),
+                    ],
+                )?,
+                None => {
+                    self.exec(
+                        "UPDATE orders SET status = ?, exchange_id = ?, record = ?, updated_seq = ? WHERE client_id = ?",
+                        params![
+                            name_of(&order.status),
+                            order.exchange_id,
+                            record,
+                            seq_value(row.updated_seq),
+                            order.client_id().as_str()
+                        ],
+                    )?;
+                }
+            }
+        }
         Ok(())
     }
 
     /// Applies an order report other than a fill.
-    fn apply_report(&self, report: &OrderReport, seq: Seq) -> Result<OrderOutcome, JournalError> {
+    fn apply_report(
+        &mut self,
+        report: &OrderReport,
+        seq: Seq,
+    ) -> Result<OrderOutcome, JournalError> {
         let Some(mut order) = self.load_order(report.client_id().as_str())? else {
             return Ok(OrderOutcome::UnknownOrder);
         };
@@ -539,37 +605,20 @@ impl Batch<'_> {
             },
         };
         if learned_id || outcome == OrderOutcome::Updated {
-            self.store_order(&order, seq)?;
+            self.store_order(order, seq);
         }
         Ok(outcome)
     }
 
     /// Stores a fill once per exchange trade and applies it to its order.
     fn apply_fill(
-        &self,
+        &mut self,
         bot: &BotId,
         fill: &Fill,
         complete: bool,
         seq: Seq,
     ) -> Result<FillOutcome, JournalError> {
-        let stored: Option<String> = self
-            .tx
-            .prepare_cached("SELECT record FROM fills WHERE symbol = ? AND trade_id = ?")
-            .and_then(|mut select| {
-                select
-                    .query_row(params![fill.symbol.as_str(), fill.trade_id], |row| {
-                        row.get(0)
-                    })
-                    .optional()
-            })
-            .map_err(self.db())?;
-        if let Some(text) = stored {
-            let stored: Fill =
-                serde_json::from_str(&text).map_err(|source| JournalError::Encoding {
-                    path: self.path.to_path_buf(),
-                    what: format!("fill {} {}", fill.symbol, fill.trade_id),
-                    source,
-                })?;
+        if let Some(stored) = self.stored_fill(fill)? {
             return Ok(if stored == *fill {
                 FillOutcome::Duplicate
             } else {
@@ -583,15 +632,15 @@ impl Batch<'_> {
             Some(mut order) => {
                 let outcome = apply_to_order(&mut order, fill, complete);
                 if matches!(outcome, FillOutcome::Applied | FillOutcome::AppliedToClosed) {
-                    self.store_order(&order, seq)?;
+                    self.store_order(order, seq);
                 }
                 outcome
             }
         };
         let applied = matches!(outcome, FillOutcome::Applied | FillOutcome::AppliedToClosed);
         let record = self.encode("fill", fill)?;
-        self.exec(
-            "INSERT INTO fills VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.append_to(
+            "fills",
             params![
                 fill.symbol.as_str(),
                 fill.trade_id,
@@ -609,7 +658,40 @@ impl Batch<'_> {
                 seq_value(seq)
             ],
         )?;
+        self.fills.push(fill.clone());
         Ok(outcome)
+    }
+
+    /// The fill stored for `fill`'s trade (symbol and trade id): one this batch appended
+    /// (not yet in the table), or one committed before.
+    fn stored_fill(&self, fill: &Fill) -> Result<Option<Fill>, JournalError> {
+        if let Some(stored) = self
+            .fills
+            .iter()
+            .find(|f| f.symbol == fill.symbol && f.trade_id == fill.trade_id)
+        {
+            return Ok(Some(stored.clone()));
+        }
+        let stored: Option<String> = self
+            .tx
+            .prepare_cached("SELECT record FROM fills WHERE symbol = ? AND trade_id = ?")
+            .and_then(|mut select| {
+                select
+                    .query_row(params![fill.symbol.as_str(), fill.trade_id], |row| {
+                        row.get(0)
+                    })
+                    .optional()
+            })
+            .map_err(self.db())?;
+        stored
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|source| JournalError::Encoding {
+                    path: self.path.to_path_buf(),
+                    what: format!("fill {} {}", fill.symbol, fill.trade_id),
+                    source,
+                })
+            })
+            .transpose()
     }
 }
 
