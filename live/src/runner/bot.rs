@@ -27,7 +27,7 @@ use vela_core::types::{Bar, MarketData, OrderOrigin, Symbol, Timestamp};
 
 use super::RunnerError;
 use super::spec::BotSpec;
-use super::store::JournalHandle;
+use super::store::{Commit, JournalHandle};
 use super::venue::LiveVenue;
 use crate::alerts::Notice;
 use crate::journal::{BotMode, Intent, LogEntry, PnlSnapshot};
@@ -413,7 +413,8 @@ impl Bot {
         });
         if !self.replaying {
             self.stage_pnl(ts);
-            self.flush().await?;
+            // Bookkeeping: nothing waits on it but the bot's next input.
+            self.flush(Commit::Gathered).await?;
         }
         Ok(handled)
     }
@@ -483,7 +484,7 @@ impl Bot {
             } else {
                 self.stage(event, &commands);
                 if sends && matches!(self.venue, Venue::Live(_)) {
-                    self.flush().await?
+                    self.flush(Commit::Now).await?
                 } else {
                     Vec::new()
                 }
@@ -533,11 +534,12 @@ impl Bot {
     }
 
     /// Writes everything staged in one transaction (one commit per bar time, and one before
-    /// each order a live bot sends: the intent is on disk before the request leaves). For
-    /// the last event staged, whether the journal already knew each command's order (then
-    /// it is not sent).
+    /// each order a live bot sends: the intent is on disk before the request leaves),
+    /// committed as soon as `commit` asks. For the last event staged, whether the journal
+    /// already knew each command's order (then it is not sent).
     pub(super) fn flush(
         &mut self,
+        commit: Commit,
     ) -> impl Future<Output = Result<Vec<Option<bool>>, RunnerError>> + Send + 'static {
         let bot = self.id.clone();
         let staged = std::mem::take(&mut self.staged);
@@ -549,7 +551,7 @@ impl Bot {
             .filter(|(_, fills)| !fills.is_empty());
         let mode = self.spec.mode;
         async move {
-            let last = Self::write_staged(&bot, staged, &journal).await?;
+            let last = Self::write_staged(&bot, staged, &journal, commit).await?;
             if let Some((path, fills)) = fiscal {
                 super::fiscal::append_off_workers(path, mode, fills).await?;
             }
@@ -562,13 +564,14 @@ impl Bot {
         bot: &BotId,
         staged: Vec<Staged>,
         journal: &JournalHandle,
+        commit: Commit,
     ) -> Result<Vec<Option<bool>>, RunnerError> {
         let bot = bot.clone();
         if staged.is_empty() {
             return Ok(Vec::new());
         }
         journal
-            .write(move |batch| {
+            .write(commit, move |batch| {
                 let mut last = Vec::new();
                 for entry in &staged {
                     match entry {
@@ -677,7 +680,7 @@ impl Bot {
             return Ok(self.engine.state());
         }
         self.deliver(Event::control(ts, control)).await?;
-        self.flush().await?;
+        self.flush(Commit::Now).await?;
         self.publish_status();
         Ok(self.engine.state())
     }

@@ -8,9 +8,18 @@
 //! once pay for one commit instead of a hundred. Each write still gets its own answer
 //! only once the transaction holding it has committed; if the group fails, every write in
 //! it is tried again in a transaction of its own, so one bot's failure is not another's.
+//!
+//! **Gathered writes** ([`Commit::Gathered`], a bot's bookkeeping at the end of a bar time)
+//! wait until no other write has come for [`QUIET`] (at most [`GATHER_LIMIT`]) before
+//! their transaction starts: the bar times of many bots arrive in one burst, and the
+//! journal's work — `DuckDB`'s allocations, the commit's disk sync — run in the middle of
+//! that burst stalled the decisions still being made (milliseconds with no runner thread
+//! making progress: BENCHMARKS.md, session 11). A write that must be on disk before
+//! something else happens (an order's intent) is [`Commit::Now`] and ends the wait.
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -20,12 +29,28 @@ use crate::journal::{Batch, Journal, JournalError};
 /// Most writes committed together.
 const GROUP_LIMIT: usize = 512;
 
+/// How long the inbox must stay without a new write before gathered writes are committed.
+pub const QUIET: Duration = Duration::from_micros(500);
+
+/// The longest gathered writes wait for their transaction.
+pub const GATHER_LIMIT: Duration = Duration::from_millis(20);
+
+/// How soon a write must be committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// At once: something waits to happen until it is on disk (an order's intent before
+    /// the order is sent, an operator's instruction before it is answered).
+    Now,
+    /// Once the writes arriving together have all come (see the module's documentation).
+    Gathered,
+}
+
 /// Work for the journal thread.
 enum Job {
     /// Anything on the journal, on its own.
     Call(Box<dyn FnOnce(&mut Journal) + Send>),
     /// Writes that may share a transaction with other writes.
-    Write(Box<dyn GroupWrite>),
+    Write(Box<dyn GroupWrite>, Commit),
     /// Close the journal.
     Close,
 }
@@ -65,25 +90,43 @@ where
     }
 }
 
-/// Runs `first` and every write waiting behind it in one transaction; what is not a write
-/// comes back to be run after them.
-fn run_group(
-    journal: &mut Journal,
+/// Collects `first` and the writes waiting behind it (for a gathered write, also those
+/// arriving until the inbox has been quiet for [`QUIET`]); what is not a write comes back
+/// to be run after the group.
+fn gather(
     first: Box<dyn GroupWrite>,
+    commit: Commit,
     inbox: &std_mpsc::Receiver<Job>,
-) -> Option<Job> {
+) -> (Vec<Box<dyn GroupWrite>>, Option<Job>) {
     let mut group = vec![first];
-    let mut after = None;
-    while group.len() < GROUP_LIMIT {
-        match inbox.try_recv() {
-            Ok(Job::Write(write)) => group.push(write),
-            Ok(other) => {
-                after = Some(other);
-                break;
+    let mut urgent = commit == Commit::Now;
+    let deadline = Instant::now() + GATHER_LIMIT;
+    let mut slept = false;
+    loop {
+        let before = group.len();
+        while group.len() < GROUP_LIMIT {
+            match inbox.try_recv() {
+                Ok(Job::Write(write, commit)) => {
+                    urgent |= commit == Commit::Now;
+                    group.push(write);
+                }
+                Ok(other) => return (group, Some(other)),
+                Err(_) => break,
             }
-            Err(_) => break,
         }
+        let quiet = slept && group.len() == before;
+        if urgent || quiet || group.len() >= GROUP_LIMIT || Instant::now() >= deadline {
+            return (group, None);
+        }
+        // Sleeping (not waiting on the channel) keeps the senders from waking this thread
+        // once per write.
+        std::thread::sleep(QUIET);
+        slept = true;
     }
+}
+
+/// Runs `group` in one transaction; each write is answered once it is over.
+fn run_group(journal: &mut Journal, mut group: Vec<Box<dyn GroupWrite>>) {
     let together = journal.batch(|batch| {
         for write in &mut group {
             write.write(batch)?;
@@ -104,7 +147,6 @@ fn run_group(
             }
         }
     }
-    after
 }
 
 /// A handle on the journal thread; clones share it.
@@ -134,7 +176,11 @@ impl JournalThread {
                 while let Some(job) = next.take() {
                     match job {
                         Job::Call(work) => work(&mut journal),
-                        Job::Write(write) => next = run_group(&mut journal, write, &inbox),
+                        Job::Write(write, commit) => {
+                            let (group, after) = gather(write, commit, &inbox);
+                            run_group(&mut journal, group);
+                            next = after;
+                        }
                         Job::Close => break,
                     }
                     if next.is_none() {
@@ -166,23 +212,27 @@ impl JournalHandle {
     }
 
     /// Makes `work`'s writes in a transaction it may share with other writes waiting at
-    /// the same time (group commit), and returns its answer once that has committed.
-    /// `work` may run twice (again on its own when the shared transaction fails); only
-    /// the run that commits counts.
+    /// the same time (group commit), as soon as `commit` asks, and returns its answer once
+    /// that has committed. `work` may run twice (again on its own when the shared
+    /// transaction fails); only the run that commits counts.
     ///
     /// # Errors
     /// `work`'s error or the commit's, or the journal thread has stopped.
     pub async fn write<T: Send + 'static>(
         &self,
+        commit: Commit,
         work: impl FnMut(&mut Batch<'_>) -> Result<T, JournalError> + Send + 'static,
     ) -> Result<T, RunnerError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job::Write(Box::new(WriteJob {
-                work,
-                value: None,
-                reply,
-            })))
+            .send(Job::Write(
+                Box::new(WriteJob {
+                    work,
+                    value: None,
+                    reply,
+                }),
+                commit,
+            ))
             .map_err(|_| RunnerError::Io("the journal thread has stopped".to_owned()))?;
         answer
             .await
@@ -228,6 +278,43 @@ mod tests {
         }
     }
 
+    /// A gathered write is committed on its own once nothing else comes, and an urgent
+    /// write arriving while writes are being gathered is committed with them, in order.
+    #[tokio::test]
+    async fn gathered_writes_are_committed_alone_or_with_the_next_urgent_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("journal.duckdb");
+        let mut journal = Journal::open(&path).expect("journal");
+        journal
+            .add_bot(&BotRecord::bare(BotId::new("a").expect("id")))
+            .expect("bot");
+        let (thread, handle) = JournalThread::start(journal).expect("thread");
+        let limit = Duration::from_secs(10);
+        let alone = tokio::time::timeout(limit, handle.write(Commit::Gathered, timer("a", 1)))
+            .await
+            .expect("a lone gathered write is committed")
+            .expect("written");
+        let gathered = {
+            let writer = handle.clone();
+            tokio::spawn(async move { writer.write(Commit::Gathered, timer("a", 2)).await })
+        };
+        // The spawned write is queued first (this test's runtime has one thread).
+        tokio::task::yield_now().await;
+        let urgent = tokio::time::timeout(limit, handle.write(Commit::Now, timer("a", 3)))
+            .await
+            .expect("an urgent write is committed")
+            .expect("written");
+        let gathered = tokio::time::timeout(limit, gathered)
+            .await
+            .expect("committed")
+            .expect("task")
+            .expect("written");
+        assert_eq!((alone, gathered, urgent), (alone, alone + 1, alone + 2));
+        handle.close();
+        drop(handle);
+        thread.join();
+    }
+
     /// Writes queued together share a transaction; one that fails is answered with its
     /// own error, and the others still commit, in the order they were queued.
     #[tokio::test]
@@ -252,17 +339,17 @@ mod tests {
                 })
                 .await
         });
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let mut writes = Vec::new();
         for (bot, ts) in [("a", 1), ("ghost", 2), ("b", 3), ("a", 4)] {
             let writer = handle.clone();
-            writes.push(tokio::spawn(
-                async move { writer.write(timer(bot, ts)).await },
-            ));
+            writes.push(tokio::spawn(async move {
+                writer.write(Commit::Now, timer(bot, ts)).await
+            }));
             // In this order on the queue.
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         release.send(()).expect("release");
         holding.await.expect("task").expect("held call");
         let mut answers = Vec::new();

@@ -5,6 +5,7 @@ use vela_core::types::{Bar, Symbol, Timestamp};
 
 use super::RunnerError;
 use super::bot::{Bot, BotInput, Venue};
+use super::store::Commit;
 
 impl Bot {
     /// The bot's task: inputs one after the other until its inbox closes.
@@ -37,7 +38,7 @@ impl Bot {
                 }
             }
         }
-        if let Err(e) = self.flush().await {
+        if let Err(e) = self.flush(Commit::Now).await {
             tracing::error!(bot = %self.id(), error = %e, "journal write at exit failed");
         }
     }
@@ -57,7 +58,7 @@ impl Bot {
         if let Err(e) = self.on_bar(symbol, bar).await {
             tracing::error!(bot = %self.id(), error = %e, "the bot stops trading");
             // What the engine handled before the error is still written.
-            if let Err(e) = self.flush().await {
+            if let Err(e) = self.flush(Commit::Now).await {
                 tracing::error!(bot = %self.id(), error = %e, "journal write failed");
             }
             self.set_blocked(Some(e.to_string()));
@@ -72,7 +73,7 @@ impl Bot {
             return Ok(());
         }
         self.settle(clock).await?;
-        self.flush().await?;
+        self.flush(Commit::Now).await?;
         self.check_balances().await
     }
 }
