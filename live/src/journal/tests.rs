@@ -67,6 +67,14 @@ fn filled(fill: Fill, partial: bool) -> Event {
     Event::Order(OrderReport::Filled { fill, partial })
 }
 
+/// The report that order `alpha-<n>` was sent, at `ts`.
+fn submitted(n: u64, ts: i64) -> Event {
+    Event::Order(OrderReport::Submitted {
+        client_id: ClientOrderId::new(format!("alpha-{n}")).expect("client id"),
+        ts: Timestamp(ts),
+    })
+}
+
 fn open(dir: &Path) -> Journal {
     Journal::open(dir.join("journal.duckdb")).expect("journal opens")
 }
@@ -424,13 +432,7 @@ fn a_reopened_journal_still_knows_its_orders() {
                 .expect("intent");
         }
         journal
-            .record_event(
-                &id,
-                &Event::Order(OrderReport::Submitted {
-                    client_id: ClientOrderId::new("alpha-1").expect("id"),
-                    ts: Timestamp(2_100),
-                }),
-            )
+            .record_event(&id, &submitted(1, 2_100))
             .expect("order 1 sent");
         let fill = journal
             .record_event(&id, &filled(fill(1, "t1", "2"), false))
@@ -453,13 +455,7 @@ fn a_reopened_journal_still_knows_its_orders() {
         ts: Timestamp(2_500),
     });
     journal
-        .record_event(
-            &id,
-            &Event::Order(OrderReport::Submitted {
-                client_id: ClientOrderId::new("alpha-2").expect("id"),
-                ts: Timestamp(2_400),
-            }),
-        )
+        .record_event(&id, &submitted(2, 2_400))
         .expect("submitted");
     let recorded = journal.record_event(&id, &accepted).expect("accepted");
     assert_eq!(recorded.order, Some(OrderOutcome::Updated));
