@@ -15,7 +15,8 @@
 //! journal's work — `DuckDB`'s allocations, the commit's disk sync — run in the middle of
 //! that burst stalled the decisions still being made (milliseconds with no runner thread
 //! making progress: BENCHMARKS.md, session 11). A write that must be on disk before
-//! something else happens (an order's intent) is [`Commit::Now`] and ends the wait.
+//! something else happens (an order's intent) is [`Commit::Now`] and ends the wait: its
+//! transaction starts at the latest one [`QUIET`] sleep after it arrives.
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
