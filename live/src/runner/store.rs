@@ -11,10 +11,11 @@
 //!
 //! **Gathered writes** ([`Commit::Gathered`], a bot's bookkeeping at the end of a bar time)
 //! wait until no other write has come for [`QUIET`] (at most [`GATHER_LIMIT`]) before
-//! their transaction starts: the bar times of many bots arrive in one burst, and the
-//! journal's work — `DuckDB`'s allocations, the commit's disk sync — run in the middle of
-//! that burst stalled the decisions still being made (milliseconds with no runner thread
-//! making progress: BENCHMARKS.md, session 11). A write that must be on disk before
+//! their transaction starts: the bar times of many bots arrive in one burst, and when the
+//! journal's work (`DuckDB` and the commit's disk sync) started in the middle of that
+//! burst, the decisions still to be made stalled (milliseconds with no runner thread making
+//! progress, right after the journal thread woke: BENCHMARKS.md, session 11; the
+//! mechanism inside the kernel or the VM is not known). A write that must be on disk before
 //! something else happens (an order's intent) is [`Commit::Now`] and ends the wait: its
 //! transaction starts at the latest one [`QUIET`] sleep after it arrives.
 
