@@ -29,14 +29,13 @@ mod write;
 mod tests;
 
 use std::collections::BTreeSet;
-
-use orders::OrderIndex;
 use std::path::{Path, PathBuf};
 
 use duckdb::{Appender, Connection, OptionalExt, Transaction, params};
 use sha2::{Digest, Sha256};
 
 pub use error::JournalError;
+use orders::OrderIndex;
 pub use records::{
     BotMode, BotRecord, FillOutcome, Intent, LogEntry, OrderOutcome, PnlSnapshot, PositionRecord,
     Recorded, Seq,

@@ -151,15 +151,6 @@ impl Journal {
     /// prefix) that the journal keeps in memory while open.
     pub(super) fn order_index(&self) -> Result<super::OrderIndex, JournalError> {
         let action = "reading the orders";
-        let closed: Vec<String> = [
-            OrderStatus::Filled,
-            OrderStatus::Canceled,
-            OrderStatus::Rejected,
-            OrderStatus::Expired,
-        ]
-        .iter()
-        .map(super::write::name_of)
-        .collect();
         let mut statement = self
             .conn
             .prepare("SELECT client_id, status, record FROM orders")
@@ -176,7 +167,11 @@ impl Journal {
         let mut index = super::OrderIndex::default();
         for row in rows {
             let (client_id, status, record) = row.map_err(self.db_error(action))?;
-            if closed.contains(&status) {
+            let status: OrderStatus =
+                serde_json::from_value(serde_json::Value::String(status.clone())).map_err(|e| {
+                    self.corrupt(format!("order {client_id}: status {status:?}: {e}"))
+                })?;
+            if status.is_terminal() {
                 index.note_stored_id(&client_id);
                 continue;
             }

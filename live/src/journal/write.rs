@@ -531,10 +531,6 @@ impl Batch<'_> {
         }
     }
 
-    fn store_order(&mut self, order: Order, seq: Seq) {
-        self.put_order(order, None, seq);
-    }
-
     /// Writes the batch's order rows: a new order as a row in its last state, a known one
     /// as an update of its row.
     pub(super) fn write_orders(&mut self) -> Result<(), JournalError> {
@@ -605,7 +601,7 @@ impl Batch<'_> {
             },
         };
         if learned_id || outcome == OrderOutcome::Updated {
-            self.store_order(order, seq);
+            self.put_order(order, None, seq);
         }
         Ok(outcome)
     }
@@ -632,7 +628,7 @@ impl Batch<'_> {
             Some(mut order) => {
                 let outcome = apply_to_order(&mut order, fill, complete);
                 if matches!(outcome, FillOutcome::Applied | FillOutcome::AppliedToClosed) {
-                    self.store_order(order, seq);
+                    self.put_order(order, None, seq);
                 }
                 outcome
             }
