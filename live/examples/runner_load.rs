@@ -2,7 +2,8 @@
 //! one-second data (the simulator replays one-minute bars at 60×: every symbol completes a
 //! bar each second), for `SECONDS` seconds. Prints the runner process's CPU time and peak
 //! memory and the decision latency (kline frame received → order handed to the venue) p50,
-//! p99 and max.
+//! p99 and max; on Linux also the host's steal time (vCPU time the hypervisor took) and
+//! the latency in the seconds without any.
 //!
 //! Run: `cargo run -p vela-live --example runner_load [SECONDS] [paper|live] [BOTS]`
 //! (default 60 s, paper, 100 bots). Live mode sends every order over REST to the simulator
@@ -112,6 +113,50 @@ fn usage() -> (f64, f64) {
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or(0.0);
     (cpu, peak_kb / 1024.0)
+}
+
+/// The time the hypervisor has taken from this machine's vCPUs so far (all of them, in
+/// 1/100 s: the `steal` column of `/proc/stat`); `None` where that is not known.
+fn steal_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    line.split_whitespace().nth(8)?.parse().ok()
+}
+
+/// Decision latencies one second at a time, also kept apart for the seconds in which the
+/// host took no vCPU time (a stolen vCPU stalls whatever it was running, for up to tens
+/// of milliseconds on this benchmark's VM).
+struct SecondsSeen {
+    latencies: Vec<u32>,
+    calm: Vec<u32>,
+    calm_seconds: usize,
+    seconds: usize,
+    steal: Option<u64>,
+}
+
+impl SecondsSeen {
+    fn new(steal: Option<u64>) -> Self {
+        Self {
+            latencies: Vec::new(),
+            calm: Vec::new(),
+            calm_seconds: 0,
+            seconds: 0,
+            steal,
+        }
+    }
+
+    /// Takes the latencies of the second just over.
+    fn close(&mut self, latencies: Vec<u32>) {
+        let now = steal_ticks();
+        let stolen = self.steal.zip(now).map(|(a, b)| b.saturating_sub(a));
+        self.steal = now;
+        self.seconds += 1;
+        if stolen == Some(0) {
+            self.calm_seconds += 1;
+            self.calm.extend_from_slice(&latencies);
+        }
+        self.latencies.extend(latencies);
+    }
 }
 
 fn percentile(sorted: &[u32], p: f64) -> u32 {
@@ -241,18 +286,33 @@ async fn main() {
     let start_up = started.elapsed().as_secs_f64();
     let (cpu_before, _) = usage();
     let wall = Instant::now();
+    let steal_start = steal_ticks();
+    let mut seconds_seen = SecondsSeen::new(steal_start);
     // One bar per symbol per second, from now on (the replay starts after start-up).
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     for _ in 0..seconds {
         ticker.tick().await;
+        // The second before this tick is over (its burst takes milliseconds).
+        seconds_seen.close(runner.take_decision_latencies());
         writeln!(sim_input, "step").expect("simulator input");
         sim_input.flush().expect("simulator input");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
+    seconds_seen.close(runner.take_decision_latencies());
     let elapsed = wall.elapsed().as_secs_f64();
     let (cpu_after, peak_mb) = usage();
-    let mut latencies = runner.take_decision_latencies();
+    let steal = steal_start
+        .zip(steal_ticks())
+        .map(|(a, b)| b.saturating_sub(a));
+    let SecondsSeen {
+        mut latencies,
+        mut calm,
+        calm_seconds,
+        seconds: counted,
+        ..
+    } = seconds_seen;
     latencies.sort_unstable();
+    calm.sort_unstable();
     let ids = runner.bot_ids();
     let bar_times: u64 = ids
         .iter()
@@ -284,6 +344,23 @@ async fn main() {
         percentile(&latencies, 0.99),
         latencies.last().copied().unwrap_or(0)
     );
+    match steal {
+        Some(ticks) => {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            println!(
+                "  host steal (vCPU time the hypervisor took, /proc/stat): {:.1}% of {cores} vCPUs",
+                ticks as f64 / (elapsed * 100.0 * cores as f64) * 100.0
+            );
+            println!(
+                "  decision latency in the {calm_seconds} of {counted} seconds without a steal tick, {} orders: p50 {} us, p99 {} us, max {} us",
+                calm.len(),
+                percentile(&calm, 0.5),
+                percentile(&calm, 0.99),
+                calm.last().copied().unwrap_or(0)
+            );
+        }
+        None => println!("  host steal: not known on this system"),
+    }
     runner.shutdown(false).await;
     drop(sim_input);
     sim.wait().expect("simulator exit");

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use vela_core::engine::{
     AlertLevel, BotConfig, BotId, BotState, Command, Control, Engine, Event, OrderReport,
 };
@@ -26,6 +26,7 @@ use vela_core::strategy::Registry;
 use vela_core::types::{Bar, MarketData, OrderOrigin, Symbol, Timestamp};
 
 use super::RunnerError;
+use super::announce::Announcer;
 use super::spec::BotSpec;
 use super::store::{Commit, JournalHandle};
 use super::venue::LiveVenue;
@@ -123,7 +124,7 @@ pub struct Bot {
     wants_start: bool,
     pub(super) status: watch::Sender<BotStatus>,
     /// Where status changes and order reports are announced (the API's WebSocket).
-    pub(super) events: Option<broadcast::Sender<RunnerEvent>>,
+    pub(super) events: Option<Announcer>,
     /// The bot's fiscal log (every fill as it happens), if it keeps one.
     pub(super) fiscal_log: Option<std::path::PathBuf>,
     /// Journal writes waiting for the next flush.
@@ -406,6 +407,13 @@ impl Bot {
         if self.spec.timers {
             handled += self.deliver(Event::Timer { ts }).await?;
         }
+        if !self.replaying {
+            // The bookkeeping below (status, P&L snapshot, the journal's hand-off) waits
+            // until the other bots this worker has queued (those woken by the same frames)
+            // have run: a burst's last decision does not wait for every earlier bot's
+            // bookkeeping too (BENCHMARKS.md, session 12).
+            tokio::task::yield_now().await;
+        }
         // One change, so a watcher never sees the new bar time with the old equity.
         self.publish_status_with(|s| {
             s.last_bar = Some(ts);
@@ -497,7 +505,7 @@ impl Bot {
                     self.fiscal_pending.push(fill.clone());
                 }
                 if let Some(events) = &self.events {
-                    let _ = events.send(RunnerEvent::Order {
+                    events.send(RunnerEvent::Order {
                         bot: self.id.to_string(),
                         report: Box::new(report),
                     });

@@ -18,6 +18,7 @@
 //! - [`replay`] — a journal run back through a fresh engine (`vela replay`);
 //! - [`store`] — the journal's own thread.
 
+pub mod announce;
 pub mod api;
 mod balances;
 pub mod bot;

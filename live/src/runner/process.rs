@@ -25,13 +25,14 @@ mod routing;
 pub use audit::UnknownOrder;
 
 use super::RunnerError;
+use super::announce::Announcer;
 use super::balances::LiveHoldings;
 use super::bot::{Bot, BotInput, BotStatus, RunnerEvent};
 use super::config::RunnerConfig;
 use super::spec::BotSpec;
 use super::store::{JournalHandle, JournalThread};
 use super::venue::LiveVenue;
-use crate::alerts::Notifier;
+use crate::alerts::{Notice, Notifier};
 use crate::journal::{BotMode, BotRecord, Journal};
 use crate::proto::{Channel, KlineInterval};
 use crate::rest::RestClient;
@@ -65,7 +66,7 @@ struct Shared {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     acknowledged: watch::Sender<usize>,
     subscriptions: AtomicUsize,
-    events: broadcast::Sender<RunnerEvent>,
+    events: Announcer,
     /// Decision latencies of every bot, µs.
     latencies: Arc<Mutex<Vec<u32>>>,
     /// Set when the process stops: the alert task sends what is queued and ends.
@@ -134,6 +135,7 @@ impl Runner {
             // exchange cannot be reached (fault-tests case 22).
             tracing::error!(error = %e, "synchronising the clock with the exchange failed");
         }
+        let (events, alerts) = Announcer::new();
         let runner = Self {
             shared: Arc::new(Shared {
                 registry: registry.clone(),
@@ -149,7 +151,7 @@ impl Runner {
                 tasks: Mutex::new(Vec::new()),
                 acknowledged: watch::Sender::new(0),
                 subscriptions: AtomicUsize::new(0),
-                events: broadcast::channel(4_096).0,
+                events,
                 latencies: Arc::new(Mutex::new(Vec::new())),
                 stopping: watch::Sender::new(false),
                 alert_task: Mutex::new(None),
@@ -157,7 +159,7 @@ impl Runner {
                 unknown_orders: Mutex::new(Vec::new()),
             }),
         };
-        runner.start_alerts()?;
+        runner.start_alerts(alerts)?;
         // Every bot is rebuilt before any reconciles, so the balance check sees what all
         // the live bots hold.
         let mut prepared = Vec::new();
@@ -207,7 +209,7 @@ impl Runner {
     async fn audit_reporting_failure(&self) {
         if let Err(e) = self.audit_open_orders().await {
             tracing::error!(error = %e, "the audit of open orders failed");
-            let _ = self.shared.events.send(RunnerEvent::alert(
+            self.shared.events.send(RunnerEvent::alert(
                 None,
                 AlertLevel::Critical,
                 "reconciliation",
@@ -216,42 +218,30 @@ impl Runner {
         }
     }
 
-    /// Sends every alert event to the configured channels (webhook, Telegram, email), with storm
+    /// Sends every alert to the configured channels (webhook, Telegram, email), with storm
     /// control; every alert is also logged.
-    fn start_alerts(&self) -> Result<(), RunnerError> {
-        let alerts = &self.shared.config.alerts;
-        let channels = alerts.channels()?;
-        let window_ms = i64::try_from(alerts.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let mut notifier = Notifier::new(channels, alerts.burst, window_ms)
+    fn start_alerts(&self, mut alerts: mpsc::Receiver<Box<Notice>>) -> Result<(), RunnerError> {
+        let config = &self.shared.config.alerts;
+        let channels = config.channels()?;
+        let window_ms = i64::try_from(config.window_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let mut notifier = Notifier::new(channels, config.burst, window_ms)
             .map_err(|e| RunnerError::Config(format!("alerts: {e}")))?;
-        let mut events = self.shared.events.subscribe();
         let mut stopping = self.shared.stopping.subscribe();
         let task = tokio::spawn(async move {
             loop {
-                let received = tokio::select! {
-                    received = events.recv() => Some(received),
+                let notice = tokio::select! {
+                    notice = alerts.recv() => notice,
                     _ = stopping.wait_for(|s| *s) => None,
                 };
-                let Some(received) = received else {
+                let Some(notice) = notice else {
                     // Send what is queued, then end.
-                    while let Ok(event) = events.try_recv() {
-                        if let RunnerEvent::Alert { notice } = event {
-                            notifier.notify(&notice).await;
-                        }
+                    while let Ok(notice) = alerts.try_recv() {
+                        notifier.notify(&notice).await;
                     }
                     break;
                 };
-                match received {
-                    Ok(RunnerEvent::Alert { notice }) => {
-                        tracing::warn!(alert = %notice.text(0), "alert");
-                        notifier.notify(&notice).await;
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "the alert task fell behind; events were missed");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
+                tracing::warn!(alert = %notice.text(0), "alert");
+                notifier.notify(&notice).await;
             }
         });
         *self

@@ -41,6 +41,9 @@ use super::publish::WallClock;
 use crate::proto::{Channel, ControlError, Reply, Request};
 use crate::secret::mask;
 
+/// The read buffer of a server connection (clients send short control texts).
+const READ_BUFFER: usize = 4 * 1024;
+
 /// Settings of the WebSocket server; the defaults are MEXC's limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamConfig {
@@ -113,7 +116,11 @@ async fn upgrade(
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    ws.on_upgrade(move |socket| serve(shared, query.listen_key, socket))
+    // tungstenite zero-fills its read buffer's free space before each read, and the
+    // connection loop polls the socket once per push it forwards: 128 KiB (the default)
+    // made each push cost a 128 KiB fill. Clients send only small control texts.
+    ws.read_buffer_size(READ_BUFFER)
+        .on_upgrade(move |socket| serve(shared, query.listen_key, socket))
 }
 
 /// Whose user data stream a connection is.

@@ -25,6 +25,12 @@ use crate::secret::mask;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// The socket reads' buffer. tungstenite zero-fills the buffer's free space before every
+/// read, including reads that find nothing: at its default 128 KiB that fill was the most
+/// expensive step of taking a frame (callgrind, BENCHMARKS.md session 12). A burst of
+/// pushes larger than this takes more than one read.
+const READ_BUFFER: usize = 16 * 1024;
+
 /// What a connection's manager shares with its sessions.
 #[derive(Clone)]
 pub(crate) struct Ctx {
@@ -175,6 +181,7 @@ pub(crate) async fn run(
 ) -> Outcome {
     let config = &ctx.config;
     let ws_config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(Some(MAX_PUSH_LEN.max(MAX_CONTROL_LEN)))
         .max_frame_size(Some(MAX_PUSH_LEN.max(MAX_CONTROL_LEN)));
     let connect = tokio_tungstenite::connect_async_tls_with_config(

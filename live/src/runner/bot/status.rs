@@ -47,8 +47,8 @@ impl Bot {
             s.holdings = holdings;
             also(s);
         });
-        if let Some(events) = &self.events {
-            let _ = events.send(RunnerEvent::Status {
+        if let Some(events) = self.events.as_ref().filter(|e| e.has_subscribers()) {
+            events.send(RunnerEvent::Status {
                 bot: self.id.to_string(),
                 status: Box::new(self.status.borrow().clone()),
             });
@@ -79,7 +79,7 @@ impl Bot {
     pub(in crate::runner) fn set_blocked(&self, reason: Option<String>) {
         let newly = reason.is_some() && self.status.borrow().blocked.is_none();
         if newly && let (Some(events), Some(reason)) = (&self.events, &reason) {
-            let _ = events.send(RunnerEvent::alert(
+            events.send(RunnerEvent::alert(
                 Some(&self.id),
                 AlertLevel::Critical,
                 "reconciliation",
@@ -125,7 +125,7 @@ impl Bot {
                 ),
                 _ => continue,
             };
-            let _ = events.send(event);
+            events.send(event);
         }
     }
 

@@ -135,7 +135,7 @@ impl Runner {
                     tracing::debug!(%message, "an open order no bot placed, still there");
                 } else {
                     tracing::warn!(%message, "an open order no bot placed");
-                    let _ = shared.events.send(RunnerEvent::alert(
+                    shared.events.send(RunnerEvent::alert(
                         None,
                         AlertLevel::Warning,
                         "unknown_order",

@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use vela_core::engine::{AlertLevel, BotId};
 
 use super::{Routes, Shared, read};
 use crate::journal::BotMode;
 use crate::proto::{KlineInterval, PushBody};
+use crate::runner::announce::Announcer;
 use crate::runner::bot::{BotInput, RunnerEvent};
 use crate::runner::klines::{KlineNews, KlineTracker};
 use crate::ws::StreamEvent;
@@ -20,7 +21,7 @@ pub(super) async fn route_market(
     mut events: mpsc::Receiver<StreamEvent>,
     routes: Arc<RwLock<Routes>>,
     acknowledged: watch::Sender<usize>,
-    announce: broadcast::Sender<RunnerEvent>,
+    announce: Announcer,
 ) {
     let mut trackers: BTreeMap<KlineInterval, KlineTracker> = BTreeMap::new();
     while let Some(event) = events.recv().await {
@@ -28,7 +29,7 @@ pub(super) async fn route_market(
             acknowledged.send_modify(|n| *n += 1);
         }
         if let Some(alert) = stream_alert(&event) {
-            let _ = announce.send(alert);
+            announce.send(alert);
         }
         let StreamEvent::Data { push, received, .. } = event else {
             continue;
@@ -117,7 +118,7 @@ pub(super) async fn route_user(mut events: mpsc::Receiver<StreamEvent>, shared: 
             | StreamEvent::SubscriptionRefused { .. }
             | StreamEvent::Stale { .. }) => {
                 if let Some(alert) = stream_alert(&other) {
-                    let _ = shared.events.send(alert);
+                    shared.events.send(alert);
                 }
                 continue;
             }
