@@ -159,6 +159,17 @@ impl SecondsSeen {
     }
 }
 
+/// "N orders: p50 …, p99 …, max …" of sorted latencies (µs).
+fn summary(sorted: &[u32]) -> String {
+    format!(
+        "{} orders: p50 {} us, p99 {} us, max {} us",
+        sorted.len(),
+        percentile(sorted, 0.5),
+        percentile(sorted, 0.99),
+        sorted.last().copied().unwrap_or(0)
+    )
+}
+
 fn percentile(sorted: &[u32], p: f64) -> u32 {
     if sorted.is_empty() {
         return 0;
@@ -338,11 +349,8 @@ async fn main() {
         100.0 * (cpu_after - cpu_before) / elapsed
     );
     println!(
-        "  decision latency (frame received -> order handed to the venue), {} orders: p50 {} us, p99 {} us, max {} us",
-        latencies.len(),
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
-        latencies.last().copied().unwrap_or(0)
+        "  decision latency (frame received -> order handed to the venue), {}",
+        summary(&latencies)
     );
     match steal {
         Some(ticks) => {
@@ -352,11 +360,8 @@ async fn main() {
                 ticks as f64 / (elapsed * 100.0 * cores as f64) * 100.0
             );
             println!(
-                "  decision latency in the {calm_seconds} of {counted} seconds without a steal tick, {} orders: p50 {} us, p99 {} us, max {} us",
-                calm.len(),
-                percentile(&calm, 0.5),
-                percentile(&calm, 0.99),
-                calm.last().copied().unwrap_or(0)
+                "  decision latency in the {calm_seconds} of {counted} seconds without a steal tick, {}",
+                summary(&calm)
             );
         }
         None => println!("  host steal: not known on this system"),

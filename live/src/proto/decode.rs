@@ -609,17 +609,14 @@ pub(super) fn version(raw: &[u8], field: &'static str) -> Result<u64, DecodeErro
     if raw.is_empty() {
         return Err(DecodeError::Missing { field });
     }
+    let not_a_version = || number_error(|| field.to_owned(), raw, &"not a version number");
     // Up to 19 digits cannot overflow: one multiply-add per digit, no overflow checks.
     if raw.len() <= 19 {
         let mut value: u64 = 0;
         for &b in raw {
             let digit = b.wrapping_sub(b'0');
             if digit >= 10 {
-                return Err(number_error(
-                    || field.to_owned(),
-                    raw,
-                    &"not a version number",
-                ));
+                return Err(not_a_version());
             }
             value = value * 10 + u64::from(digit);
         }
@@ -629,13 +626,7 @@ pub(super) fn version(raw: &[u8], field: &'static str) -> Result<u64, DecodeErro
     for &b in raw {
         let digit = match b {
             b'0'..=b'9' => u64::from(b - b'0'),
-            _ => {
-                return Err(number_error(
-                    || field.to_owned(),
-                    raw,
-                    &"not a version number",
-                ));
-            }
+            _ => return Err(not_a_version()),
         };
         value = value
             .checked_mul(10)
