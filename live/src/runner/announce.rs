@@ -34,15 +34,21 @@ impl Announcer {
     }
 
     /// Sends `event` to the subscribers and, if it is an alert, to the alert task. An alert
-    /// the task's full queue cannot take is logged (the subscribers still get it).
+    /// the task's full queue cannot take is logged as a warning (the subscribers still get
+    /// it); once the task has ended (the runner stops), as a debug line.
     pub fn send(&self, event: RunnerEvent) {
-        if let RunnerEvent::Alert { notice } = &event
-            && let Err(e) = self.alerts.try_send(notice.clone())
-        {
-            let notice = match e {
-                mpsc::error::TrySendError::Full(n) | mpsc::error::TrySendError::Closed(n) => n,
-            };
-            tracing::warn!(alert = %notice.text(0), "the alert task's queue is full or gone; alert not sent to the channels");
+        if let RunnerEvent::Alert { notice } = &event {
+            match self.alerts.try_send(notice.clone()) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(notice)) => tracing::warn!(
+                    alert = %notice.text(0),
+                    "the alert task is behind; alert not sent to the channels"
+                ),
+                Err(mpsc::error::TrySendError::Closed(notice)) => tracing::debug!(
+                    alert = %notice.text(0),
+                    "the alert task has ended; alert not sent to the channels"
+                ),
+            }
         }
         let _ = self.subscribers.send(event);
     }
