@@ -21,9 +21,10 @@
 //!
 //! **Below the decisions** (Linux): the journal thread runs at niceness
 //! [`JOURNAL_NICENESS`], so when it wants a core at the same time as the tokio workers,
-//! the workers' decisions come first. A commit takes 5–20 ms of a core at 100 bots; at the
-//! same niceness as the workers it held one of this machine's two cores while a burst's
-//! decisions waited (decision latency max 4.3 ms against 1.7 ms, BENCHMARKS.md, session 12).
+//! the workers' decisions come first. A group's transaction takes 5–25 ms of a core at 100
+//! bots. On the benchmark's 2-vCPU VM, with the host taking 27–44 % of the vCPU time, the
+//! decision latency's p99 was 48–813 ms at niceness 0 and 5.8–16 ms at 10 (BENCHMARKS.md,
+//! session 12).
 
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
