@@ -8,6 +8,7 @@ use vela_core::engine::{BotId, BotState};
 use vela_core::types::{Fill, Order, OrderStatus, Timestamp};
 
 use super::records::{BotMode, BotRecord, LogEntry, PnlSnapshot, Seq};
+use super::write::from_name;
 use super::{Journal, JournalError};
 
 impl Journal {
@@ -94,10 +95,8 @@ impl Journal {
                 Ok(BotRecord {
                     id: BotId::new(id.clone()).map_err(|e| unreadable(e.to_string()))?,
                     mode: mode.parse::<BotMode>().map_err(unreadable)?,
-                    state: serde_json::from_value::<BotState>(serde_json::Value::String(
-                        state.clone(),
-                    ))
-                    .map_err(|_| unreadable(format!("unknown state {state:?}")))?,
+                    state: from_name::<BotState>(&state)
+                        .map_err(|_| unreadable(format!("unknown state {state:?}")))?,
                     reason,
                     config,
                     created: Timestamp(created),
@@ -167,10 +166,8 @@ impl Journal {
         let mut index = super::OrderIndex::default();
         for row in rows {
             let (client_id, status, record) = row.map_err(self.db_error(action))?;
-            let status: OrderStatus =
-                serde_json::from_value(serde_json::Value::String(status.clone())).map_err(|e| {
-                    self.corrupt(format!("order {client_id}: status {status:?}: {e}"))
-                })?;
+            let status: OrderStatus = from_name(&status)
+                .map_err(|e| self.corrupt(format!("order {client_id}: status {status:?}: {e}")))?;
             if status.is_terminal() {
                 index.note_stored_id(&client_id);
                 continue;

@@ -3,6 +3,7 @@
 
 use duckdb::{OptionalExt, params};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use vela_core::engine::{Alert, BotId, BotState, Command, Event, OrderReport};
 use vela_core::types::{
     Fill, Order, OrderAmount, OrderError, OrderOrigin, OrderRequest, OrderStatus, Timestamp,
@@ -45,6 +46,11 @@ pub(super) fn name_of(value: &impl Serialize) -> String {
         Ok(other) => other.to_string(),
         Err(e) => format!("<{e}>"),
     }
+}
+
+/// The unit variant serde names `name` (the inverse of [`name_of`]).
+pub(super) fn from_name<T: DeserializeOwned>(name: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
 }
 
 fn seq_value(seq: Seq) -> i64 {

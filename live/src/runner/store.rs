@@ -14,8 +14,9 @@
 //! their transaction starts: the bar times of many bots arrive in one burst, and when the
 //! journal's work (`DuckDB` and the commit's disk sync) started in the middle of that
 //! burst, the decisions still to be made stalled (milliseconds with no runner thread making
-//! progress, right after the journal thread woke: BENCHMARKS.md, session 11; the
-//! mechanism inside the kernel or the VM is not known). A write that must be on disk before
+//! progress, right after the journal thread woke: BENCHMARKS.md, session 11; on that VM
+//! the host also takes the vCPUs for milliseconds at a time, session 12). A write that
+//! must be on disk before
 //! something else happens (an order's intent) is [`Commit::Now`] and ends the wait: its
 //! transaction starts at the latest one [`QUIET`] sleep after it arrives.
 //!
