@@ -131,7 +131,10 @@ struct SecondsSeen {
     calm: Vec<u32>,
     calm_seconds: usize,
     seconds: usize,
+    /// The steal counter at the last second's end.
     steal: Option<u64>,
+    /// Steal ticks over all the seconds (`None` if the counter cannot be read).
+    stolen: Option<u64>,
 }
 
 impl SecondsSeen {
@@ -142,6 +145,7 @@ impl SecondsSeen {
             calm_seconds: 0,
             seconds: 0,
             steal,
+            stolen: steal.map(|_| 0),
         }
     }
 
@@ -150,6 +154,7 @@ impl SecondsSeen {
         let now = steal_ticks();
         let stolen = self.steal.zip(now).map(|(a, b)| b.saturating_sub(a));
         self.steal = now;
+        self.stolen = self.stolen.zip(stolen).map(|(total, more)| total + more);
         self.seconds += 1;
         if stolen == Some(0) {
             self.calm_seconds += 1;
@@ -297,8 +302,7 @@ async fn main() {
     let start_up = started.elapsed().as_secs_f64();
     let (cpu_before, _) = usage();
     let wall = Instant::now();
-    let steal_start = steal_ticks();
-    let mut seconds_seen = SecondsSeen::new(steal_start);
+    let mut seconds_seen = SecondsSeen::new(steal_ticks());
     // One bar per symbol per second, from now on (the replay starts after start-up).
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     for _ in 0..seconds {
@@ -312,14 +316,12 @@ async fn main() {
     seconds_seen.close(runner.take_decision_latencies());
     let elapsed = wall.elapsed().as_secs_f64();
     let (cpu_after, peak_mb) = usage();
-    let steal = steal_start
-        .zip(steal_ticks())
-        .map(|(a, b)| b.saturating_sub(a));
     let SecondsSeen {
         mut latencies,
         mut calm,
         calm_seconds,
         seconds: counted,
+        stolen: steal,
         ..
     } = seconds_seen;
     latencies.sort_unstable();
